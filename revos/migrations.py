@@ -1,0 +1,111 @@
+"""Apply `sql/` in order, exactly once, and refuse to run on a schema whose history was edited.
+
+Each applied file is recorded with its SHA-256 in `revos_meta.schema_migrations`. A file
+that changed after it was applied means the database no longer matches the source of truth,
+so nothing runs until someone writes a new migration instead. The Supabase compat file is
+applied only to a database without an `auth` schema (plain Postgres); on a hosted Supabase
+project the real `auth` schema is already there and the file is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+COMPAT_DIR_NAME = "compat"
+_LOCK_KEY = 0x7265766F73  # "revos": one runner at a time per database
+
+
+class MigrationError(RuntimeError):
+    """The database's migration history does not match sql/; the message says how."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str  # path relative to sql/, e.g. "0002_users_and_roles.sql"
+    sql: str
+    checksum: str
+
+
+def _load(path: Path, root: Path) -> Migration:
+    data = path.read_bytes()
+    return Migration(
+        name=path.relative_to(root).as_posix(),
+        sql=data.decode("utf-8"),
+        checksum=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def discover(sql_dir: Path = SQL_DIR) -> tuple[list[Migration], list[Migration]]:
+    """The compat migrations and the ordered main migrations found in `sql_dir`."""
+    compat = [_load(p, sql_dir) for p in sorted((sql_dir / COMPAT_DIR_NAME).glob("*.sql"))]
+    main = [_load(p, sql_dir) for p in sorted(sql_dir.glob("*.sql"))]
+    if not main:
+        raise MigrationError(f"No migrations found in {sql_dir}.")
+    return compat, main
+
+
+def _ensure_history_table(conn: psycopg.Connection) -> None:
+    conn.execute("create schema if not exists revos_meta")
+    conn.execute("revoke all on schema revos_meta from public")
+    conn.execute(
+        """
+        create table if not exists revos_meta.schema_migrations (
+          name text primary key,
+          checksum text not null,
+          applied_at timestamptz not null default now()
+        )
+        """
+    )
+
+
+def _applied(conn: psycopg.Connection) -> dict[str, str]:
+    rows = conn.execute("select name, checksum from revos_meta.schema_migrations").fetchall()
+    return dict(rows)
+
+
+def _check_history(applied: dict[str, str], known: list[Migration]) -> None:
+    by_name = {m.name: m for m in known}
+    for name, checksum in sorted(applied.items()):
+        migration = by_name.get(name)
+        if migration is None:
+            raise MigrationError(
+                f"The database has migration {name} applied, but sql/{name} does not exist. "
+                "Restore the file, or use a fresh database."
+            )
+        if migration.checksum != checksum:
+            raise MigrationError(
+                f"sql/{name} changed after it was applied to this database. Applied "
+                "migrations are immutable: revert the edit and add a new migration file."
+            )
+
+
+def _has_auth_schema(conn: psycopg.Connection) -> bool:
+    row = conn.execute("select exists (select 1 from pg_namespace where nspname = 'auth')")
+    return bool(row.fetchone()[0])
+
+
+def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply what is missing, all in one transaction; return the names applied."""
+    compat, main = discover(sql_dir)
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        _ensure_history_table(conn)
+        applied = _applied(conn)
+        _check_history(applied, compat + main)
+        pending = [] if _has_auth_schema(conn) else [m for m in compat if m.name not in applied]
+        pending += [m for m in main if m.name not in applied]
+        for migration in pending:
+            try:
+                conn.execute(migration.sql.encode())
+            except psycopg.Error as exc:
+                raise MigrationError(f"sql/{migration.name} failed: {exc}") from exc
+            conn.execute(
+                "insert into revos_meta.schema_migrations (name, checksum) values (%s, %s)",
+                [migration.name, migration.checksum],
+            )
+    return [m.name for m in pending]
