@@ -17,7 +17,9 @@ MAX_ENTRIES_PER_USER = 256
 
 
 class UserCache:
-    def __init__(self, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._ttl = ttl
         self._clock = clock
         self._entries: dict[str, dict[Hashable, tuple[float, Any]]] = {}

@@ -73,9 +73,7 @@ def _lookup(name: str, env: dict[str, str], secrets: dict[str, Any]) -> str | No
     return value or None
 
 
-def load_settings(
-    env: dict[str, str] | None = None, secrets_file: Path | None = None
-) -> Settings:
+def load_settings(env: dict[str, str] | None = None, secrets_file: Path | None = None) -> Settings:
     """Read settings; the environment wins over the secrets file."""
     env = dict(os.environ) if env is None else env
     secrets = _read_secrets_file(secrets_file or SECRETS_FILE)

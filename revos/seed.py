@@ -50,7 +50,7 @@ class SeedPlan:
 
     @classmethod
     def fixed(cls, clients: int, leads_per_client: int, seed: int = 42) -> SeedPlan:
-        return cls(clients=clients, leads_min=leads_per_client, leads_max=leads_per_client, seed=seed)
+        return cls(clients, leads_per_client, leads_per_client, seed)
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,15 @@ def seed(conn: psycopg.Connection, plan: SeedPlan = SeedPlan()) -> SeedReport:
                    %s::int as leads_min, %s::int as leads_max, %s::text as password_hash,
                    %s::int as fresh_drafts
             """,
-            [plan.seed, anchor, plan.clients, plan.leads_min, plan.leads_max, password_hash,
-             FRESH_DRAFT_LEADS],
+            [
+                plan.seed,
+                anchor,
+                plan.clients,
+                plan.leads_min,
+                plan.leads_max,
+                password_hash,
+                FRESH_DRAFT_LEADS,
+            ],
         )
         conn.execute(SEED_SQL.read_text())
         rows = sum(_count(conn, table) for table in DATA_TABLES)

@@ -45,15 +45,17 @@ where n.nspname = 'public' and p.proname = %s
 class PostgresBackend:
     """Process-wide: the pool is shared, the identity is set per transaction from the token."""
 
-    def __init__(self, conninfo: str, jwt_secret: str, max_size: int = 8) -> None:
+    def __init__(
+        self, conninfo: str, jwt_secret: str, max_size: int = 8, timeout: float = 5.0
+    ) -> None:
         self._secret = jwt_secret
         self._pool = ConnectionPool(
             conninfo,
             min_size=1,
             max_size=max_size,
             open=False,
-            timeout=10,
-            kwargs={"connect_timeout": 5},
+            timeout=timeout,
+            kwargs={"connect_timeout": max(1, int(timeout))},
         )
         self._signatures: dict[str, dict[str, str]] = {}
 

@@ -1,0 +1,152 @@
+"""`revos`: run the dashboard and manage its database.
+
+revos run                      start the database, then the dashboard
+revos db start | stop | url    the embedded server (url: superuser URL, last line)
+revos db migrate               apply sql/ to the configured database
+revos db reset                 embedded only: fresh schema and fresh demo data
+revos db seed --clients N --leads-per-client M [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from revos import embedded, migrations, seed
+from revos.config import BackendKind, ConfigError, Settings, load_settings
+from revos.runtime import prepare_embedded
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _service_url(settings: Settings, *, prepare: bool = True) -> str:
+    """The superuser URL; for the embedded server, started (and migrated and seeded if prepare)."""
+    if settings.backend is BackendKind.EMBEDDED:
+        server = prepare_embedded(settings) if prepare else embedded.start(settings.data_dir)
+        return server.url()
+    assert settings.database_url
+    return settings.database_url
+
+
+def _print_logins() -> None:
+    print(f"Demo logins (password: {seed.DEMO_PASSWORD}):")
+    for login in seed.DEMO_LOGINS:
+        print(f"  {login}")
+
+
+def cmd_db_start(settings: Settings, _: argparse.Namespace) -> int:
+    if settings.backend is not BackendKind.EMBEDDED:
+        print(f"Using the configured {settings.backend} database; nothing to start.")
+        return 0
+    server = prepare_embedded(settings)
+    print(f"Embedded PostgreSQL is running (data dir {settings.data_dir}).")
+    _print_logins()
+    print(server.url())
+    return 0
+
+
+def cmd_db_url(settings: Settings, _: argparse.Namespace) -> int:
+    print(_service_url(settings))
+    return 0
+
+
+def cmd_db_stop(settings: Settings, _: argparse.Namespace) -> int:
+    stopped = embedded.stop(settings.data_dir)
+    print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
+    return 0
+
+
+def cmd_db_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        applied = migrations.migrate(conn)
+    print("Applied: " + ", ".join(applied) if applied else "Schema is up to date.")
+    return 0
+
+
+def cmd_db_reset(settings: Settings, _: argparse.Namespace) -> int:
+    if settings.backend is not BackendKind.EMBEDDED:
+        raise ConfigError("`revos db reset` only resets the embedded database.")
+    embedded.destroy(settings.data_dir)
+    return cmd_db_start(settings, _)
+
+
+def cmd_db_seed(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.backend is BackendKind.SUPABASE:
+        raise ConfigError("Refusing to seed demo data into a hosted Supabase project.")
+    plan = seed.SeedPlan.fixed(args.clients, args.leads_per_client, args.seed)
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrations.migrate(conn)
+        report = seed.seed(conn, plan)
+    print(
+        f"Seeded {report.rows:,} rows in {report.seconds:.1f} s "
+        f"({report.rows_per_second:,.0f} rows/s)."
+    )
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.backend is BackendKind.EMBEDDED:
+        prepare_embedded(settings)
+        _print_logins()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "Home.py"),
+        "--server.port",
+        str(args.port),
+    ]
+    print(f"Dashboard: http://localhost:{args.port}", flush=True)
+    return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="revos", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="start the database, then the dashboard")
+    run.add_argument("--port", type=int, default=8501)
+    run.set_defaults(handler=cmd_run)
+
+    db = commands.add_parser("db", help="manage the database").add_subparsers(
+        dest="db_command", required=True
+    )
+    for name, handler, text in (
+        ("start", cmd_db_start, "start the embedded server (migrate, seed when empty)"),
+        ("stop", cmd_db_stop, "stop the embedded server"),
+        ("url", cmd_db_url, "print the superuser connection URL (last line)"),
+        ("migrate", cmd_db_migrate, "apply sql/ to the configured database"),
+        ("reset", cmd_db_reset, "embedded: fresh schema and fresh demo data"),
+    ):
+        db.add_parser(name, help=text).set_defaults(handler=handler)
+    seed_cmd = db.add_parser("seed", help="replace all data with generated demo data")
+    seed_cmd.add_argument("--clients", type=int, default=5)
+    seed_cmd.add_argument("--leads-per-client", type=int, default=1000)
+    seed_cmd.add_argument("--seed", type=int, default=42)
+    seed_cmd.set_defaults(handler=cmd_db_seed)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(load_settings(), args)
+    except (ConfigError, migrations.MigrationError, ValueError) as exc:
+        print(f"revos: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.OperationalError as exc:
+        print(f"revos: cannot reach the database: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Turn settings into running parts: the service URL, the gateway backend, the secrets.
+
+The embedded default starts PostgreSQL, applies `sql/` and seeds demo data the first time,
+so `revos run` on a fresh clone shows a working dashboard with nothing configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+from revos import embedded, migrations, seed
+from revos.config import BackendKind, ConfigError, Settings
+from revos.gateway import Backend
+from revos.gateway.postgres import PostgresBackend
+from revos.gateway.supabase import SupabaseBackend
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    service_url: str  # superuser / service role: migrations, seeding, the login check only
+    gateway_url: str | None  # psycopg backends: the login role that switches to `authenticated`
+    jwt_secret: str
+    cookie_key: str
+
+    @property
+    def backend_kind(self) -> BackendKind:
+        return self.settings.backend
+
+    def shared_backend(self) -> Backend | None:
+        """The process-wide backend (psycopg pool), or None when each session needs its own."""
+        if self.backend_kind is BackendKind.SUPABASE:
+            return None
+        assert self.gateway_url is not None
+        return PostgresBackend(self.gateway_url, self.jwt_secret).open()
+
+    def session_backend(self) -> Backend:
+        """A backend for one browser session (supabase-py: a client of its own)."""
+        if self.backend_kind is not BackendKind.SUPABASE:
+            raise ConfigError("Only the Supabase backend is created per session.")
+        settings = self.settings
+        assert settings.supabase_url and settings.supabase_anon_key
+        return SupabaseBackend(settings.supabase_url, settings.supabase_anon_key, self.jwt_secret)
+
+
+def prepare_embedded(settings: Settings, *, seed_if_empty: bool = True) -> embedded.EmbeddedServer:
+    """Start the embedded server, apply migrations, and seed demo data into an empty database."""
+    server = embedded.start(settings.data_dir)
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        migrations.migrate(conn)
+        if seed_if_empty and not seed.is_seeded(conn):
+            seed.seed(conn)
+    return server
+
+
+def resolve(settings: Settings) -> Runtime:
+    if settings.backend is BackendKind.EMBEDDED:
+        server = prepare_embedded(settings)
+        secrets = embedded.load_secrets(settings.data_dir)
+        return Runtime(
+            settings=settings,
+            service_url=server.url(),
+            gateway_url=server.url(user=embedded.GATEWAY_USER),
+            jwt_secret=secrets.jwt_secret,
+            cookie_key=settings.cookie_key or secrets.cookie_key,
+        )
+    assert settings.database_url and settings.jwt_secret
+    if not settings.cookie_key:
+        raise ConfigError("COOKIE_KEY (at least 32 bytes) is required outside the embedded mode.")
+    return Runtime(
+        settings=settings,
+        service_url=settings.database_url,
+        gateway_url=settings.database_url if settings.backend is BackendKind.POSTGRES else None,
+        jwt_secret=settings.jwt_secret,
+        cookie_key=settings.cookie_key,
+    )

@@ -1,0 +1,137 @@
+"""One embedded PostgreSQL server per test session, prepared exactly as `revos db start` does.
+
+Tests that change data get their own database on that server (`fresh_database`) or run in a
+transaction that is rolled back (`as_user`), so the shared demo data stays as seeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from revos import accounts, embedded
+from revos.config import load_settings
+from revos.gateway import Gateway, UserSession
+from revos.gateway.postgres import PostgresBackend
+from revos.runtime import Runtime, resolve
+
+DEMO_EMAILS = (
+    "client1@revos.demo",
+    "client2@revos.demo",
+    "client3@revos.demo",
+    "client4@revos.demo",
+    "client5@revos.demo",
+    "reviewer@revos.demo",
+    "admin@revos.demo",
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    id: str
+    email: str
+    role: str
+    assigned: frozenset[str]  # client ids, for a reviewer
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    # short path: the server's Unix socket lives inside it
+    path = Path(f"/tmp/revos-test-{uuid.uuid4().hex[:8]}")
+    yield path
+    embedded.destroy(path)
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def runtime(data_dir: Path) -> Runtime:
+    settings = load_settings(
+        env={"REVOS_DATA_DIR": str(data_dir)}, secrets_file=Path("/nonexistent")
+    )
+    return resolve(settings)
+
+
+@pytest.fixture(scope="session")
+def server(runtime: Runtime, data_dir: Path) -> embedded.EmbeddedServer:
+    return embedded.start(data_dir)
+
+
+@pytest.fixture
+def service(runtime: Runtime) -> Iterator[psycopg.Connection]:
+    """A superuser connection (the oracle's eyes)."""
+    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def demo_users(runtime: Runtime) -> dict[str, DemoUser]:
+    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
+        rows = conn.execute("select id::text, email, role from public.users").fetchall()
+        pairs = conn.execute(
+            "select reviewer_id::text, client_id::text from public.reviewer_assignments"
+        ).fetchall()
+    assigned: dict[str, set[str]] = {}
+    for reviewer_id, client_id in pairs:
+        assigned.setdefault(reviewer_id, set()).add(client_id)
+    return {
+        email: DemoUser(id, email, role, frozenset(assigned.get(id, ())))
+        for id, email, role in rows
+    }
+
+
+@pytest.fixture(scope="session")
+def backend(runtime: Runtime) -> Iterator[PostgresBackend]:
+    shared = runtime.shared_backend()
+    assert isinstance(shared, PostgresBackend)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="session")
+def gateway_for(runtime: Runtime, backend: PostgresBackend, demo_users: dict[str, DemoUser]):
+    """A Gateway signed in as a demo user, exactly as the app builds one after login."""
+
+    def make(email: str) -> Gateway:
+        user = demo_users[email]
+        return Gateway(backend, UserSession(user.id, email, user.role, None, runtime.jwt_secret))
+
+    return make
+
+
+@contextlib.contextmanager
+def as_user(url: str, user_id: str | None, role: str = "authenticated"):
+    """A connection acting as PostgREST would for this user, rolled back afterwards."""
+    with psycopg.connect(url) as conn:
+        conn.execute(f"set local role {role}")
+        if user_id is not None:
+            claims = {"sub": user_id, "role": role, "aud": "authenticated"}
+            conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+@pytest.fixture
+def fresh_database(server: embedded.EmbeddedServer) -> Iterator[str]:
+    """An empty database of its own on the session server; its superuser URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    yield server.url(database=name)
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database "{name}" with (force)')
+
+
+@pytest.fixture(scope="session")
+def accounts_list(runtime: Runtime) -> list[accounts.Account]:
+    return accounts.load_accounts(runtime.service_url)

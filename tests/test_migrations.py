@@ -1,0 +1,105 @@
+"""The migration runner: exactly once, in order, and never over an edited history."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from revos import migrations
+
+SCHEMA_FINGERPRINT = """
+select md5(string_agg(x, '|' order by x)) from (
+  select 'rel:' || n.nspname || '.' || c.relname || ':' || c.relkind::text || ':'
+    || c.relrowsecurity::text
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname in ('public', 'private', 'auth', 'extensions')
+  union all
+  select 'pol:' || schemaname || '.' || tablename || '.' || policyname || ':' || cmd || ':'
+    || coalesce(qual, '') || ':' || coalesce(with_check, '')
+  from pg_policies
+  union all
+  select 'fn:' || n.nspname || '.' || p.proname || ':' || md5(p.prosrc)
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname in ('public', 'private', 'auth')
+) s (x)
+"""
+
+
+def _fingerprint(conn: psycopg.Connection) -> tuple[str, int]:
+    schema = conn.execute(SCHEMA_FINGERPRINT).fetchone()[0]
+    applied = conn.execute("select count(*) from revos_meta.schema_migrations").fetchone()[0]
+    return schema, applied
+
+
+def test_applying_twice_changes_nothing(fresh_database: str) -> None:
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        first = migrations.migrate(conn)
+        before = _fingerprint(conn)
+        second = migrations.migrate(conn)
+        after = _fingerprint(conn)
+    compat, main = migrations.discover()
+    assert first == [m.name for m in compat + main]
+    assert second == []
+    assert before == after
+
+
+def test_a_changed_applied_file_is_refused(fresh_database: str, tmp_path: Path) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(migrations.SQL_DIR, sql_dir)
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        migrations.migrate(conn, sql_dir)
+        before = _fingerprint(conn)
+        target = sql_dir / "0003_cartridges_campaigns_posts_magnets.sql"
+        target.write_text(target.read_text() + "\n-- an innocent-looking edit\n")
+        (sql_dir / "9999_new.sql").write_text("create table public.should_not_exist (id int);")
+        with pytest.raises(migrations.MigrationError, match="changed after it was applied"):
+            migrations.migrate(conn, sql_dir)
+        assert _fingerprint(conn) == before  # the new file was not applied either
+
+
+def test_new_migrations_are_applied_in_order(fresh_database: str, tmp_path: Path) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(migrations.SQL_DIR, sql_dir)
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        migrations.migrate(conn, sql_dir)
+        (sql_dir / "9998_a.sql").write_text("create table revos_meta.t (n int);")
+        (sql_dir / "9999_b.sql").write_text("insert into revos_meta.t values (1);")
+        assert migrations.migrate(conn, sql_dir) == ["9998_a.sql", "9999_b.sql"]
+        assert conn.execute("select n from revos_meta.t").fetchall() == [(1,)]
+
+
+def test_a_failing_migration_leaves_nothing_half_applied(fresh_database: str, tmp_path) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(migrations.SQL_DIR, sql_dir)
+    (sql_dir / "9999_broken.sql").write_text("create table revos_meta.x (n int); select 1/0;")
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        with pytest.raises(migrations.MigrationError, match=r"9999_broken\.sql failed"):
+            migrations.migrate(conn, sql_dir)
+        assert conn.execute("select to_regclass('public.leads')").fetchone()[0] is None
+
+
+def test_compat_is_skipped_where_auth_already_exists(fresh_database: str) -> None:
+    """On a hosted Supabase project the real auth schema is there: compat must not run."""
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        conn.execute(
+            """
+            create schema auth;
+            create table auth.users (id uuid primary key, email text,
+              encrypted_password text, created_at timestamptz default now(),
+              supabase_only_column text);
+            create function auth.uid() returns uuid language sql stable as
+              $$ select (nullif(current_setting('request.jwt.claims', true), '')::jsonb
+                 ->> 'sub')::uuid $$;
+            """
+        )
+        applied = migrations.migrate(conn)
+        assert not any(name.startswith("compat/") for name in applied)
+        # the pre-existing (Supabase) auth.users was left alone
+        column = conn.execute(
+            "select 1 from information_schema.columns where table_schema = 'auth' "
+            "and table_name = 'users' and column_name = 'supabase_only_column'"
+        ).fetchone()
+        assert column is not None

@@ -1,0 +1,142 @@
+"""Row visibility for every table, as every demo user, against an ownership oracle.
+
+The oracle reads every row as superuser with its owner, then applies the product's rules in
+Python (written independently of the SQL policies): clients see their own rows, reviewers
+their assigned clients' rows, super admins everything; the global lead-magnet library is for
+all; billing (Apollo) and memories (embeddings) are never shown to reviewers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from tests.conftest import DEMO_EMAILS, DemoUser, as_user
+
+
+def tenant_rule(user: DemoUser, owner: str | None) -> bool:
+    return owner == user.id or owner in user.assigned or user.role == "super_admin"
+
+
+def private_rule(user: DemoUser, owner: str | None) -> bool:
+    return owner == user.id or user.role == "super_admin"
+
+
+def magnet_rule(user: DemoUser, owner: str | None) -> bool:
+    return owner is None or tenant_rule(user, owner)
+
+
+def assignment_rule(user: DemoUser, owner: str | None) -> bool:
+    reviewer_id, client_id = (owner or ":").split(":")
+    return user.id in (reviewer_id, client_id) or user.role == "super_admin"
+
+
+Rule = Callable[[DemoUser, str | None], bool]
+
+# table -> (key seen as the user, superuser query of key and owner, rule)
+MATRIX: dict[str, tuple[str, str, Rule]] = {
+    "users": ("id::text", "select id::text, id::text from public.users", tenant_rule),
+    "reviewer_assignments": (
+        "reviewer_id::text || ':' || client_id::text",
+        "select reviewer_id::text || ':' || client_id::text, "
+        "reviewer_id::text || ':' || client_id::text from public.reviewer_assignments",
+        assignment_rule,
+    ),
+    "cartridges": (
+        "id::text",
+        "select id::text, user_id::text from public.cartridges",
+        tenant_rule,
+    ),
+    "campaigns": ("id::text", "select id::text, user_id::text from public.campaigns", tenant_rule),
+    "posts": ("id::text", "select id::text, user_id::text from public.posts", tenant_rule),
+    "leads": ("id::text", "select id::text, user_id::text from public.leads", tenant_rule),
+    "messages": ("id::text", "select id::text, user_id::text from public.messages", tenant_rule),
+    "lead_magnet_downloads": (
+        "id::text",
+        "select id::text, user_id::text from public.lead_magnet_downloads",
+        tenant_rule,
+    ),
+    "lead_magnets": (
+        "id::text",
+        "select id::text, user_id::text from public.lead_magnets",
+        magnet_rule,
+    ),
+    "apollo_usage": (
+        "id::text",
+        "select id::text, user_id::text from public.apollo_usage",
+        private_rule,
+    ),
+    "embeddings": (
+        "id::text",
+        "select id::text, user_id::text from public.embeddings",
+        private_rule,
+    ),
+    "lead_magnet_embeddings": (
+        "id::text",
+        "select e.id::text, m.user_id::text from public.lead_magnet_embeddings e "
+        "join public.lead_magnets m on m.id = e.lead_magnet_id",
+        magnet_rule,
+    ),
+}
+
+
+def test_matrix_covers_every_public_table(service: psycopg.Connection) -> None:
+    tables = {
+        name
+        for (name,) in service.execute(
+            "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = 'public' and c.relkind in ('r', 'p')"
+        )
+    }
+    assert tables == set(MATRIX)
+
+
+@pytest.mark.parametrize("table", sorted(MATRIX))
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_visible_rows_match_ownership(
+    table: str, email: str, runtime, service: psycopg.Connection, demo_users
+) -> None:
+    key_sql, oracle_sql, rule = MATRIX[table]
+    user = demo_users[email]
+    expected = {key for key, owner in service.execute(oracle_sql) if rule(user, owner)}
+    with as_user(runtime.service_url, user.id) as conn:
+        seen = {key for (key,) in conn.execute(f"select {key_sql} from public.{table}")}
+    assert seen == expected
+    # every demo user sees something of most tables, so an all-empty result would be suspicious
+    if table in ("users", "lead_magnets"):
+        assert seen
+
+
+@pytest.mark.parametrize("table", sorted(MATRIX))
+def test_unknown_subject_sees_only_the_global_library(
+    table: str, runtime, service: psycopg.Connection
+) -> None:
+    """A validly signed token for a user who does not exist owns nothing and sees nothing else."""
+    stranger = DemoUser(str(uuid.uuid4()), "nobody@example.com", "client", frozenset())
+    key_sql, oracle_sql, rule = MATRIX[table]
+    expected = {key for key, owner in service.execute(oracle_sql) if rule(stranger, owner)}
+    with as_user(runtime.service_url, stranger.id) as conn:
+        seen = {key for (key,) in conn.execute(f"select {key_sql} from public.{table}")}
+    assert seen == expected
+    if rule is not magnet_rule:
+        assert seen == set()
+
+
+@pytest.mark.parametrize("table", sorted(MATRIX))
+def test_anon_reads_nothing(table: str, runtime) -> None:
+    with (
+        as_user(runtime.service_url, None, role="anon") as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(f"select * from public.{table} limit 1")
+
+
+def test_reviewer_is_assigned_only_two_clients(demo_users) -> None:
+    reviewer = demo_users["reviewer@revos.demo"]
+    assert reviewer.assigned == {
+        demo_users["client1@revos.demo"].id,
+        demo_users["client2@revos.demo"].id,
+    }

@@ -1,0 +1,188 @@
+"""Writes across tenants are refused, even with real ids; owners can still write their own.
+
+Each test runs in a transaction that is rolled back, and checks as superuser afterwards
+that the other tenant's data is exactly as it was.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.conftest import as_user
+
+OWNED_TABLES = ("cartridges", "campaigns", "posts", "leads", "messages", "lead_magnets")
+
+
+def _one_id(service: psycopg.Connection, table: str, owner_id: str) -> str:
+    row = service.execute(
+        f"select id::text from public.{table} where user_id = %s limit 1", [owner_id]
+    ).fetchone()
+    assert row is not None, f"demo data has no {table} row for this owner"
+    return row[0]
+
+
+def _fingerprint(service: psycopg.Connection, table: str, owner_id: str) -> str:
+    return service.execute(
+        f"select md5(coalesce(string_agg(t::text, ',' order by t.id), '')) "
+        f"from public.{table} t where user_id = %s",
+        [owner_id],
+    ).fetchone()[0]
+
+
+@pytest.mark.parametrize("table", OWNED_TABLES)
+def test_client_cannot_update_or_delete_another_tenants_rows(
+    table: str, runtime, service, demo_users
+) -> None:
+    attacker, victim = demo_users["client1@revos.demo"], demo_users["client3@revos.demo"]
+    victim_row = _one_id(service, table, victim.id)
+    before = _fingerprint(service, table, victim.id)
+    column = {
+        "cartridges": "name",
+        "campaigns": "name",
+        "posts": "content",
+        "leads": "name",
+        "messages": "content",
+        "lead_magnets": "title",
+    }[table]
+    with as_user(runtime.service_url, attacker.id) as conn:
+        updated = conn.execute(
+            f"update public.{table} set {column} = 'pwned' where id = %s", [victim_row]
+        ).rowcount
+        deleted = conn.execute(f"delete from public.{table} where id = %s", [victim_row]).rowcount
+        conn.commit()  # would persist anything that got through
+    assert (updated, deleted) == (0, 0)
+    assert _fingerprint(service, table, victim.id) == before
+
+
+def test_client_can_still_update_their_own_rows(runtime, service, demo_users) -> None:
+    owner = demo_users["client1@revos.demo"]
+    own_campaign = _one_id(service, "campaigns", owner.id)
+    with as_user(runtime.service_url, owner.id) as conn:
+        updated = conn.execute(
+            "update public.campaigns set name = 'Renamed' where id = %s", [own_campaign]
+        ).rowcount
+    assert updated == 1  # and rolled back by as_user
+
+
+def test_client_cannot_insert_rows_for_another_tenant(runtime, demo_users) -> None:
+    attacker, victim = demo_users["client1@revos.demo"], demo_users["client3@revos.demo"]
+    with (
+        as_user(runtime.service_url, attacker.id) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        conn.execute(
+            "insert into public.campaigns (user_id, name) values (%s, 'Hijack')", [victim.id]
+        )
+
+
+def test_client_cannot_add_leads_to_another_tenants_campaign(runtime, service, demo_users) -> None:
+    attacker, victim = demo_users["client1@revos.demo"], demo_users["client3@revos.demo"]
+    victim_campaign = _one_id(service, "campaigns", victim.id)
+    # owner derived from a campaign the attacker cannot see: none, so the policy refuses it
+    with (
+        as_user(runtime.service_url, attacker.id) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        conn.execute(
+            "insert into public.leads (campaign_id, linkedin_profile_url) values (%s, 'x')",
+            [victim_campaign],
+        )
+    # claiming the lead as their own does not fit the (campaign, owner) key either
+    with (
+        as_user(runtime.service_url, attacker.id) as conn,
+        pytest.raises(psycopg.errors.ForeignKeyViolation),
+    ):
+        conn.execute(
+            "insert into public.leads (user_id, campaign_id, linkedin_profile_url) "
+            "values (%s, %s, 'x')",
+            [attacker.id, victim_campaign],
+        )
+
+
+def test_client_cannot_move_a_row_to_another_tenant(runtime, service, demo_users) -> None:
+    owner, other = demo_users["client1@revos.demo"], demo_users["client3@revos.demo"]
+    own_campaign = _one_id(service, "campaigns", owner.id)
+    with (
+        as_user(runtime.service_url, owner.id) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(
+            "update public.campaigns set user_id = %s where id = %s", [other.id, own_campaign]
+        )
+
+
+def test_client_cannot_promote_themselves(runtime, demo_users) -> None:
+    client = demo_users["client1@revos.demo"]
+    with (
+        as_user(runtime.service_url, client.id) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("update public.users set role = 'super_admin' where id = %s", [client.id])
+
+
+def test_global_lead_magnets_are_read_only(runtime, service, demo_users) -> None:
+    client = demo_users["client1@revos.demo"]
+    global_id = service.execute(
+        "select id::text from public.lead_magnets where user_id is null limit 1"
+    ).fetchone()[0]
+    with as_user(runtime.service_url, client.id) as conn:
+        assert (
+            conn.execute(
+                "update public.lead_magnets set title = 'Mine now' where id = %s", [global_id]
+            ).rowcount
+            == 0
+        )
+        assert (
+            conn.execute("delete from public.lead_magnets where id = %s", [global_id]).rowcount == 0
+        )
+    with (
+        as_user(runtime.service_url, client.id) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("insert into public.lead_magnets (title, is_custom) values ('Global?', false)")
+
+
+@pytest.mark.parametrize("email", ["reviewer@revos.demo", "admin@revos.demo"])
+def test_reviewers_and_admins_read_but_do_not_write_client_rows(
+    email: str, runtime, service, demo_users
+) -> None:
+    actor = demo_users[email]
+    client = demo_users["client1@revos.demo"]
+    lead_id = _one_id(service, "leads", client.id)
+    before = _fingerprint(service, "leads", client.id)
+    with as_user(runtime.service_url, actor.id) as conn:
+        assert conn.execute("select 1 from public.leads where id = %s", [lead_id]).fetchone()
+        assert (
+            conn.execute("update public.leads set name = 'x' where id = %s", [lead_id]).rowcount
+            == 0
+        )
+        assert conn.execute("delete from public.leads where id = %s", [lead_id]).rowcount == 0
+        conn.commit()
+    assert _fingerprint(service, "leads", client.id) == before
+
+
+def test_message_status_and_approver_are_not_directly_writable(
+    runtime, service, demo_users
+) -> None:
+    client = demo_users["client1@revos.demo"]
+    draft = service.execute(
+        "select id::text from public.messages where user_id = %s and status = 'draft' limit 1",
+        [client.id],
+    ).fetchone()[0]
+    for assignment in ("status = 'approved'", f"approved_by = '{client.id}'"):
+        with (
+            as_user(runtime.service_url, client.id) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute(f"update public.messages set {assignment} where id = %s", [draft])
+
+
+def test_reviewer_never_sees_an_unassigned_client_even_when_asking(gateway_for, demo_users) -> None:
+    reviewer = gateway_for("reviewer@revos.demo")
+    unassigned = demo_users["client3@revos.demo"].id
+    assert reviewer.rows("campaign_funnel", p_client_id=unassigned) == []
+    page = reviewer.rows("leads_page", p_client_id=unassigned)
+    assert page[0]["total"] == 0 and page[0]["rows"] == []
+    visible = {row["id"] for row in reviewer.rows("visible_clients")}
+    assert unassigned not in visible and len(visible) == 2
