@@ -1,0 +1,161 @@
+"""An independent oracle: raw rows read as superuser, scoped and aggregated in pandas.
+
+It knows the product's rules (who sees which tenant, what each funnel stage means) but
+none of the SQL behind the page functions, so agreement between the two is evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import psycopg
+
+from tests.conftest import DemoUser
+
+LEAD_COLUMNS = (
+    "id, user_id, campaign_id, name, company_name, job_title, comment_text, commented_at, "
+    "status, enrichment_status, dm_status, email_status, dm_sent_at, dm_delivered_at, "
+    "dm_replied_at, email_sent_at, email_opened_at, email_clicked_at, email_replied_at"
+)
+
+
+def _frame(conn: psycopg.Connection, query: str) -> pd.DataFrame:
+    cursor = conn.execute(query)
+    columns = [c.name for c in cursor.description]
+    frame = pd.DataFrame(cursor.fetchall(), columns=columns)
+    for column in columns:
+        if column == "id" or column.endswith("_id"):
+            frame[column] = frame[column].astype("string")
+    return frame
+
+
+@dataclass
+class World:
+    users: pd.DataFrame
+    campaigns: pd.DataFrame
+    leads: pd.DataFrame
+    downloads: pd.DataFrame
+    magnets: pd.DataFrame
+    drafts: pd.DataFrame  # user_id of every draft message and draft post
+
+    @classmethod
+    def load(cls, conn: psycopg.Connection) -> World:
+        return cls(
+            users=_frame(conn, "select id, email, role from public.users"),
+            campaigns=_frame(conn, "select id, user_id, name, status from public.campaigns"),
+            leads=_frame(conn, f"select {LEAD_COLUMNS} from public.leads"),
+            downloads=_frame(
+                conn,
+                "select id, user_id, lead_id, lead_magnet_id, downloaded_at "
+                "from public.lead_magnet_downloads",
+            ),
+            magnets=_frame(conn, "select id, user_id, title from public.lead_magnets"),
+            drafts=_frame(
+                conn,
+                "select user_id from public.messages where status = 'draft' "
+                "union all select user_id from public.posts where status = 'draft'",
+            ),
+        )
+
+    def clients_of(self, user: DemoUser) -> set[str]:
+        clients = set(self.users.loc[self.users.role == "client", "id"])
+        if user.role == "super_admin":
+            return clients
+        if user.role == "reviewer":
+            return set(user.assigned)
+        return {user.id} & clients
+
+    def scoped(self, frame: pd.DataFrame, user: DemoUser) -> pd.DataFrame:
+        return frame[frame.user_id.isin(self.clients_of(user))]
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    return None if denominator == 0 else round(numerator / denominator, 4)
+
+
+def funnel(world: World, user: DemoUser) -> dict[str, dict[str, int]]:
+    leads = world.scoped(world.leads, user)
+    result = {}
+    for campaign_id in world.scoped(world.campaigns, user).id:
+        rows = leads[leads.campaign_id == campaign_id]
+        result[campaign_id] = {
+            "commented": len(rows),
+            "enriched": int(rows.enrichment_status.isin(["enriched", "partial"]).sum()),
+            "dm_sent": int(rows.dm_status.isin(["sent", "delivered", "replied"]).sum()),
+            "dm_delivered": int(rows.dm_status.isin(["delivered", "replied"]).sum()),
+            "dm_replied": int((rows.dm_status == "replied").sum()),
+            "email_sent": int(
+                rows.email_status.isin(["sent", "opened", "clicked", "replied"]).sum()
+            ),
+            "email_opened": int(rows.email_status.isin(["opened", "clicked", "replied"]).sum()),
+            "email_clicked": int(rows.email_status.isin(["clicked", "replied"]).sum()),
+            "email_replied": int((rows.email_status == "replied").sum()),
+        }
+    return result
+
+
+def kpis(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Timestamp) -> dict:
+    leads = world.scoped(world.leads, user)
+
+    def within(column: pd.Series) -> pd.Series:
+        return (column >= start) & (column < end)
+
+    commented = leads[within(leads.commented_at)]
+    dms = leads[within(leads.dm_sent_at)]
+    emails = leads[within(leads.email_sent_at)]
+    downloads = world.scoped(world.downloads, user)
+    enriched = int(commented.enrichment_status.isin(["enriched", "partial"]).sum())
+    dm_replies = int(dms.dm_replied_at.notna().sum())
+    email_replies = int(emails.email_replied_at.notna().sum())
+    return {
+        "new_leads": len(commented),
+        "enriched_leads": enriched,
+        "enrichment_rate": rate(enriched, len(commented)),
+        "dms_sent": len(dms),
+        "dm_replies": dm_replies,
+        "dm_reply_rate": rate(dm_replies, len(dms)),
+        "emails_sent": len(emails),
+        "email_replies": email_replies,
+        "email_reply_rate": rate(email_replies, len(emails)),
+        "magnet_downloads": int(within(downloads.downloaded_at).sum()),
+        "drafts_waiting": len(world.scoped(world.drafts, user)),
+    }
+
+
+def weekly_trend(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Timestamp) -> dict:
+    leads = world.scoped(world.leads, user)
+    buckets: dict[str, dict[str, int]] = {}
+    for series, column in (
+        ("new_leads", "commented_at"),
+        ("dms_sent", "dm_sent_at"),
+        ("dm_replies", "dm_replied_at"),
+        ("emails_sent", "email_sent_at"),
+        ("email_replies", "email_replied_at"),
+    ):
+        stamps = leads[column].dropna()
+        stamps = stamps[(stamps >= start) & (stamps < end)]
+        weeks = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W-SUN")
+        for week, count in weeks.dt.start_time.dt.date.astype(str).value_counts().items():
+            buckets.setdefault(week, {})[series] = int(count)
+    return buckets
+
+
+def magnet_performance(world: World, user: DemoUser) -> dict[str, tuple[int, int]]:
+    visible = world.magnets[
+        world.magnets.user_id.isna()
+        | world.magnets.user_id.isin(world.clients_of(user))
+        | (user.role == "super_admin")
+    ]
+    downloads = world.scoped(world.downloads, user).merge(
+        world.leads[["id", "dm_replied_at", "email_replied_at"]],
+        left_on="lead_id",
+        right_on="id",
+        suffixes=("", "_lead"),
+    )
+    replied = downloads.dm_replied_at.notna() | downloads.email_replied_at.notna()
+    result = {}
+    for magnet_id in visible.id:
+        mine = downloads.lead_magnet_id == magnet_id
+        result[magnet_id] = (int(mine.sum()), int((mine & replied).sum()))
+    return result

@@ -1,0 +1,62 @@
+"""The `revos` command as a user runs it, against the session's embedded server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from revos import seed
+
+
+def revos(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}
+    for name in ("DATABASE_URL", "SUPABASE_URL"):
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "revos.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_db_url_prints_a_working_superuser_url_last(data_dir: Path, runtime) -> None:
+    result = revos(data_dir, "db", "url")
+    assert result.returncode == 0, result.stderr
+    url = result.stdout.strip().splitlines()[-1]
+    with psycopg.connect(url) as conn:
+        assert conn.execute(
+            "select rolsuper from pg_roles where rolname = current_user"
+        ).fetchone()[0]
+        assert conn.execute("select count(*) from public.users").fetchone()[0] == 7
+
+
+def test_db_start_prints_the_demo_logins(data_dir: Path, runtime) -> None:
+    result = revos(data_dir, "db", "start")
+    assert result.returncode == 0, result.stderr
+    for login in seed.DEMO_LOGINS:
+        assert login in result.stdout
+    assert seed.DEMO_PASSWORD in result.stdout
+
+
+def test_reset_refuses_an_external_database(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql://nowhere/db",
+        "SUPABASE_JWT_SECRET": "x" * 40,
+        "REVOS_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "revos.cli", "db", "reset"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "only resets the embedded database" in result.stderr

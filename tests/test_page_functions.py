@@ -1,0 +1,131 @@
+"""Every page function, as every demo user, equals the oracle computed as superuser."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from revos.gateway import AccessDenied
+from tests import oracle
+from tests.conftest import DEMO_EMAILS
+
+
+@pytest.fixture(scope="module")
+def world(runtime) -> oracle.World:
+    import psycopg
+
+    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
+        return oracle.World.load(conn)
+
+
+@pytest.fixture(scope="module")
+def period() -> tuple[pd.Timestamp, pd.Timestamp]:
+    end = pd.Timestamp(dt.datetime.now(dt.UTC)).floor("h")
+    return end - pd.Timedelta(days=30), end
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_campaign_funnel(email, gateway_for, demo_users, world) -> None:
+    rows = gateway_for(email).rows("campaign_funnel")
+    got = {
+        r["campaign_id"]: {
+            k: r[k]
+            for k in r
+            if k not in ("campaign_id", "campaign_name", "campaign_status", "client_id")
+        }
+        for r in rows
+    }
+    assert got == oracle.funnel(world, demo_users[email])
+    assert got  # every demo user has campaigns in scope
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_overview_kpis_current_and_previous(email, gateway_for, demo_users, world, period) -> None:
+    start, end = period
+    rows = gateway_for(email).rows("overview_kpis", p_from=start, p_to=end)
+    assert [r["period"] for r in rows] == ["current", "previous"]
+    user = demo_users[email]
+    for row, (lo, hi) in zip(rows, [(start, end), (start - (end - start), start)], strict=True):
+        expected = oracle.kpis(world, user, lo, hi)
+        assert {k: row[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_weekly_trend(email, gateway_for, demo_users, world, period) -> None:
+    start, end = period
+    rows = gateway_for(email).rows("funnel_trend", p_from=start, p_to=end, p_grain="week")
+    expected = oracle.weekly_trend(world, demo_users[email], start, end)
+    got = {r["bucket"]: {k: v for k, v in r.items() if k != "bucket" and v} for r in rows}
+    assert {b: v for b, v in got.items() if v} == expected
+    assert len(rows) in (5, 6)  # every week of the period, empty ones included
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_leads_page_total_order_and_filters(email, gateway_for, demo_users, world) -> None:
+    gateway = gateway_for(email)
+    leads = world.scoped(world.leads, demo_users[email])
+    page = gateway.rows("leads_page", p_limit=25, p_offset=10)[0]
+    ordered = leads.sort_values(["commented_at", "id"], ascending=False)
+    assert page["total"] == len(leads)
+    assert [r["id"] for r in page["rows"]] == list(ordered.id[10:35])
+
+    text = (
+        leads.name.fillna("")
+        + " "
+        + leads.company_name.fillna("")
+        + " "
+        + leads.job_title.fillna("")
+        + " "
+        + leads.comment_text.fillna("")
+    ).str.lower()
+    wanted = leads[(leads.dm_status == "replied") & text.str.contains("head of", regex=False)]
+    filtered = gateway.rows("leads_page", p_dm_statuses=["replied"], p_search="Head of")[0]
+    assert filtered["total"] == len(wanted) > 0
+    wanted_order = wanted.sort_values(["commented_at", "id"], ascending=False).id
+    assert [r["id"] for r in filtered["rows"]] == list(wanted_order[:50])
+
+
+def test_leads_search_treats_wildcards_literally(gateway_for) -> None:
+    assert gateway_for("client1@revos.demo").rows("leads_page", p_search="%")[0]["total"] == 0
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_lead_magnet_performance(email, gateway_for, demo_users, world) -> None:
+    rows = gateway_for(email).rows("lead_magnet_performance")
+    got = {r["lead_magnet_id"]: (r["downloads"], r["replies"]) for r in rows}
+    assert got == oracle.magnet_performance(world, demo_users[email])
+    for r in rows:
+        expected = oracle.rate(r["replies"], r["downloads"])
+        assert (r["conversion_rate"] is None and expected is None) or (
+            float(r["conversion_rate"]) == pytest.approx(expected)
+        )
+
+
+def test_admin_tenant_stats_for_the_super_admin(gateway_for, world) -> None:
+    rows = gateway_for("admin@revos.demo").rows("admin_tenant_stats")
+    clients = world.users[world.users.role == "client"]
+    assert {r["client_id"] for r in rows} == set(clients.id)
+    for r in rows:
+        leads = world.leads[world.leads.user_id == r["client_id"]]
+        campaigns = world.campaigns[world.campaigns.user_id == r["client_id"]]
+        assert r["leads_total"] == len(leads)
+        assert r["active_campaigns"] == int((campaigns.status == "active").sum())
+        assert r["drafts_waiting"] == int((world.drafts.user_id == r["client_id"]).sum())
+
+
+@pytest.mark.parametrize("email", [e for e in DEMO_EMAILS if e != "admin@revos.demo"])
+def test_admin_tenant_stats_refuses_everyone_else(email, gateway_for) -> None:
+    with pytest.raises(AccessDenied, match="super admins only"):
+        gateway_for(email).rows("admin_tenant_stats")
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_pickers_list_exactly_the_scope(email, gateway_for, demo_users, world) -> None:
+    gateway, user = gateway_for(email), demo_users[email]
+    assert {r["id"] for r in gateway.rows("visible_clients")} == world.clients_of(user)
+    assert {r["id"] for r in gateway.rows("campaign_options")} == set(
+        world.scoped(world.campaigns, user).id
+    )
+    assert gateway.rows("me")[0]["role"] == user.role
