@@ -1,0 +1,75 @@
+"""Process-wide resources (runtime, pool, accounts) and the signed-in user's gateway.
+
+The psycopg pool is shared by every session: identity is set per transaction from each
+user's token. A supabase-py client is created per browser session and kept in its session
+state, never shared, because it carries the token of whoever used it last.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from revos import accounts
+from revos.cache import UserCache
+from revos.config import load_settings
+from revos.gateway import Backend, Gateway, UserSession
+from revos.runtime import Runtime, resolve
+
+SESSION_KEY = "revos_user_session"
+SESSION_BACKEND_KEY = "revos_session_backend"
+
+
+@st.cache_resource(show_spinner="Starting the database…")
+def runtime() -> Runtime:
+    return resolve(load_settings())
+
+
+@st.cache_resource
+def _shared_backend(_runtime: Runtime) -> Backend | None:
+    return _runtime.shared_backend()
+
+
+@st.cache_resource
+def _user_cache() -> UserCache:
+    return UserCache()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_accounts(service_url: str) -> list[accounts.Account]:
+    """Login accounts from auth.users (service role); refreshed every minute."""
+    return accounts.load_accounts(service_url)
+
+
+def current_session() -> UserSession | None:
+    return st.session_state.get(SESSION_KEY)
+
+
+def start_session(rt: Runtime, account: accounts.Account) -> UserSession:
+    session = UserSession(
+        account.user_id, account.email, account.role, account.full_name, rt.jwt_secret
+    )
+    st.session_state[SESSION_KEY] = session
+    return session
+
+
+def end_session() -> None:
+    for key in (SESSION_KEY, SESSION_BACKEND_KEY):
+        st.session_state.pop(key, None)
+
+
+def _backend(rt: Runtime) -> Backend:
+    shared = _shared_backend(rt)
+    if shared is not None:
+        return shared
+    if SESSION_BACKEND_KEY not in st.session_state:
+        st.session_state[SESSION_BACKEND_KEY] = rt.session_backend()
+    return st.session_state[SESSION_BACKEND_KEY]
+
+
+def gateway() -> Gateway:
+    """The signed-in user's gateway; pages call this only after login."""
+    session = current_session()
+    if session is None:
+        raise RuntimeError("gateway() called before login")
+    rt = runtime()
+    return Gateway(_backend(rt), session, _user_cache())

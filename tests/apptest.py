@@ -1,0 +1,21 @@
+"""Helpers to drive the dashboard with streamlit.testing.v1.AppTest, signed in for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from revos.seed import DEMO_PASSWORD
+
+HOME = str(Path(__file__).resolve().parent.parent / "Home.py")
+
+
+def signed_in(email: str, password: str = DEMO_PASSWORD) -> AppTest:
+    """The app after signing in through the login form, as a person would."""
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    at.text_input[0].input(email)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    return at

@@ -1,0 +1,81 @@
+"""The dashboard through AppTest: sign-in, role menus, and the numbers each page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import psycopg
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from revos import metrics
+from tests import oracle
+from tests.apptest import HOME, signed_in
+from tests.conftest import DEMO_EMAILS
+
+
+@pytest.fixture(autouse=True)
+def _embedded_test_server(data_dir, runtime, monkeypatch) -> None:
+    monkeypatch.setenv("REVOS_DATA_DIR", str(data_dir))
+    for name in ("DATABASE_URL", "SUPABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def world(runtime) -> oracle.World:
+    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
+        return oracle.World.load(conn)
+
+
+def test_signed_out_visitors_see_only_the_login() -> None:
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    assert not at.metric
+
+
+def test_a_wrong_password_is_refused_with_a_message() -> None:
+    at = signed_in("client1@revos.demo", "not-the-password")
+    assert not at.exception
+    assert any("do not match" in e.value for e in at.error)
+    assert not at.metric
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_overview_numbers_equal_the_oracle(email, demo_users, world) -> None:
+    at = signed_in(email)
+    assert not at.exception
+    today = dt.datetime.now(dt.UTC).date()
+    start = pd.Timestamp(today - dt.timedelta(days=29), tz="UTC")
+    end = pd.Timestamp(today + dt.timedelta(days=1), tz="UTC")
+    expected = oracle.kpis(world, demo_users[email], start, end)
+    shown = {m.label: m.value for m in at.metric}
+    for metric in metrics.KPIS:
+        assert shown[metric.label] == metrics.format_value(metric, expected[metric.key])
+
+
+@pytest.mark.parametrize(
+    ("email", "choices"),
+    [("client1@revos.demo", 0), ("reviewer@revos.demo", 3), ("admin@revos.demo", 6)],
+)
+def test_client_picker_matches_the_role(email, choices) -> None:
+    at = signed_in(email)
+    pickers = [s for s in at.selectbox if s.label == "Client"]
+    assert len(pickers[0].options) == choices if choices else not pickers
+
+
+def test_reviewer_picking_a_client_sees_only_that_client(demo_users, world) -> None:
+    at = signed_in("reviewer@revos.demo")
+    client2 = demo_users["client2@revos.demo"]
+    picker = next(s for s in at.selectbox if s.label == "Client")
+    label = next(o for o in picker.options if "client2@revos.demo" in o)
+    picker.select(label).run()
+    today = dt.datetime.now(dt.UTC).date()
+    start = pd.Timestamp(today - dt.timedelta(days=29), tz="UTC")
+    end = pd.Timestamp(today + dt.timedelta(days=1), tz="UTC")
+    expected = oracle.kpis(world, demo_users["client2@revos.demo"], start, end)
+    assert client2.id in demo_users["reviewer@revos.demo"].assigned
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["New leads"] == metrics.format_value(metrics.KPIS[0], expected["new_leads"])
