@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
+
+import pandas as pd
 
 
 class Kind(StrEnum):
@@ -136,3 +139,125 @@ def format_delta(metric: Metric, delta: float | None) -> str | None:
     if metric.kind is Kind.RATE:
         return f"{delta * 100:+.1f} pts"
     return f"{delta:+,.0f}"
+
+
+STAGE_LABELS: dict[str, str] = {
+    "commented": "Commented",
+    "enriched": "Enriched",
+    "dm_sent": "DM sent",
+    "dm_delivered": "DM delivered",
+    "dm_replied": "DM replied",
+    "email_sent": "Email sent",
+    "email_opened": "Opened",
+    "email_clicked": "Clicked",
+    "email_replied": "Replied",
+}
+DM_PATH = ("commented", "enriched", "dm_sent", "dm_delivered", "dm_replied")
+EMAIL_PATH = ("email_sent", "email_opened", "email_clicked", "email_replied")
+
+# The Leads page filters that select exactly the leads in a stage (see sql/0006 definitions).
+STAGE_FILTERS: dict[str, dict[str, list[str]]] = {
+    "commented": {},
+    "enriched": {"enrichment": ["enriched", "partial"]},
+    "dm_sent": {"dm": ["sent", "delivered", "replied"]},
+    "dm_delivered": {"dm": ["delivered", "replied"]},
+    "dm_replied": {"dm": ["replied"]},
+    "email_sent": {"email": ["sent", "opened", "clicked", "replied"]},
+    "email_opened": {"email": ["opened", "clicked", "replied"]},
+    "email_clicked": {"email": ["clicked", "replied"]},
+    "email_replied": {"email": ["replied"]},
+}
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return None if not denominator else numerator / denominator
+
+
+def stage_table(totals: dict[str, int], path: tuple[str, ...]) -> pd.DataFrame:
+    """Each stage of a path with its count, % of the previous stage and % of the first."""
+    counts = [int(totals.get(stage, 0)) for stage in path]
+    return pd.DataFrame(
+        {
+            "stage": list(path),
+            "label": [STAGE_LABELS[s] for s in path],
+            "count": counts,
+            "pct_previous": [None, *(ratio(c, p) for p, c in pairwise(counts))],
+            "pct_top": [ratio(c, counts[0]) for c in counts],
+        }
+    )
+
+
+def funnel_totals(funnel: pd.DataFrame) -> dict[str, int]:
+    """Stage counts summed over the selected campaigns' rows of `campaign_funnel`."""
+    if funnel.empty:
+        return dict.fromkeys(STAGE_LABELS, 0)
+    return {stage: int(funnel[stage].sum()) for stage in STAGE_LABELS}
+
+
+def campaign_comparison(funnel: pd.DataFrame) -> pd.DataFrame:
+    """One row per campaign: status, leads and the three conversion rates."""
+    columns = [
+        "campaign",
+        "status",
+        "leads",
+        "enrichment_rate",
+        "dm_reply_rate",
+        "email_reply_rate",
+    ]
+    if funnel.empty:
+        return pd.DataFrame(columns=columns)
+    rows = funnel.apply(
+        lambda r: {
+            "campaign": r["campaign_name"],
+            "status": r["campaign_status"],
+            "leads": int(r["commented"]),
+            "enrichment_rate": ratio(r["enriched"], r["commented"]),
+            "dm_reply_rate": ratio(r["dm_replied"], r["dm_sent"]),
+            "email_reply_rate": ratio(r["email_replied"], r["email_sent"]),
+        },
+        axis=1,
+        result_type="expand",
+    )
+    return rows[columns]
+
+
+# Admin alerts: when a tenant needs a look. Credits: Apollo's usual monthly plan allowance.
+# share of the last 30 days' new leads whose enrichment failed; ~30% is normal at the 70% target
+ENRICHMENT_FAILURE_ALERT = 0.35
+APOLLO_MONTHLY_CREDIT_ALERT = 1_000
+
+
+def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
+    """One row per (tenant, problem): reply rates under target, failures or credits high."""
+    alerts: list[dict] = []
+    for row in stats.to_dict("records"):
+        tenant = row["company"] or row["email"]
+
+        def add(problem: str, value: float, threshold: float, tenant: str = tenant) -> None:
+            alerts.append(
+                {"tenant": tenant, "alert": problem, "value": value, "threshold": threshold}
+            )
+
+        for key, label, target in (
+            ("dm_reply_rate_30d", "DM reply rate under target", 0.10),
+            ("email_reply_rate_30d", "Email reply rate under target", 0.05),
+        ):
+            value = _number(row.get(key))
+            if value is not None and value < target:
+                add(label, value, target)
+        failures = ratio(row["enrichment_failures_30d"], row["leads_30d"])
+        if failures is not None and failures > ENRICHMENT_FAILURE_ALERT:
+            add("Enrichment failures high", failures, ENRICHMENT_FAILURE_ALERT)
+        if row["apollo_credits_month"] > APOLLO_MONTHLY_CREDIT_ALERT:
+            add(
+                "Apollo credits high this month",
+                row["apollo_credits_month"],
+                APOLLO_MONTHLY_CREDIT_ALERT,
+            )
+    return pd.DataFrame(alerts, columns=["tenant", "alert", "value", "threshold"])
+
+
+def format_alert_value(alert: pd.Series, column: str) -> str:
+    """Rates as percentages, credit counts as whole numbers."""
+    value = float(alert[column])
+    return f"{value:,.0f}" if alert["alert"].startswith("Apollo") else f"{value:.1%}"

@@ -29,10 +29,10 @@ insert into public.users (id, email, role, full_name, company, created_at)
 select c.id, c.email, 'client',
        pg_temp.pick(array['Maya Chen', 'Daniel Okafor', 'Sofia Lindqvist', 'Arjun Mehta',
          'Hannah Becker', 'Lucas Moreau', 'Priya Raman', 'Tom Gallagher', 'Elena Petrova',
-         'Marcus Reid'], pg_temp.r(c.n, 4)),
+         'Marcus Reid'], ((c.n - 1) % 10) / 10.0),
        pg_temp.pick(array['Northwind Growth', 'Brightline Consulting', 'Summit B2B Labs',
          'Copperleaf Agency', 'Atlas Revenue Partners', 'Bluefin Talent', 'Evergreen SaaS Co',
-         'Harbor & Pine Advisory', 'Keystone Demand', 'Lumen Outreach'], pg_temp.r(c.n, 5))
+         'Harbor & Pine Advisory', 'Keystone Demand', 'Lumen Outreach'], ((c.n - 1) % 10) / 10.0)
          || case when c.n > 10 then ' ' || c.n else '' end,
        p.anchor - interval '150 days'
 from seed_clients c, pg_temp.seed_params p

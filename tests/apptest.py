@@ -19,3 +19,10 @@ def signed_in(email: str, password: str = DEMO_PASSWORD) -> AppTest:
     at.text_input[1].input(password)
     at.button[0].click().run()
     return at
+
+
+def open_page(at: AppTest, path: str, **params: str) -> AppTest:
+    """Open a page as the browser's menu does: a fresh URL with only `params` in it."""
+    at.query_params.clear()
+    at.query_params.update(params)
+    return at.switch_page(path).run()

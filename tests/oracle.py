@@ -74,8 +74,12 @@ def rate(numerator: int, denominator: int) -> float | None:
     return None if denominator == 0 else round(numerator / denominator, 4)
 
 
-def funnel(world: World, user: DemoUser) -> dict[str, dict[str, int]]:
+def funnel(
+    world: World, user: DemoUser, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> dict[str, dict[str, int]]:
     leads = world.scoped(world.leads, user)
+    if start is not None and end is not None:
+        leads = leads[(leads.commented_at >= start) & (leads.commented_at < end)]
     result = {}
     for campaign_id in world.scoped(world.campaigns, user).id:
         rows = leads[leads.campaign_id == campaign_id]

@@ -42,3 +42,74 @@ def test_every_kpi_has_a_definition_and_rates_have_targets() -> None:
     for metric in metrics.KPIS:
         assert metric.definition.endswith(".")
         assert (metric.kind is metrics.Kind.RATE) == (metric.target is not None)
+
+
+def test_stage_table_percentages() -> None:
+    import pandas as pd
+
+    table = metrics.stage_table(
+        {"email_sent": 200, "email_opened": 100, "email_clicked": 25, "email_replied": 0},
+        metrics.EMAIL_PATH,
+    )
+    assert list(table["count"]) == [200, 100, 25, 0]
+    assert table["pct_previous"].tolist()[1:] == [0.5, 0.25, 0.0]
+    assert pd.isna(table["pct_previous"][0])
+    assert table["pct_top"].tolist() == [1.0, 0.5, 0.125, 0.0]
+    empty = metrics.stage_table({}, metrics.DM_PATH)
+    assert empty["pct_top"].isna().all()
+
+
+def test_campaign_comparison_rates() -> None:
+    import pandas as pd
+
+    funnel = pd.DataFrame(
+        [
+            {
+                "campaign_name": "A",
+                "campaign_status": "active",
+                "commented": 10,
+                "enriched": 7,
+                "dm_sent": 5,
+                "dm_replied": 1,
+                "email_sent": 0,
+                "email_replied": 0,
+            }
+        ]
+    )
+    row = metrics.campaign_comparison(funnel).iloc[0]
+    assert (row.leads, row.enrichment_rate, row.dm_reply_rate) == (10, 0.7, 0.2)
+    assert row.email_reply_rate is None
+
+
+def test_tenant_alerts() -> None:
+    import pandas as pd
+
+    stats = pd.DataFrame(
+        [
+            {
+                "company": "Low",
+                "email": "a",
+                "dm_reply_rate_30d": 0.05,
+                "email_reply_rate_30d": 0.06,
+                "enrichment_failures_30d": 40,
+                "leads_30d": 100,
+                "apollo_credits_month": 1500,
+            },
+            {
+                "company": "Fine",
+                "email": "b",
+                "dm_reply_rate_30d": 0.15,
+                "email_reply_rate_30d": None,
+                "enrichment_failures_30d": 10,
+                "leads_30d": 100,
+                "apollo_credits_month": 10,
+            },
+        ]
+    )
+    alerts = metrics.tenant_alerts(stats)
+    assert sorted(alerts["alert"]) == [
+        "Apollo credits high this month",
+        "DM reply rate under target",
+        "Enrichment failures high",
+    ]
+    assert set(alerts["tenant"]) == {"Low"}

@@ -129,3 +129,31 @@ def test_pickers_list_exactly_the_scope(email, gateway_for, demo_users, world) -
         world.scoped(world.campaigns, user).id
     )
     assert gateway.rows("me")[0]["role"] == user.role
+
+
+def test_lead_timeline_shows_steps_and_messages_only_to_those_who_may_see_the_lead(
+    gateway_for, service
+) -> None:
+    lead_id, owner = service.execute(
+        "select l.id::text, u.email from public.leads l join public.users u on u.id = l.user_id "
+        "where l.dm_replied_at is not null and u.email = 'client1@revos.demo' limit 1"
+    ).fetchone()
+    events = gateway_for(owner).rows("lead_timeline", p_lead_id=lead_id)
+    names = [e["event"] for e in events]
+    assert names[0] == "Commented" and "DM replied" in names and "Message sent" in names
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
+    assert gateway_for("client3@revos.demo").rows("lead_timeline", p_lead_id=lead_id) == []
+    assert gateway_for("reviewer@revos.demo").rows("lead_timeline", p_lead_id=lead_id) != []
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_post_engagement_is_scoped(email, gateway_for, demo_users, world, service) -> None:
+    rows = gateway_for(email).rows("post_engagement")
+    owners = {r["client_id"] for r in rows}
+    assert owners == world.clients_of(demo_users[email])
+    published = service.execute(
+        "select count(*) from public.posts "
+        "where status = 'published' and user_id = any(%s::uuid[])",
+        [sorted(owners)],
+    ).fetchone()[0]
+    assert len(rows) == published

@@ -9,12 +9,20 @@ from __future__ import annotations
 import streamlit as st
 
 OVERVIEW = ("pages/overview.py", "Overview", ":material/dashboard:")
+FUNNELS = ("pages/funnels.py", "Funnels", ":material/filter_alt:")
+LEADS = ("pages/leads.py", "Leads", ":material/group:")
+MAGNETS = ("pages/lead_magnets.py", "Lead magnets", ":material/redeem:")
+ADMIN = ("pages/admin.py", "Tenants", ":material/admin_panel_settings:")
 
 MENUS: dict[str, list[tuple[str, str, str]]] = {
-    "client": [OVERVIEW],
-    "reviewer": [OVERVIEW],
-    "super_admin": [OVERVIEW],
+    "client": [OVERVIEW, FUNNELS, LEADS, MAGNETS],
+    "reviewer": [OVERVIEW, FUNNELS, LEADS],
+    "super_admin": [OVERVIEW, FUNNELS, LEADS, MAGNETS, ADMIN],
 }
+
+
+def menu_titles(role: str) -> list[str]:
+    return [title for _, title, _ in MENUS.get(role, [])]
 
 
 def pages_for(role: str) -> list[st.Page]:

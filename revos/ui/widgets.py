@@ -97,3 +97,29 @@ def _remember(name: str, value: str | None) -> None:
         st.query_params.pop(name, None)
     elif st.query_params.get(name) != value:
         st.query_params[name] = value
+
+
+def campaign_picker(campaigns: list[dict], key: str = "campaigns") -> tuple[str, ...]:
+    """Several campaigns (none chosen: all of them), kept in the URL."""
+    names = {c["id"]: f"{c['name']} ({c['status']})" for c in campaigns}
+    wanted = [c for c in st.query_params.get(key, "").split(",") if c in names]
+    chosen = st.multiselect(
+        "Campaigns",
+        list(names),
+        default=wanted,
+        format_func=names.__getitem__,
+        placeholder="All campaigns",
+        key=f"{key}_picker",
+    )
+    _remember(key, ",".join(chosen) or None)
+    return tuple(chosen)
+
+
+def set_query(params: dict[str, str], owned: tuple[str, ...]) -> None:
+    """Make the URL carry exactly `params` for the keys this page owns; leave the rest."""
+    for key in owned:
+        value = params.get(key)
+        if value is None:
+            st.query_params.pop(key, None)
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value

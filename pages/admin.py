@@ -1,0 +1,98 @@
+"""Admin: every tenant at a glance, with alerts. The SQL refuses anyone but a super admin."""
+
+import pandas as pd
+import streamlit as st
+
+from revos import charts, metrics
+from revos.ui import context, errors, tables
+
+st.title("Tenants")
+gateway = context.gateway()
+
+with errors.banner_on_failure(), st.spinner("Loading tenant stats…"):
+    stats = gateway.frame("admin_tenant_stats")
+if stats.empty:
+    st.info("No client tenants yet.")
+    st.stop()
+
+rates = [
+    "enrichment_rate_30d",
+    "dm_reply_rate_30d",
+    "email_reply_rate_30d",
+    "apollo_success_rate_month",
+]
+stats[rates] = stats[rates].astype(float)
+stats = tables.to_datetimes(stats, ["last_activity"])
+stats["tenant"] = stats["company"].fillna(stats["email"])
+
+alerts = metrics.tenant_alerts(stats)
+if alerts.empty:
+    st.success("No alerts: every tenant is on target.")
+else:
+    st.warning(f"{len(alerts)} alerts across {alerts['tenant'].nunique()} tenants.")
+    st.dataframe(
+        alerts.assign(
+            value=alerts.apply(metrics.format_alert_value, axis=1, args=("value",)),
+            threshold=alerts.apply(metrics.format_alert_value, axis=1, args=("threshold",)),
+        ),
+        hide_index=True,
+        column_config={
+            "tenant": "Tenant",
+            "alert": "Alert",
+            "value": "Value",
+            "threshold": "Threshold",
+        },
+    )
+
+st.subheader("Tenants")
+st.dataframe(
+    stats[
+        [
+            "tenant",
+            "email",
+            "active_campaigns",
+            "leads_total",
+            "leads_7d",
+            "leads_30d",
+            *rates,
+            "apollo_credits_month",
+            "drafts_waiting",
+            "last_activity",
+        ]
+    ],
+    hide_index=True,
+    column_config={
+        "tenant": "Tenant",
+        "email": "Login",
+        "active_campaigns": "Active campaigns",
+        "leads_total": "Leads",
+        "leads_7d": "Leads 7d",
+        "leads_30d": "Leads 30d",
+        "enrichment_rate_30d": tables.percent_column("Enrichment 30d"),
+        "dm_reply_rate_30d": tables.percent_column("DM reply 30d"),
+        "email_reply_rate_30d": tables.percent_column("Email reply 30d"),
+        "apollo_success_rate_month": tables.percent_column("Apollo success (month)"),
+        "apollo_credits_month": "Apollo credits (month)",
+        "drafts_waiting": "Drafts waiting",
+        "last_activity": st.column_config.DatetimeColumn(
+            "Last activity", format="YYYY-MM-DD HH:mm"
+        ),
+    },
+)
+tables.csv_download("Export tenants (CSV)", "tenants.csv", lambda: pd.DataFrame(stats))
+
+left, right = st.columns(2)
+left.plotly_chart(charts.ranking_figure(stats, "leads_30d", "tenant", "New leads, last 30 days"))
+right.plotly_chart(
+    charts.grouped_bars(
+        stats,
+        "tenant",
+        {
+            "dm_reply_rate_30d": "DM reply",
+            "email_reply_rate_30d": "Email reply",
+            "enrichment_rate_30d": "Enrichment",
+        },
+        "Rates, last 30 days",
+        percent=True,
+    )
+)

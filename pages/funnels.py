@@ -1,0 +1,90 @@
+"""Funnels: where leads drop out, per campaign and over time."""
+
+import datetime as dt
+
+import streamlit as st
+
+from revos import charts, lead_filters, metrics
+from revos.ui import context, errors, tables, widgets
+
+st.title("Funnels")
+gateway = context.gateway()
+
+with errors.banner_on_failure():
+    client_id = widgets.client_scope(gateway)
+    campaigns = gateway.rows("campaign_options", p_client_id=client_id)
+if not campaigns:
+    st.info(
+        "No campaigns yet. Once a campaign scrapes the commenters of a post, its funnel "
+        "appears here."
+    )
+    st.stop()
+
+left, right = st.columns([2, 1])
+with left:
+    chosen = widgets.campaign_picker(campaigns)
+with right:
+    start, end = widgets.period(default_days=90)
+scope = {"p_campaign_ids": list(chosen) or None, "p_client_id": client_id}
+
+with errors.banner_on_failure(), st.spinner("Counting the funnel…"):
+    funnel = gateway.frame("campaign_funnel", p_from=start, p_to=end, **scope)
+totals = metrics.funnel_totals(funnel)
+if totals["commented"] == 0:
+    st.info(
+        "Nobody commented on these campaigns' posts in this period. Widen the period or "
+        "pick other campaigns."
+    )
+
+dm_col, email_col = st.columns(2)
+dm_stages = metrics.stage_table(totals, metrics.DM_PATH)
+email_stages = metrics.stage_table(totals, metrics.EMAIL_PATH)
+dm_col.plotly_chart(charts.funnel_figure(dm_stages, "DM path", charts.PALETTE["dm"]))
+email_col.plotly_chart(charts.funnel_figure(email_stages, "Email path", charts.PALETTE["email"]))
+
+st.subheader("Leads in each stage")
+last_day = (end - dt.timedelta(days=1)).date()
+link_columns = st.columns(3)
+for index, stage in enumerate(metrics.STAGE_LABELS):
+    query = lead_filters.stage_query(metrics.STAGE_FILTERS[stage], chosen, start.date(), last_day)
+    if client_id:
+        query["client"] = client_id
+    link_columns[index % 3].page_link(
+        "pages/leads.py",
+        label=f"{metrics.STAGE_LABELS[stage]}: {totals[stage]:,}",
+        query_params=query,
+        icon=":material/group:",
+        help=metrics.FUNNEL_STAGES[stage],
+    )
+
+grain = st.segmented_control("Trend per", ["day", "week"], default="week", key="grain") or "week"
+with errors.banner_on_failure(), st.spinner("Loading the trend…"):
+    trend = gateway.frame("funnel_trend", p_from=start, p_to=end, p_grain=grain, **scope)
+st.plotly_chart(charts.trend_figure(trend, grain))
+
+st.subheader("Campaigns compared")
+st.dataframe(
+    metrics.campaign_comparison(funnel).map(tables.readable),
+    hide_index=True,
+    column_config={
+        "campaign": "Campaign",
+        "status": "Status",
+        "leads": st.column_config.NumberColumn("Leads", help=metrics.FUNNEL_STAGES["commented"]),
+        "enrichment_rate": tables.percent_column("Enrichment rate", "Enriched / commented."),
+        "dm_reply_rate": tables.percent_column("DM reply rate", "DM replied / DM sent."),
+        "email_reply_rate": tables.percent_column(
+            "Email reply rate", "Email replied / email sent."
+        ),
+    },
+)
+
+with errors.banner_on_failure():
+    posts = gateway.frame("post_engagement", p_from=start, p_to=end, p_client_id=client_id)
+if posts.empty:
+    st.info("No posts were published in this period.")
+else:
+    st.plotly_chart(charts.engagement_figure(tables.to_datetimes(posts, ["published_at"])))
+
+with st.expander("What the stages mean"):
+    for stage, definition in metrics.FUNNEL_STAGES.items():
+        st.markdown(f"**{metrics.STAGE_LABELS[stage]}**: {definition}")

@@ -1,0 +1,103 @@
+"""Lead magnets: which offers get downloaded, and which downloads turn into replies."""
+
+import streamlit as st
+
+from revos import charts
+from revos.ui import context, errors, tables, widgets
+
+MIN_DOWNLOADS_TO_RANK = 5  # fewer downloads than this and a conversion rate is mostly noise
+
+st.title("Lead magnets")
+gateway = context.gateway()
+
+with errors.banner_on_failure(), st.spinner("Loading lead magnets…"):
+    client_id = widgets.client_scope(gateway)
+    magnets = gateway.frame("lead_magnet_performance", p_client_id=client_id)
+if magnets.empty:
+    st.info("No lead magnets yet. Add a custom one, or use the global library.")
+    st.stop()
+
+magnets["conversion_rate"] = magnets["conversion_rate"].astype(float)
+magnets["source"] = magnets["scope"].map({"global": "Global library", "custom": "Custom"})
+downloaded = magnets[magnets["downloads"] > 0]
+
+totals = st.columns(3)
+totals[0].metric(
+    "Downloads",
+    f"{int(magnets['downloads'].sum()):,}",
+    border=True,
+    help="Lead magnets downloaded by your leads.",
+)
+totals[1].metric(
+    "Replies after a download",
+    f"{int(magnets['replies'].sum()):,}",
+    border=True,
+    help="Downloads whose lead replied to a DM or an email.",
+)
+overall = magnets["replies"].sum() / max(1, magnets["downloads"].sum())
+totals[2].metric(
+    "Conversion", f"{overall:.1%}", border=True, help="Replies after a download / downloads."
+)
+
+if downloaded.empty:
+    st.info("None of these lead magnets has been downloaded yet.")
+else:
+    left, right = st.columns(2)
+    left.plotly_chart(
+        charts.ranking_figure(downloaded.head(15), "downloads", "title", "Most downloaded")
+    )
+    ranked = downloaded[downloaded["downloads"] >= MIN_DOWNLOADS_TO_RANK]
+    right.plotly_chart(
+        charts.ranking_figure(
+            ranked.nlargest(15, "conversion_rate"),
+            "conversion_rate",
+            "title",
+            "Best conversion (downloads to replies)",
+            percent=True,
+        )
+    )
+    by_niche = (
+        downloaded.groupby("niche", as_index=False)[["downloads", "replies"]]
+        .sum()
+        .assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
+    )
+    st.plotly_chart(
+        charts.grouped_bars(
+            by_niche,
+            "niche",
+            {"conversion_rate": "Conversion"},
+            "Conversion by niche",
+            percent=True,
+        )
+    )
+    if len(ranked) >= 2:
+        best, worst = st.columns(2)
+        best.markdown("**Top performers**")
+        best.dataframe(
+            ranked.nlargest(3, "conversion_rate")[["title", "downloads", "conversion_rate"]],
+            hide_index=True,
+            column_config={"conversion_rate": tables.percent_column("Conversion")},
+        )
+        worst.markdown("**Laggards**")
+        worst.dataframe(
+            ranked.nsmallest(3, "conversion_rate")[["title", "downloads", "conversion_rate"]],
+            hide_index=True,
+            column_config={"conversion_rate": tables.percent_column("Conversion")},
+        )
+    st.caption(
+        f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads."
+    )
+
+st.subheader("All lead magnets")
+st.dataframe(
+    magnets[["title", "niche", "source", "downloads", "replies", "conversion_rate"]],
+    hide_index=True,
+    column_config={
+        "title": "Lead magnet",
+        "niche": "Niche",
+        "source": "Library",
+        "downloads": "Downloads",
+        "replies": "Replies",
+        "conversion_rate": tables.percent_column("Conversion", "Replies / downloads."),
+    },
+)

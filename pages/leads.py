@@ -1,0 +1,168 @@
+"""Leads: filter, sort and page through leads on the server; open one to see its timeline."""
+
+import math
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from revos import lead_filters as lf
+from revos.ui import context, errors, tables, widgets
+from revos.ui.lead_filters import filter_bar
+
+OWNED_PARAMS = (
+    "campaigns",
+    "status",
+    "enrichment",
+    "dm",
+    "email",
+    "from",
+    "to",
+    "q",
+    "sort",
+    "asc",
+    "page",
+)
+DATE_COLUMNS = [
+    "commented_at",
+    "dm_sent_at",
+    "dm_replied_at",
+    "email_sent_at",
+    "email_replied_at",
+    "enriched_at",
+]
+
+st.title("Leads")
+gateway = context.gateway()
+
+with errors.banner_on_failure():
+    client_id = widgets.client_scope(gateway)
+    campaigns = gateway.rows("campaign_options", p_client_id=client_id)
+if not campaigns:
+    st.info("No campaigns yet, so no leads. Leads appear here as campaigns scrape comments.")
+    st.stop()
+
+from_url = lf.from_query_params(st.query_params.to_dict())
+filters = filter_bar(campaigns)
+sort_col, order_col = st.columns([2, 3])
+sort = sort_col.selectbox(
+    "Sort by",
+    list(lf.SORTS),
+    index=list(lf.SORTS).index(filters.sort),
+    format_func=lf.SORTS.__getitem__,
+    key="lf_sort",
+)
+descending = order_col.toggle("Descending", value=filters.descending, key="lf_desc")
+filters = replace(filters, sort=sort, descending=descending)
+if replace(filters, page=1) != replace(from_url, page=1, problems=()):
+    filters = filters.with_page(1)  # new filters start on the first page
+
+
+def fetch(limit: int, offset: int) -> dict:
+    return gateway.rows(
+        "leads_page", **filters.sql_params(client_id), p_limit=limit, p_offset=offset
+    )[0]
+
+
+with errors.banner_on_failure(), st.spinner("Finding leads…"):
+    result = fetch(lf.PAGE_SIZE, (filters.page - 1) * lf.PAGE_SIZE)
+    pages = max(1, math.ceil(result["total"] / lf.PAGE_SIZE))
+    if filters.page > pages:
+        filters = filters.with_page(pages)
+        result = fetch(lf.PAGE_SIZE, (filters.page - 1) * lf.PAGE_SIZE)
+widgets.set_query(filters.query_params(), OWNED_PARAMS)
+
+total = result["total"]
+if total == 0:
+    st.info("No leads match these filters. Remove a filter or widen the dates.")
+    st.stop()
+
+leads = tables.to_datetimes(pd.DataFrame(result["rows"]), DATE_COLUMNS)
+shown = leads[
+    [
+        "name",
+        "linkedin_profile_url",
+        "company_name",
+        "job_title",
+        "campaign_name",
+        "commented_at",
+        "status",
+        "enrichment_status",
+        "dm_status",
+        "email_status",
+        "email",
+        "dm_sent_at",
+        "email_sent_at",
+    ]
+].map(tables.readable)
+st.caption(
+    f"**{total:,}** leads match · page {filters.page} of {pages:,} · "
+    "select a row to see its timeline"
+)
+selection = st.dataframe(
+    shown,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="leads_table",
+    column_config={
+        "name": "Name",
+        "linkedin_profile_url": st.column_config.LinkColumn("LinkedIn", display_text="Profile"),
+        "company_name": "Company",
+        "job_title": "Title",
+        "campaign_name": "Campaign",
+        "commented_at": st.column_config.DatetimeColumn("Commented", format="YYYY-MM-DD HH:mm"),
+        "status": "Status",
+        "enrichment_status": "Enrichment",
+        "dm_status": "DM",
+        "email_status": "Email status",
+        "email": "Email",
+        "dm_sent_at": st.column_config.DatetimeColumn("DM sent", format="YYYY-MM-DD"),
+        "email_sent_at": st.column_config.DatetimeColumn("Email sent", format="YYYY-MM-DD"),
+    },
+)
+
+
+def go_to(page: int) -> None:
+    st.query_params["page"] = str(page)
+
+
+pager = st.columns([1, 1, 4, 3])
+pager[0].button(
+    "Previous",
+    disabled=filters.page <= 1,
+    on_click=go_to,
+    args=(filters.page - 1,),
+    icon=":material/chevron_left:",
+)
+pager[1].button(
+    "Next",
+    disabled=filters.page >= pages,
+    on_click=go_to,
+    args=(filters.page + 1,),
+    icon=":material/chevron_right:",
+)
+with pager[3]:
+    exported = min(total, lf.EXPORT_LIMIT)
+    tables.csv_download(
+        f"Export {exported:,} leads (CSV)",
+        "leads.csv",
+        lambda: pd.DataFrame(fetch(lf.EXPORT_LIMIT, 0)["rows"]),
+    )
+    if total > lf.EXPORT_LIMIT:
+        st.caption(
+            f"Exports hold at most {lf.EXPORT_LIMIT:,} leads; narrow the filters to "
+            "export the rest."
+        )
+
+if selection.selection.rows:
+    lead = leads.iloc[selection.selection.rows[0]]
+    with errors.banner_on_failure():
+        timeline = tables.to_datetimes(gateway.frame("lead_timeline", p_lead_id=lead["id"]), ["at"])
+    st.subheader(f"{lead['name']} · {lead['company_name'] or 'company unknown'}")
+    for event in timeline.itertuples():
+        st.markdown(f"**{event.at:%Y-%m-%d %H:%M}** · {event.event}")
+        if event.subject:
+            st.caption(f"Subject: {event.subject}")
+        if event.detail:
+            st.text(event.detail)

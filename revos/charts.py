@@ -1,0 +1,124 @@
+"""Plotly figures for every page. Pure functions of DataFrames: tested without Streamlit.
+
+Figures set colours and labels but no backgrounds or fonts: Streamlit's theme supplies those,
+so the same figure reads well in light and dark mode. One palette for the whole app.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+PALETTE = {
+    "primary": "#2563eb",
+    "dm": "#2563eb",
+    "email": "#0d9488",
+    "reply": "#f59e0b",
+    "neutral": "#64748b",
+    "good": "#16a34a",
+    "bad": "#dc2626",
+}
+SERIES_COLORS = ["#2563eb", "#0d9488", "#f59e0b", "#8b5cf6", "#ec4899", "#64748b"]
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        colorway=SERIES_COLORS,
+    )
+    return fig
+
+
+def funnel_figure(stages: pd.DataFrame, title: str, color: str) -> go.Figure:
+    """A funnel with each stage's count, % of the previous stage and % of the first."""
+    fig = go.Figure(
+        go.Funnel(
+            y=stages["label"],
+            x=stages["count"],
+            texttemplate=(
+                "%{value:,}<br>%{percentPrevious:.0%} of previous<br>%{percentInitial:.0%} of top"
+            ),
+            marker={"color": color},
+            connector={"line": {"color": PALETTE["neutral"], "width": 1}},
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    return _layout(fig, title, height=80 + 60 * len(stages))
+
+
+def trend_figure(trend: pd.DataFrame, grain: str) -> go.Figure:
+    """New leads, DMs and emails sent, and replies per day or week."""
+    fig = go.Figure()
+    series = (
+        ("new_leads", "New leads", PALETTE["neutral"]),
+        ("dms_sent", "DMs sent", PALETTE["dm"]),
+        ("emails_sent", "Emails sent", PALETTE["email"]),
+        ("replies", "Replies (DM + email)", PALETTE["reply"]),
+    )
+    frame = trend.assign(replies=trend["dm_replies"] + trend["email_replies"])
+    for column, name, color in series:
+        fig.add_scatter(
+            x=frame["bucket"],
+            y=frame[column],
+            name=name,
+            mode="lines+markers",
+            line={"color": color},
+        )
+    fig.update_yaxes(rangemode="tozero", title=None)
+    fig.update_xaxes(title=None)
+    return _layout(fig, f"Activity per {grain}")
+
+
+def engagement_figure(posts: pd.DataFrame) -> go.Figure:
+    """Likes, comments and shares of each published post over time."""
+    fig = go.Figure()
+    for column, name in (("likes", "Likes"), ("comments", "Comments"), ("shares", "Shares")):
+        fig.add_bar(
+            x=posts["published_at"],
+            y=posts[column],
+            name=name,
+            customdata=posts["excerpt"],
+            hovertemplate="%{customdata}<br>%{y}",
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, "Post engagement")
+
+
+def ranking_figure(
+    frame: pd.DataFrame, value: str, label: str, title: str, percent: bool = False
+) -> go.Figure:
+    """Horizontal bars, best at the top."""
+    ordered = frame.sort_values(value, ascending=True)
+    fig = go.Figure(
+        go.Bar(
+            x=ordered[value],
+            y=ordered[label],
+            orientation="h",
+            marker={"color": PALETTE["primary"]},
+            texttemplate="%{x:.1%}" if percent else "%{x:,}",
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    if percent:
+        fig.update_xaxes(tickformat=".0%")
+    _layout(fig, title, height=max(260, 60 + 26 * len(ordered)))
+    fig.update_layout(margin={"r": 70})  # room for the labels outside the longest bar
+    return fig
+
+
+def grouped_bars(
+    frame: pd.DataFrame, category: str, values: dict[str, str], title: str, percent: bool = False
+) -> go.Figure:
+    """Bars per category for a few measures (e.g. tenants compared on their rates)."""
+    fig = go.Figure()
+    for column, name in values.items():
+        fig.add_bar(x=frame[category], y=frame[column], name=name)
+    fig.update_layout(barmode="group")
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return _layout(fig, title)

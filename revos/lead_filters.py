@@ -1,0 +1,169 @@
+"""The Leads page's filters, as URL query parameters and as `leads_page` parameters.
+
+One format serves bookmarks, shared links and the Funnels page's links to a stage's leads.
+Values that do not parse are dropped with a note, never passed on to the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+STATUSES = ("scraped", "enriched", "contacted", "replied")
+ENRICHMENT_STATUSES = ("pending", "enriched", "partial", "failed")
+DM_STATUSES = ("pending", "sent", "delivered", "replied")
+EMAIL_STATUSES = ("none", "queued", "sent", "opened", "clicked", "replied")
+SORTS = {
+    "commented_at": "Comment date",
+    "name": "Name",
+    "company_name": "Company",
+    "job_title": "Title",
+    "status": "Status",
+    "dm_sent_at": "DM sent",
+    "email_sent_at": "Email sent",
+}
+PAGE_SIZE = 50
+EXPORT_LIMIT = 50_000
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    campaigns: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    enrichment: tuple[str, ...] = ()
+    dm: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+    start: dt.date | None = None  # commented on or after
+    end: dt.date | None = None  # commented on or before
+    search: str = ""
+    sort: str = "commented_at"
+    descending: bool = True
+    page: int = 1
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def with_page(self, page: int) -> LeadFilters:
+        return replace(self, page=max(1, page))
+
+    def sql_params(self, client_id: str | None) -> dict[str, Any]:
+        """Parameters for `leads_page` (without limit and offset)."""
+        return {
+            "p_client_id": client_id,
+            "p_campaign_ids": list(self.campaigns) or None,
+            "p_statuses": list(self.status) or None,
+            "p_enrichment_statuses": list(self.enrichment) or None,
+            "p_dm_statuses": list(self.dm) or None,
+            "p_email_statuses": list(self.email) or None,
+            "p_from": _midnight(self.start) if self.start else None,
+            "p_to": _midnight(self.end + dt.timedelta(days=1)) if self.end else None,
+            "p_search": self.search or None,
+            "p_sort": self.sort,
+            "p_descending": self.descending,
+        }
+
+    def query_params(self) -> dict[str, str]:
+        """The non-default filters as URL query parameters."""
+        params = {
+            "campaigns": ",".join(self.campaigns),
+            "status": ",".join(self.status),
+            "enrichment": ",".join(self.enrichment),
+            "dm": ",".join(self.dm),
+            "email": ",".join(self.email),
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+            "q": self.search,
+            "sort": "" if self.sort == "commented_at" else self.sort,
+            "asc": "" if self.descending else "1",
+            "page": "" if self.page == 1 else str(self.page),
+        }
+        return {key: value for key, value in params.items() if value}
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _choices(raw: str, allowed: tuple[str, ...], name: str, problems: list[str]) -> tuple:
+    values = tuple(v for v in raw.split(",") if v)
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        problems.append(f"Ignored unknown {name} {', '.join(unknown)}.")
+    return tuple(v for v in values if v in allowed)
+
+
+def _uuids(raw: str, problems: list[str]) -> tuple[str, ...]:
+    good = []
+    for value in (v for v in raw.split(",") if v):
+        try:
+            good.append(str(uuid.UUID(value)))
+        except ValueError:
+            problems.append(f"Ignored campaign id {value[:40]!r}: not a valid id.")
+    return tuple(good)
+
+
+def _date(raw: str, name: str, problems: list[str]) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"Ignored {name} date {raw[:20]!r}: use YYYY-MM-DD.")
+        return None
+
+
+def from_query_params(params: Mapping[str, str]) -> LeadFilters:
+    problems: list[str] = []
+    start = _date(params.get("from", ""), "start", problems)
+    end = _date(params.get("to", ""), "end", problems)
+    if start and end and end < start:
+        problems.append("The end date was before the start date, so the dates were swapped.")
+        start, end = end, start
+    sort = params.get("sort", "commented_at")
+    if sort not in SORTS:
+        problems.append(f"Ignored unknown sort {sort[:40]!r}.")
+        sort = "commented_at"
+    try:
+        page = max(1, int(params.get("page", "1")))
+    except ValueError:
+        page = 1
+    search = params.get("q", "").strip()
+    if len(search) > MAX_SEARCH_LENGTH:
+        problems.append(f"The search was cut to {MAX_SEARCH_LENGTH} characters.")
+        search = search[:MAX_SEARCH_LENGTH]
+    return LeadFilters(
+        campaigns=_uuids(params.get("campaigns", ""), problems),
+        status=_choices(params.get("status", ""), STATUSES, "status", problems),
+        enrichment=_choices(
+            params.get("enrichment", ""), ENRICHMENT_STATUSES, "enrichment status", problems
+        ),
+        dm=_choices(params.get("dm", ""), DM_STATUSES, "DM status", problems),
+        email=_choices(params.get("email", ""), EMAIL_STATUSES, "email status", problems),
+        start=start,
+        end=end,
+        search=search,
+        sort=sort,
+        descending=params.get("asc", "") != "1",
+        page=page,
+        problems=tuple(problems),
+    )
+
+
+def stage_query(
+    stage_filter: Mapping[str, list[str]],
+    campaigns: tuple[str, ...],
+    start: dt.date | None,
+    end: dt.date | None,
+) -> dict[str, str]:
+    """URL parameters for the Leads page showing exactly one funnel stage's leads."""
+    filters = LeadFilters(
+        campaigns=campaigns,
+        start=start,
+        end=end,
+        enrichment=tuple(stage_filter.get("enrichment", ())),
+        dm=tuple(stage_filter.get("dm", ())),
+        email=tuple(stage_filter.get("email", ())),
+    )
+    return filters.query_params()

@@ -1,0 +1,55 @@
+"""Tables with readable columns and a CSV export, shared by every page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+STATUS_LABELS = {
+    "scraped": "Scraped",
+    "enriched": "Enriched",
+    "contacted": "Contacted",
+    "replied": "Replied",
+    "pending": "Pending",
+    "partial": "Partial",
+    "failed": "Failed",
+    "sent": "Sent",
+    "delivered": "Delivered",
+    "queued": "Queued",
+    "opened": "Opened",
+    "clicked": "Clicked",
+    "active": "Active",
+    "paused": "Paused",
+    "completed": "Completed",
+    "none": "None",
+}
+
+
+def readable(value: object) -> object:
+    return STATUS_LABELS.get(value, value) if isinstance(value, str) else value
+
+
+def percent_column(label: str, help_text: str | None = None) -> st.column_config.NumberColumn:
+    return st.column_config.NumberColumn(label, format="percent", help=help_text)
+
+
+def csv_download(label: str, file_name: str, frame: Callable[[], pd.DataFrame]) -> None:
+    """A download button that builds the CSV only when clicked."""
+    st.download_button(
+        label,
+        data=lambda: frame().to_csv(index=False).encode(),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def to_datetimes(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """ISO strings from the gateway as timezone-aware datetimes, for date columns."""
+    for column in columns:
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    return frame

@@ -1,0 +1,137 @@
+"""Every page as every role through AppTest: it renders, and its numbers equal the oracle."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import psycopg
+import pytest
+
+from revos.gateway import AccessDenied
+from revos.ui import navigation
+from tests import oracle
+from tests.apptest import open_page, signed_in
+from tests.conftest import DEMO_EMAILS
+
+MENU_TITLES = {
+    "client": ["Overview", "Funnels", "Leads", "Lead magnets"],
+    "reviewer": ["Overview", "Funnels", "Leads"],
+    "super_admin": ["Overview", "Funnels", "Leads", "Lead magnets", "Tenants"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _embedded_test_server(data_dir, runtime, monkeypatch) -> None:
+    monkeypatch.setenv("REVOS_DATA_DIR", str(data_dir))
+    for name in ("DATABASE_URL", "SUPABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def world(runtime) -> oracle.World:
+    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
+        return oracle.World.load(conn)
+
+
+def _period(at) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start = pd.Timestamp(at.query_params["from"], tz="UTC")
+    end = pd.Timestamp(at.query_params["to"], tz="UTC") + pd.Timedelta(days=1)
+    return start, end
+
+
+@pytest.mark.parametrize("role", sorted(MENU_TITLES))
+def test_each_role_gets_its_menu(role: str) -> None:
+    assert navigation.menu_titles(role) == MENU_TITLES[role]
+    assert navigation.menu_titles("anything else") == []
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_funnels_page_counts_equal_the_oracle(email, demo_users, world) -> None:
+    at = signed_in(email)
+    open_page(at, "pages/funnels.py")
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) >= 3  # two funnels and the trend
+    start, end = _period(at)
+    per_campaign = oracle.funnel(world, demo_users[email], start, end)
+    expected = {
+        stage: sum(c[stage] for c in per_campaign.values())
+        for stage in next(iter(per_campaign.values()))
+    }
+    links = {}
+    for link in at.get("page_link"):
+        label, count = link.proto.label.rsplit(": ", 1)
+        links[label] = int(count.replace(",", ""))
+    assert links["Commented"] == expected["commented"]
+    assert links["DM replied"] == expected["dm_replied"]
+    assert links["Replied"] == expected["email_replied"]
+    assert len(links) == 9
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_leads_page_total_equals_the_oracle(email, demo_users, world) -> None:
+    at = signed_in(email)
+    open_page(at, "pages/leads.py")
+    assert not at.exception and not at.error
+    shown = re.search(r"\*\*([\d,]+)\*\* leads match", at.caption[0].value)
+    assert int(shown.group(1).replace(",", "")) == len(world.scoped(world.leads, demo_users[email]))
+    assert len(at.dataframe) == 1
+
+
+def test_leads_page_applies_filters_from_the_url(demo_users, world) -> None:
+    at = signed_in("client2@revos.demo")
+    open_page(at, "pages/leads.py", dm="replied", q="head of")
+    leads = world.scoped(world.leads, demo_users["client2@revos.demo"])
+    text = (
+        leads.name.fillna("")
+        + " "
+        + leads.company_name.fillna("")
+        + " "
+        + leads.job_title.fillna("")
+        + " "
+        + leads.comment_text.fillna("")
+    ).str.lower()
+    expected = int(((leads.dm_status == "replied") & text.str.contains("head of")).sum())
+    shown = re.search(r"\*\*([\d,]+)\*\* leads match", at.caption[0].value)
+    assert int(shown.group(1).replace(",", "")) == expected > 0
+
+
+def test_bad_filters_in_the_url_are_explained_not_crashed() -> None:
+    at = signed_in("client1@revos.demo")
+    open_page(at, "pages/leads.py", dm="bogus", sort="password", **{"from": "not-a-date"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "unknown DM status bogus" in warnings
+    assert "YYYY-MM-DD" in warnings and "unknown sort" in warnings
+
+
+@pytest.mark.parametrize("email", ["client1@revos.demo", "client4@revos.demo", "admin@revos.demo"])
+def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
+    at = signed_in(email)
+    open_page(at, "pages/lead_magnets.py")
+    assert not at.exception and not at.error
+    performance = oracle.magnet_performance(world, demo_users[email])
+    downloads = sum(d for d, _ in performance.values())
+    replies = sum(r for _, r in performance.values())
+    assert [m.value for m in at.metric][:2] == [f"{downloads:,}", f"{replies:,}"]
+
+
+def test_admin_page_shows_every_tenant(world) -> None:
+    at = signed_in("admin@revos.demo")
+    open_page(at, "pages/admin.py")
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "leads_total" in d.value.columns)
+    clients = world.users[world.users.role == "client"]
+    assert set(table["email"]) == set(clients.email)
+    for row in table.itertuples():
+        client_id = clients.loc[clients.email == row.email, "id"].item()
+        assert row.leads_total == int((world.leads.user_id == client_id).sum())
+
+
+@pytest.mark.parametrize("email", ["client1@revos.demo", "reviewer@revos.demo"])
+def test_admin_page_is_not_reachable_and_its_data_is_refused(email, gateway_for) -> None:
+    at = signed_in(email)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        open_page(at, "pages/admin.py")  # not in this role's navigation at all
+    with pytest.raises(AccessDenied, match="super admins only"):
+        gateway_for(email).rows("admin_tenant_stats")  # and the SQL refuses anyway

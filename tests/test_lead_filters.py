@@ -1,0 +1,67 @@
+"""Lead filters: URL <-> SQL parameters, and bad input dropped with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from revos import lead_filters as lf
+from revos import metrics
+
+CAMPAIGN = "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+def test_round_trip_through_the_url() -> None:
+    filters = lf.LeadFilters(
+        campaigns=(CAMPAIGN,),
+        dm=("replied",),
+        email=("none", "sent"),
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 1, 31),
+        search="head of",
+        sort="name",
+        descending=False,
+        page=3,
+    )
+    assert lf.from_query_params(filters.query_params()) == filters
+
+
+def test_sql_params_cover_whole_days_in_utc() -> None:
+    params = lf.LeadFilters(start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31)).sql_params(None)
+    assert params["p_from"] == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert params["p_to"] == dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    assert params["p_dm_statuses"] is None and params["p_sort"] == "commented_at"
+
+
+def test_bad_values_are_dropped_with_a_reason() -> None:
+    filters = lf.from_query_params(
+        {
+            "campaigns": f"{CAMPAIGN},'; drop table leads;--",
+            "dm": "replied,bogus",
+            "from": "yesterday",
+            "sort": "password",
+            "page": "-4",
+            "q": "x" * 500,
+        }
+    )
+    assert filters.campaigns == (CAMPAIGN,) and filters.dm == ("replied",)
+    assert filters.start is None and filters.sort == "commented_at" and filters.page == 1
+    assert len(filters.search) == lf.MAX_SEARCH_LENGTH
+    assert len(filters.problems) == 5
+
+
+def test_reversed_dates_are_swapped() -> None:
+    filters = lf.from_query_params({"from": "2026-02-01", "to": "2026-01-01"})
+    assert (filters.start, filters.end) == (dt.date(2026, 1, 1), dt.date(2026, 2, 1))
+    assert filters.problems
+
+
+def test_every_funnel_stage_links_to_its_filter() -> None:
+    assert set(metrics.STAGE_FILTERS) == set(metrics.STAGE_LABELS)
+    query = lf.stage_query(
+        metrics.STAGE_FILTERS["dm_delivered"],
+        (CAMPAIGN,),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 31),
+    )
+    assert lf.from_query_params(query).dm == ("delivered", "replied")
+    assert query["campaigns"] == CAMPAIGN
