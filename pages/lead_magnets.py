@@ -6,6 +6,14 @@ from revos import charts
 from revos.ui import context, errors, tables, widgets
 
 MIN_DOWNLOADS_TO_RANK = 5  # fewer downloads than this and a conversion rate is mostly noise
+COLUMNS = {
+    "title": "Lead magnet",
+    "niche": "Niche",
+    "source": "Library",
+    "downloads": "Downloads",
+    "replies": "Replies",
+    "conversion_rate": tables.percent_column("Conversion", "Replies / downloads."),
+}
 
 st.title("Lead magnets")
 gateway = context.gateway()
@@ -72,17 +80,14 @@ else:
     )
     if len(ranked) >= 2:
         best, worst = st.columns(2)
+        shown = ["title", "downloads", "conversion_rate"]
         best.markdown("**Top performers**")
         best.dataframe(
-            ranked.nlargest(3, "conversion_rate")[["title", "downloads", "conversion_rate"]],
-            hide_index=True,
-            column_config={"conversion_rate": tables.percent_column("Conversion")},
+            ranked.nlargest(3, "conversion_rate")[shown], hide_index=True, column_config=COLUMNS
         )
         worst.markdown("**Laggards**")
         worst.dataframe(
-            ranked.nsmallest(3, "conversion_rate")[["title", "downloads", "conversion_rate"]],
-            hide_index=True,
-            column_config={"conversion_rate": tables.percent_column("Conversion")},
+            ranked.nsmallest(3, "conversion_rate")[shown], hide_index=True, column_config=COLUMNS
         )
     st.caption(
         f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads."
@@ -92,12 +97,5 @@ st.subheader("All lead magnets")
 st.dataframe(
     magnets[["title", "niche", "source", "downloads", "replies", "conversion_rate"]],
     hide_index=True,
-    column_config={
-        "title": "Lead magnet",
-        "niche": "Niche",
-        "source": "Library",
-        "downloads": "Downloads",
-        "replies": "Replies",
-        "conversion_rate": tables.percent_column("Conversion", "Replies / downloads."),
-    },
+    column_config=COLUMNS,
 )
