@@ -127,7 +127,7 @@ def go_to(page: int) -> None:
     st.query_params["page"] = str(page)
 
 
-pager = st.columns([1, 1, 4, 3])
+pager = st.columns([2, 2, 5, 4])
 pager[0].button(
     "Previous",
     disabled=filters.page <= 1,

@@ -8,6 +8,7 @@ user signs in through the real form. Screenshots land in artifacts/screenshots/.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -172,5 +173,21 @@ def test_wrong_password_stays_on_the_login(browser, app_url) -> None:
         page.get_by_role("button", name="Sign in").click()
         page.get_by_text("do not match").wait_for(timeout=30_000)
         assert page.locator('[data-testid="stMetric"]').count() == 0
+    finally:
+        page.close()
+
+
+def test_a_funnel_stage_link_lands_on_exactly_its_leads(browser, app_url) -> None:
+    page = sign_in(browser, app_url, "client2@revos.demo")
+    try:
+        page.get_by_role("link", name="Funnels", exact=True).first.click()
+        link = page.get_by_role("link", name=re.compile(r"^DM replied: [\d,]+$"))
+        link.wait_for(timeout=30_000)
+        count = link.inner_text().rsplit(": ", 1)[1]
+        link.click()
+        page.get_by_role("heading", level=1, name="Leads", exact=True).wait_for(timeout=30_000)
+        page.get_by_text(f"{count} leads match").wait_for(timeout=30_000)
+        assert "dm=replied" in page.url
+        screenshot(page, "client2-leads-from-dm-replied-stage")
     finally:
         page.close()

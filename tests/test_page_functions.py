@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from revos import lead_filters, metrics
 from revos.gateway import AccessDenied
 from tests import oracle
 from tests.conftest import DEMO_EMAILS
@@ -157,3 +158,15 @@ def test_post_engagement_is_scoped(email, gateway_for, demo_users, world, servic
         [sorted(owners)],
     ).fetchone()[0]
     assert len(rows) == published
+
+
+@pytest.mark.parametrize("stage", sorted(metrics.STAGE_FILTERS))
+def test_each_stage_link_selects_exactly_the_stage_count(stage, gateway_for) -> None:
+    """The one place stages are defined (revos.metrics) agrees with the SQL's counts."""
+    gateway = gateway_for("reviewer@revos.demo")
+    totals = metrics.funnel_totals(gateway.frame("campaign_funnel"))
+    filters = lead_filters.from_query_params(
+        lead_filters.stage_query(metrics.STAGE_FILTERS[stage], (), None, None)
+    )
+    page = gateway.rows("leads_page", **filters.sql_params(None), p_limit=1)[0]
+    assert page["total"] == totals[stage] > 0

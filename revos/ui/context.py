@@ -11,7 +11,7 @@ import streamlit as st
 
 from revos import accounts
 from revos.cache import UserCache
-from revos.config import load_settings
+from revos.config import Settings, load_settings
 from revos.gateway import Backend, Gateway, UserSession
 from revos.runtime import Runtime, resolve
 
@@ -19,13 +19,19 @@ SESSION_KEY = "revos_user_session"
 SESSION_BACKEND_KEY = "revos_session_backend"
 
 
-@st.cache_resource(show_spinner="Starting the database…")
 def runtime() -> Runtime:
-    return resolve(load_settings())
+    """The runtime for the current settings (a changed setting gets its own)."""
+    return _runtime_for(load_settings())
+
+
+@st.cache_resource(show_spinner="Starting the database…")
+def _runtime_for(settings: Settings) -> Runtime:
+    return resolve(settings)
 
 
 @st.cache_resource
-def _shared_backend(_runtime: Runtime) -> Backend | None:
+def _shared_backend(gateway_url: str | None, _runtime: Runtime) -> Backend | None:
+    """One pool per database URL, shared by every session (identity is per transaction)."""
     return _runtime.shared_backend()
 
 
@@ -58,7 +64,7 @@ def end_session() -> None:
 
 
 def _backend(rt: Runtime) -> Backend:
-    shared = _shared_backend(rt)
+    shared = _shared_backend(rt.gateway_url, rt)
     if shared is not None:
         return shared
     if SESSION_BACKEND_KEY not in st.session_state:
