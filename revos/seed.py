@@ -24,6 +24,7 @@ DEMO_LOGINS = (
 SEED_SQL = Path(__file__).with_name("seed.sql")
 FRESH_DRAFT_LEADS = 20  # newest leads per client left uncontacted, each with a DM and email draft
 DATA_TABLES = (
+    "public.review_audit",
     "public.lead_magnet_embeddings",
     "public.embeddings",
     "public.apollo_usage",

@@ -522,3 +522,38 @@ select m.id,
 from public.lead_magnets m
 where m.user_id is null
    or m.user_id in (select c.id from seed_clients c where c.n <= 50);
+
+-- Review history: a few rejections, then the last 30 days of approvals (some edited first),
+-- reviewed by the client's reviewer (or the client) an hour or two after drafting.
+with rejected as (
+  update public.messages m
+     set status = 'rejected', approved_by = a.approver_id
+    from seed_approvers a, pg_temp.seed_params p
+   where a.client_id = m.user_id and m.status = 'approved'
+     and m.created_at >= p.anchor - interval '30 days'
+     and pg_temp.r(hashtextextended(m.id::text, 0), 102) < 0.3
+  returning m.*
+)
+insert into public.review_audit (item_kind, item_id, channel, client_id, actor_id, action,
+  content_before, content_after, subject_before, subject_after, reason, drafted_at, created_at)
+select 'message', r.id, r.channel, r.user_id, r.approved_by, 'rejected', r.content, r.content,
+       r.subject, r.subject,
+       pg_temp.pick(array['Too salesy for this lead', 'Wrong first name',
+         'Mentions a competitor', 'Too long', 'Off-brand tone'],
+         pg_temp.r(hashtextextended(r.id::text, 0), 103)),
+       r.created_at, r.created_at + interval '50 minutes'
+from rejected r;
+
+insert into public.review_audit (item_kind, item_id, channel, client_id, actor_id, action,
+  content_before, content_after, subject_before, subject_after, reason, drafted_at, created_at)
+select 'message', m.id, m.channel, m.user_id, m.approved_by,
+       case when pg_temp.r(h.k, 100) < 0.15 then 'edited_and_approved' else 'approved' end,
+       case when pg_temp.r(h.k, 100) < 0.15
+            then replace(m.content, 'Curious how', 'Wondering how') else m.content end,
+       m.content, m.subject, m.subject, null, m.created_at,
+       m.created_at + (10 + pg_temp.r(h.k, 101) * 100) * interval '1 minute'
+from public.messages m
+cross join pg_temp.seed_params p
+cross join lateral (select hashtextextended(m.id::text, 0) as k) as h
+where m.status in ('sent', 'approved') and m.approved_by is not null
+  and m.created_at >= p.anchor - interval '30 days';

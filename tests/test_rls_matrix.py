@@ -34,6 +34,11 @@ def assignment_rule(user: DemoUser, owner: str | None) -> bool:
     return user.id in (reviewer_id, client_id) or user.role == "super_admin"
 
 
+def audit_rule(user: DemoUser, owner: str | None) -> bool:
+    client_id, actor_id = (owner or ":").split(":")
+    return actor_id == user.id or tenant_rule(user, client_id)
+
+
 Rule = Callable[[DemoUser, str | None], bool]
 
 # table -> (key seen as the user, superuser query of key and owner, rule)
@@ -73,6 +78,11 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
         "id::text",
         "select id::text, user_id::text from public.embeddings",
         private_rule,
+    ),
+    "review_audit": (
+        "id::text",
+        "select id::text, client_id::text || ':' || actor_id::text from public.review_audit",
+        audit_rule,
     ),
     "lead_magnet_embeddings": (
         "id::text",

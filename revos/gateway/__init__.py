@@ -22,6 +22,7 @@ from revos import tokens
 from revos.cache import UserCache
 from revos.gateway.errors import (
     AccessDenied,
+    Conflict,
     DatabaseUnavailable,
     GatewayError,
     InvalidRequest,
@@ -32,6 +33,7 @@ from revos.gateway.errors import (
 __all__ = [
     "AccessDenied",
     "Backend",
+    "Conflict",
     "DatabaseUnavailable",
     "Gateway",
     "GatewayError",

@@ -23,6 +23,10 @@ class InvalidRequest(GatewayError):
     """The database refused the input (bad filter, bad value); nothing was changed."""
 
 
+class Conflict(GatewayError):
+    """Someone else changed the item first (e.g. a draft already reviewed); nothing changed."""
+
+
 class UnknownFunction(GatewayError):
     """The app asked for a function the database does not have (schema not migrated?)."""
 
@@ -36,6 +40,8 @@ def classify_sqlstate(sqlstate: str | None, message: str) -> GatewayError:
     state = sqlstate or ""
     if state == "42501":
         return AccessDenied(message)
+    if state in ("55000", "40001"):
+        return Conflict(message)
     if state in ("42883", "PGRST202"):
         return UnknownFunction(f"The database has no such function: {message}")
     if state.startswith(INVALID_INPUT_STATES):

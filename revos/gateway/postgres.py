@@ -81,11 +81,13 @@ class PostgresBackend:
                 row = conn.execute(query, list(params.values())).fetchone()
         except PoolTimeout as exc:
             raise DatabaseUnavailable("The database is not reachable right now.") from exc
-        except psycopg.OperationalError as exc:
-            raise DatabaseUnavailable(f"The database is not reachable right now ({exc}).") from exc
         except psycopg.Error as exc:
-            diag = exc.diag
-            raise classify_sqlstate(diag.sqlstate, diag.message_primary or str(exc)) from exc
+            sqlstate = exc.diag.sqlstate
+            if sqlstate is None or sqlstate.startswith("08"):  # no server answered
+                raise DatabaseUnavailable(
+                    f"The database is not reachable right now ({exc})."
+                ) from exc
+            raise classify_sqlstate(sqlstate, exc.diag.message_primary or str(exc)) from exc
         return row[0]
 
     def _call_sql(self, conn: psycopg.Connection, function: str, params: Mapping[str, Any]):

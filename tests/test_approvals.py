@@ -1,0 +1,338 @@
+"""Reviewing drafts: the rules hold in the database, for every caller, under concurrency."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+
+from revos import migrations, seed
+from revos.gateway import AccessDenied, Conflict, Gateway, InvalidRequest, UserSession
+from revos.gateway.postgres import PostgresBackend
+from tests.conftest import as_user
+
+
+@dataclass
+class ReviewWorld:
+    service_url: str
+    backend: PostgresBackend
+    users: dict[str, tuple[str, str]]  # email -> (id, role)
+    secret: str
+
+    def gateway(self, email: str) -> Gateway:
+        user_id, role = self.users[email]
+        return Gateway(self.backend, UserSession(user_id, email, role, None, self.secret))
+
+    def draft(self, owner: str, channel: str = "dm", offset: int = 0) -> str:
+        with psycopg.connect(self.service_url) as conn:
+            return conn.execute(
+                "select m.id::text from public.messages m join public.users u on u.id = m.user_id "
+                "where u.email = %s and m.channel = %s and m.status = 'draft' "
+                "order by m.created_at, m.id offset %s limit 1",
+                [owner, channel, offset],
+            ).fetchone()[0]
+
+    def one(self, query: str, *params):
+        with psycopg.connect(self.service_url) as conn:
+            return conn.execute(query, params).fetchone()
+
+
+@pytest.fixture(scope="module")
+def world(server, runtime) -> Iterator[ReviewWorld]:
+    name = f"review_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    url = server.url(database=name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrations.migrate(conn)
+        seed.seed(conn, seed.SeedPlan(clients=3, leads_min=200, leads_max=300, seed=3))
+        users = {
+            email: (uid, role)
+            for uid, email, role in conn.execute("select id::text, email, role from public.users")
+        }
+    backend = PostgresBackend(
+        server.url(database=name, user="authenticator"), runtime.jwt_secret, max_size=16
+    ).open()
+    yield ReviewWorld(url, backend, users, runtime.jwt_secret)
+    backend.close()
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database "{name}" with (force)')
+
+
+def audit_rows(world: ReviewWorld, item_id: str) -> list[tuple]:
+    with psycopg.connect(world.service_url) as conn:
+        return conn.execute(
+            "select action, actor_id::text, content_before, content_after, reason "
+            "from public.review_audit where item_id = %s order by created_at",
+            [item_id],
+        ).fetchall()
+
+
+def test_reviewer_approves_an_assigned_clients_draft(world: ReviewWorld) -> None:
+    draft = world.draft("client1@revos.demo")
+    before = world.one("select content from public.messages where id = %s", draft)[0]
+    [row] = world.gateway("reviewer@revos.demo").call("approve_draft", p_kind="message", p_id=draft)
+    reviewer_id = world.users["reviewer@revos.demo"][0]
+    assert (row["status"], row["approved_by"], row["content"]) == ("approved", reviewer_id, before)
+    assert audit_rows(world, draft) == [("approved", reviewer_id, before, before, None)]
+
+
+def test_edit_then_approve_keeps_the_original_in_the_audit(world: ReviewWorld) -> None:
+    draft = world.draft("client2@revos.demo", "email")
+    before, subject = world.one("select content, subject from public.messages where id = %s", draft)
+    [row] = world.gateway("reviewer@revos.demo").call(
+        "approve_draft",
+        p_kind="message",
+        p_id=draft,
+        p_content="Hi, a better email.",
+        p_subject="A better subject",
+    )
+    assert (row["content"], row["subject"]) == ("Hi, a better email.", "A better subject")
+    [audit] = audit_rows(world, draft)
+    assert audit[0] == "edited_and_approved" and audit[2:4] == (before, "Hi, a better email.")
+    assert (
+        world.one("select subject_before from public.review_audit where item_id = %s", draft)[0]
+        == subject
+    )
+
+
+def test_reject_needs_a_reason_and_records_it(world: ReviewWorld) -> None:
+    draft = world.draft("client1@revos.demo", offset=3)
+    gateway = world.gateway("client1@revos.demo")  # clients review their own drafts too
+    for reason in ("", "   "):
+        with pytest.raises(InvalidRequest, match="Say why"):
+            gateway.call("reject_draft", p_kind="message", p_id=draft, p_reason=reason)
+    assert world.one("select status from public.messages where id = %s", draft)[0] == "draft"
+    assert audit_rows(world, draft) == []
+    [row] = gateway.call("reject_draft", p_kind="message", p_id=draft, p_reason="Too salesy")
+    assert row["status"] == "rejected"
+    assert audit_rows(world, draft)[0][4] == "Too salesy"
+
+
+def test_a_second_reviewer_is_told_who_was_first(world: ReviewWorld) -> None:
+    draft = world.draft("client1@revos.demo", offset=5)
+    world.gateway("reviewer@revos.demo").call("approve_draft", p_kind="message", p_id=draft)
+    with pytest.raises(Conflict, match=r"already approved by Rita Reviewer at \d{4}-\d\d-\d\d"):
+        world.gateway("admin@revos.demo").call(
+            "reject_draft", p_kind="message", p_id=draft, p_reason="late"
+        )
+    assert len(audit_rows(world, draft)) == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "owner"),
+    [
+        ("client3@revos.demo", "client1@revos.demo"),  # another tenant
+        ("reviewer@revos.demo", "client3@revos.demo"),
+    ],  # a client not assigned to the reviewer
+)
+def test_cross_tenant_and_unassigned_reviews_are_refused(world, email, owner) -> None:
+    draft = world.draft(owner, offset=7)
+    gateway = world.gateway(email)
+    with pytest.raises(AccessDenied, match="no draft"):
+        gateway.call("approve_draft", p_kind="message", p_id=draft)
+    with pytest.raises(AccessDenied, match="no draft"):
+        gateway.call("reject_draft", p_kind="message", p_id=draft, p_reason="x")
+    # nor by calling the private helper directly with a connection of one's own
+    with (
+        as_user(world.service_url, world.users[email][0]) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="no draft"),
+    ):
+        conn.execute(
+            "select * from private.review_draft('message', %s, 'approved', null, null, null)",
+            [draft],
+        )
+    assert world.one("select status from public.messages where id = %s", draft)[0] == "draft"
+    assert audit_rows(world, draft) == []
+
+
+@pytest.mark.parametrize(
+    ("assignment", "table"),
+    [
+        ("status = 'approved'", "messages"),
+        ("approved_by = %(me)s", "messages"),
+        ("status = 'approved'", "posts"),
+        ("approved_by = %(me)s", "posts"),
+    ],
+)
+def test_direct_updates_of_status_or_approver_are_refused(world, assignment, table) -> None:
+    client_id = world.users["client1@revos.demo"][0]
+    draft = world.one(
+        f"select id::text from public.{table} where status = 'draft' and user_id = %s limit 1",
+        client_id,
+    )[0]
+    with (
+        as_user(world.service_url, client_id) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(
+            f"update public.{table} set {assignment} where id = %(id)s",
+            {"me": client_id, "id": draft},
+        )
+
+
+def test_approved_text_is_frozen_for_its_owner(world: ReviewWorld) -> None:
+    client_id = world.users["client1@revos.demo"][0]
+    approved = world.one(
+        "select id::text from public.messages where status = 'sent' and user_id = %s limit 1",
+        client_id,
+    )[0]
+    with as_user(world.service_url, client_id) as conn:
+        changed = conn.execute(
+            "update public.messages set content = 'changed' where id = %s", [approved]
+        ).rowcount
+    assert changed == 0
+
+
+@pytest.mark.parametrize(
+    ("channel", "params", "words"),
+    [
+        ("dm", {"p_content": ""}, "cannot be empty"),
+        ("dm", {"p_content": " \n\t "}, "cannot be empty"),
+        ("dm", {"p_content": "x" * 8001}, "at most 8,000 characters"),
+        ("email", {"p_subject": "s" * 201}, "at most 200 characters"),
+        ("email", {"p_subject": "  "}, "needs a subject"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_changes(world, channel, params, words) -> None:
+    draft = world.draft("client2@revos.demo", channel, offset=9)
+    before = world.one("select content, subject, status from public.messages where id = %s", draft)
+    with pytest.raises(InvalidRequest, match=words):
+        world.gateway("reviewer@revos.demo").call(
+            "approve_draft", p_kind="message", p_id=draft, **params
+        )
+    assert (
+        world.one("select content, subject, status from public.messages where id = %s", draft)
+        == before
+    )
+    assert audit_rows(world, draft) == []
+
+
+def test_a_dm_of_exactly_8000_characters_is_accepted(world: ReviewWorld) -> None:
+    draft = world.draft("client2@revos.demo", "dm", offset=11)
+    [row] = world.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_content="y" * 8000
+    )
+    assert row["status"] == "approved"
+
+
+def test_unknown_kind_is_refused(world: ReviewWorld) -> None:
+    with pytest.raises(InvalidRequest, match="message or a post"):
+        world.gateway("admin@revos.demo").call(
+            "approve_draft", p_kind="lead", p_id=str(uuid.uuid4())
+        )
+
+
+def test_posts_are_reviewed_too(world: ReviewWorld) -> None:
+    client_id = world.users["client1@revos.demo"][0]
+    post = world.one(
+        "select id::text from public.posts where status = 'draft' and user_id = %s limit 1",
+        client_id,
+    )[0]
+    [row] = world.gateway("admin@revos.demo").call(
+        "approve_draft", p_kind="post", p_id=post, p_content="Edited post body."
+    )
+    assert row["status"] == "approved" and row["content"] == "Edited post body."
+    assert audit_rows(world, post)[0][0] == "edited_and_approved"
+
+
+def test_the_audit_trail_is_append_only(world: ReviewWorld) -> None:
+    audit_id = world.one("select id::text from public.review_audit limit 1")[0]
+    with psycopg.connect(world.service_url) as conn:  # not even the superuser
+        for statement in (
+            "update public.review_audit set reason = 'x' where id = %s",
+            "delete from public.review_audit where id = %s",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+                conn.execute(statement, [audit_id])
+            conn.rollback()
+    reviewer_id = world.users["reviewer@revos.demo"][0]
+    for statement in (
+        "insert into public.review_audit (item_kind) values ('post')",
+        "update public.review_audit set reason = 'x'",
+        "delete from public.review_audit",
+    ):
+        with (
+            as_user(world.service_url, reviewer_id) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute(statement)
+
+
+def test_concurrent_reviews_leave_exactly_one_action_per_draft(world: ReviewWorld) -> None:
+    """Eight sessions race over the same twelve drafts; each draft gets one action, once."""
+    drafts = [
+        world.draft("client1@revos.demo", channel, offset=10 + n)
+        for channel in ("dm", "email")
+        for n in range(6)
+    ]
+    actors = ["reviewer@revos.demo", "admin@revos.demo", "client1@revos.demo"]
+    outcomes: Counter[tuple[str, str]] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def reviewer(worker: int) -> None:
+        gateway = world.gateway(actors[worker % 3])
+        start.wait()
+        for n, draft in enumerate(drafts):
+            action = "approve_draft" if (worker + n) % 2 else "reject_draft"
+            params = {} if action == "approve_draft" else {"p_reason": f"worker {worker}"}
+            try:
+                gateway.call(action, p_kind="message", p_id=draft, **params)
+                result = "ok"
+            except Conflict:
+                result = "conflict"
+            with lock:
+                outcomes[(draft, result)] += 1
+
+    threads = [threading.Thread(target=reviewer, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    for draft in drafts:
+        assert outcomes[(draft, "ok")] == 1
+        assert outcomes[(draft, "conflict")] == 7
+        assert len(audit_rows(world, draft)) == 1
+        status = world.one("select status from public.messages where id = %s", draft)[0]
+        assert status == (
+            "rejected" if audit_rows(world, draft)[0][0] == "rejected" else "approved"
+        )
+
+
+def test_queue_history_and_metrics_follow_the_reviews(world: ReviewWorld) -> None:
+    reviewer = world.gateway("reviewer@revos.demo")
+    queue = reviewer.rows("approval_queue")
+    assert queue and all(r["client"] for r in queue)
+    assert [r["created_at"] for r in queue] == sorted(r["created_at"] for r in queue)
+    clients = {r["client_id"] for r in queue}
+    assigned = {world.users[f"client{n}@revos.demo"][0] for n in (1, 2)}
+    assert clients <= assigned
+    assert queue[0]["waiting_total"] == len(queue)
+    emails = reviewer.rows("approval_queue", p_kind="email")
+    assert emails and {r["channel"] for r in emails} == {"email"}
+    assert all(r["subject"] for r in emails)
+
+    history = reviewer.rows("review_history")
+    assert any(h["action"] == "edited_and_approved" for h in history)
+    [overall] = reviewer.rows("review_summary")
+    assert (
+        overall["reviewed"]
+        == overall["approved_unedited"] + overall["edited"] + overall["rejected"]
+    )
+    per_reviewer = world.gateway("admin@revos.demo").rows("review_summary", p_group_by="reviewer")
+    assert {r["group_label"] for r in per_reviewer} >= {"Rita Reviewer"}
+    reasons = reviewer.rows("rejection_reasons")
+    assert sum(r["rejections"] for r in reasons) == overall["rejected"]
+
+
+def test_a_client_sees_only_their_own_queue(world: ReviewWorld) -> None:
+    client_id = world.users["client3@revos.demo"][0]
+    queue = world.gateway("client3@revos.demo").rows("approval_queue")
+    assert queue and {r["client_id"] for r in queue} == {client_id}
