@@ -3,18 +3,28 @@
 import streamlit as st
 
 from revos.config import ConfigError
+from revos.migrations import MigrationError
 from revos.ui import auth, context, navigation
 
 st.set_page_config(page_title="RevOS Dashboard", page_icon=":material/insights:", layout="wide")
 
+
+def cannot_start(message: str) -> None:
+    """Show why the app cannot start; the menu stays empty (no page is reachable)."""
+    st.navigation(
+        [st.Page(lambda: st.error(message), title="RevOS Dashboard")], position="hidden"
+    ).run()
+    st.stop()
+
+
 try:
     runtime = context.runtime()
 except ConfigError as exc:
-    st.error(f"The dashboard is not configured correctly: {exc}")
-    st.stop()
+    cannot_start(f"The dashboard is not configured correctly: {exc}")
+except MigrationError as exc:
+    cannot_start(f"The database schema does not match sql/, so the dashboard cannot start: {exc}")
 except Exception as exc:  # the database cannot be reached or prepared
-    st.error(f"The database is unavailable, so the dashboard cannot start: {exc}")
-    st.stop()
+    cannot_start(f"The database is unavailable, so the dashboard cannot start: {exc}")
 
 
 def sign_in() -> None:

@@ -261,3 +261,16 @@ def format_alert_value(alert: pd.Series, column: str) -> str:
     """Rates as percentages, credit counts as whole numbers."""
     value = float(alert[column])
     return f"{value:,.0f}" if alert["alert"].startswith("Apollo") else f"{value:.1%}"
+
+
+FIRST_DRAFT_APPROVAL_TARGET = 0.80
+
+
+def humanize_duration(seconds: float) -> str:
+    """'45 min', '3 h', '2 d': how long a draft has waited, at a glance."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"

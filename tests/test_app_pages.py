@@ -15,9 +15,9 @@ from tests.apptest import open_page, signed_in
 from tests.conftest import DEMO_EMAILS
 
 MENU_TITLES = {
-    "client": ["Overview", "Funnels", "Leads", "Lead magnets"],
-    "reviewer": ["Overview", "Funnels", "Leads"],
-    "super_admin": ["Overview", "Funnels", "Leads", "Lead magnets", "Tenants"],
+    "client": ["Overview", "Funnels", "Leads", "Lead magnets", "Approvals"],
+    "reviewer": ["Approvals", "Overview", "Funnels", "Leads"],
+    "super_admin": ["Overview", "Funnels", "Leads", "Lead magnets", "Approvals", "Tenants"],
 }
 
 

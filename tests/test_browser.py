@@ -7,6 +7,7 @@ user signs in through the real form. Screenshots land in artifacts/screenshots/.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -17,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from revos.seed import DEMO_PASSWORD
@@ -26,20 +28,14 @@ from tests.conftest import DEMO_EMAILS
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-PAGE_HEADINGS = {
-    "Overview": "Overview",
-    "Funnels": "Funnels",
-    "Leads": "Leads",
-    "Lead magnets": "Lead magnets",
-    "Tenants": "Tenants",
-}
-# what shows that a page drew its data: a chart or a table, not just its title
+# what shows that a page drew its data (its h1 is its menu title): a chart, table or tile
 PAGE_CONTENT = {
     "Overview": '[data-testid="stMetric"]',
     "Funnels": ".js-plotly-plot",
     "Leads": '[data-testid="stDataFrame"]',
     "Lead magnets": ".js-plotly-plot",
     "Tenants": '[data-testid="stDataFrame"]',
+    "Approvals": '[data-testid="stMetric"]',
 }
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -147,14 +143,12 @@ def screenshot(page, name: str) -> None:
 def test_each_demo_user_opens_every_page_of_their_menu(browser, app_url, email, demo_users) -> None:
     page = sign_in(browser, app_url, email)
     try:
-        page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
-        page.locator('[data-testid="stMetric"]').nth(7).wait_for(timeout=30_000)
+        titles = navigation.menu_titles(demo_users[email].role)
+        page.get_by_role("heading", level=1, name=titles[0], exact=True).wait_for(timeout=30_000)
         assert page.get_by_text(email).count() >= 1
-        for title in navigation.menu_titles(demo_users[email].role):
+        for title in titles:
             page.get_by_role("link", name=title, exact=True).first.click()
-            page.get_by_role("heading", level=1, name=PAGE_HEADINGS[title], exact=True).wait_for(
-                timeout=30_000
-            )
+            page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
             page.wait_for_load_state("networkidle")
             page.locator(PAGE_CONTENT[title]).first.wait_for(timeout=30_000)
             assert page.locator('[data-testid="stException"]').count() == 0
@@ -191,3 +185,70 @@ def test_a_funnel_stage_link_lands_on_exactly_its_leads(browser, app_url) -> Non
         screenshot(page, "client2-leads-from-dm-replied-stage")
     finally:
         page.close()
+
+
+def test_reviewer_approves_edits_and_rejects_then_sees_the_history(
+    browser, app_url, runtime, demo_users
+) -> None:
+    started = dt.datetime.now(dt.UTC)
+    page = sign_in(browser, app_url, "reviewer@revos.demo")
+    try:
+        page.get_by_role("heading", level=1, name="Approvals", exact=True).wait_for(timeout=30_000)
+        page.get_by_role("radio", name="DMs").click()
+        page.wait_for_url(re.compile(r"kind=dm"), timeout=30_000)
+        page.get_by_text(re.compile(r"^DM for ")).wait_for(timeout=30_000)
+        draft = page.get_by_role("textbox", name="Draft")
+
+        def waiting() -> int:
+            value = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+            return int(value.replace(",", ""))
+
+        def settled() -> int:
+            """The queue count once two reads half a second apart agree (reruns finished)."""
+            previous = waiting()
+            while True:
+                page.wait_for_timeout(500)
+                current = waiting()
+                if current == previous:
+                    return current
+                previous = current
+
+        def wait_for_notice(verb: str, count: int) -> None:
+            page.get_by_text(re.compile(f"^{verb} the DM for ")).wait_for(timeout=30_000)
+            page.wait_for_function(
+                "n => document.querySelector('[data-testid=stMetricValue]').innerText == n",
+                arg=str(count),
+                timeout=30_000,
+            )
+
+        start = settled()
+        page.get_by_role("button", name="Approve", exact=True).click()
+        wait_for_notice("Approved", start - 1)
+
+        draft.fill("Hi! Edited by the browser test.")
+        page.get_by_role("button", name="Approve", exact=True).click()
+        wait_for_notice("Approved", start - 2)
+
+        page.get_by_role("button", name="Reject", exact=True).click()
+        page.get_by_text("Say why the draft is rejected").wait_for(timeout=30_000)
+        page.get_by_role("textbox", name="Reason for rejecting").fill("Off-brand tone")
+        page.get_by_role("button", name="Reject", exact=True).click()
+        wait_for_notice("Rejected", start - 3)
+
+        page.get_by_role("tab", name="History (7 days)").click()
+        page.locator('[data-testid="stDataFrame"]:visible').first.wait_for(timeout=30_000)
+        screenshot(page, "reviewer-approvals-history")
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        screenshot(page, "reviewer-approvals-last")
+        page.close()
+
+    with psycopg.connect(runtime.service_url) as conn:
+        actions = conn.execute(
+            "select action, content_after, reason from public.review_audit "
+            "where actor_id = %s and created_at >= %s order by created_at",
+            [demo_users["reviewer@revos.demo"].id, started],
+        ).fetchall()
+    assert [a[0] for a in actions] == ["approved", "edited_and_approved", "rejected"]
+    assert actions[1][1] == "Hi! Edited by the browser test."
+    assert actions[2][2] == "Off-brand tone"

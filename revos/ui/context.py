@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from revos import accounts
+from revos import accounts, rewrite
 from revos.cache import UserCache
 from revos.config import Settings, load_settings
 from revos.gateway import Backend, Gateway, UserSession
@@ -79,3 +79,13 @@ def gateway() -> Gateway:
         raise RuntimeError("gateway() called before login")
     rt = runtime()
     return Gateway(_backend(rt), session, _user_cache())
+
+
+def rewriter() -> rewrite.Rewriter | None:
+    """The AI rewriter for the current settings, or None when no API key is configured."""
+    return _rewriter_for(runtime().settings)
+
+
+@st.cache_resource
+def _rewriter_for(settings: Settings) -> rewrite.Rewriter | None:
+    return rewrite.from_settings(settings)

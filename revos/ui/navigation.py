@@ -13,11 +13,12 @@ FUNNELS = ("pages/funnels.py", "Funnels", ":material/filter_alt:")
 LEADS = ("pages/leads.py", "Leads", ":material/group:")
 MAGNETS = ("pages/lead_magnets.py", "Lead magnets", ":material/redeem:")
 ADMIN = ("pages/admin.py", "Tenants", ":material/admin_panel_settings:")
+APPROVALS = ("pages/approvals.py", "Approvals", ":material/fact_check:")
 
 MENUS: dict[str, list[tuple[str, str, str]]] = {
-    "client": [OVERVIEW, FUNNELS, LEADS, MAGNETS],
-    "reviewer": [OVERVIEW, FUNNELS, LEADS],
-    "super_admin": [OVERVIEW, FUNNELS, LEADS, MAGNETS, ADMIN],
+    "client": [OVERVIEW, FUNNELS, LEADS, MAGNETS, APPROVALS],
+    "reviewer": [APPROVALS, OVERVIEW, FUNNELS, LEADS],
+    "super_admin": [OVERVIEW, FUNNELS, LEADS, MAGNETS, APPROVALS, ADMIN],
 }
 
 

@@ -24,6 +24,12 @@ STATUS_LABELS = {
     "paused": "Paused",
     "completed": "Completed",
     "none": "None",
+    "draft": "Draft",
+    "approved": "Approved",
+    "edited_and_approved": "Edited, then approved",
+    "rejected": "Rejected",
+    "dm": "DM",
+    "post": "Post",
 }
 
 
