@@ -96,3 +96,44 @@ right.plotly_chart(
         percent=True,
     )
 )
+
+st.subheader("Reviews, last 30 days")
+with errors.banner_on_failure():
+    by_tenant = gateway.frame("review_summary", p_group_by="tenant")
+    by_reviewer = gateway.frame("review_summary", p_group_by="reviewer")
+    reasons = gateway.frame("rejection_reasons")
+review_columns = {
+    "group_label": "Name",
+    "reviewed": "Reviewed",
+    "approved_unedited": "Approved as drafted",
+    "edited": "Edited, then approved",
+    "rejected": "Rejected",
+    "first_draft_approval_rate": tables.percent_column(
+        "First-draft approval",
+        f"Approved without edits / reviewed. Target: at least "
+        f"{metrics.FIRST_DRAFT_APPROVAL_TARGET:.0%}.",
+    ),
+    "median_minutes_to_review": st.column_config.NumberColumn(
+        "Median minutes to review", format="%.0f"
+    ),
+}
+shown = list(review_columns)
+if by_tenant.empty:
+    st.info("No reviews in the last 30 days.")
+else:
+    for frame in (by_tenant, by_reviewer):
+        frame["first_draft_approval_rate"] = frame["first_draft_approval_rate"].astype(float)
+    below = by_tenant[by_tenant["first_draft_approval_rate"] < metrics.FIRST_DRAFT_APPROVAL_TARGET]
+    if not below.empty:
+        st.warning(
+            f"First-draft approval under {metrics.FIRST_DRAFT_APPROVAL_TARGET:.0%} for "
+            + ", ".join(below["group_label"])
+            + ": their cartridges may need tuning."
+        )
+    tenant_col, reviewer_col = st.columns(2)
+    tenant_col.markdown("**Per tenant**")
+    tenant_col.dataframe(by_tenant[shown], hide_index=True, column_config=review_columns)
+    reviewer_col.markdown("**Per reviewer**")
+    reviewer_col.dataframe(by_reviewer[shown], hide_index=True, column_config=review_columns)
+    if not reasons.empty:
+        st.plotly_chart(charts.ranking_figure(reasons, "rejections", "reason", "Rejection reasons"))

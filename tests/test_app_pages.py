@@ -126,6 +126,9 @@ def test_admin_page_shows_every_tenant(world) -> None:
     for row in table.itertuples():
         client_id = clients.loc[clients.email == row.email, "id"].item()
         assert row.leads_total == int((world.leads.user_id == client_id).sum())
+    reviews = [d.value for d in at.dataframe if "approved_unedited" in d.value.columns]
+    assert len(reviews) == 2  # per tenant and per reviewer
+    assert "Rita Reviewer" in set(reviews[1]["group_label"])
 
 
 @pytest.mark.parametrize("email", ["client1@revos.demo", "reviewer@revos.demo"])

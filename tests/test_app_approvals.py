@@ -1,0 +1,115 @@
+"""The Approvals page through AppTest: act on drafts, keep edits, rewrite in voice."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from revos import rewrite
+from tests.apptest import open_page, signed_in
+from tests.fake_openai import REWRITTEN, fake_openai
+
+
+@pytest.fixture(autouse=True)
+def _embedded_test_server(data_dir, runtime, monkeypatch) -> None:
+    monkeypatch.setenv("REVOS_DATA_DIR", str(data_dir))
+    for name in ("DATABASE_URL", "SUPABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def waiting(at) -> int:
+    return int(next(m for m in at.metric if m.label == "Waiting").value.replace(",", ""))
+
+
+def draft_status(runtime, draft_id: str) -> str:
+    with psycopg.connect(runtime.service_url) as conn:
+        return conn.execute(
+            "select status from public.messages where id = %s "
+            "union all select status from public.posts where id = %s",
+            [draft_id, draft_id],
+        ).fetchone()[0]
+
+
+def current_draft_id(at) -> str:
+    return next(t.key for t in at.text_area if t.label == "Draft").removeprefix("content-")
+
+
+def test_reviewer_approves_the_oldest_draft_and_the_next_appears(runtime) -> None:
+    at = signed_in("reviewer@revos.demo")
+    assert not at.exception and [t.value for t in at.title] == ["Approvals"]
+    before, first = waiting(at), current_draft_id(at)
+    button(at, "Approve").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Approved the") for s in at.success)
+    assert waiting(at) == before - 1
+    assert current_draft_id(at) != first
+    assert draft_status(runtime, first) == "approved"
+
+
+def test_a_refused_rejection_keeps_the_edit(runtime) -> None:
+    at = signed_in("reviewer@revos.demo")
+    draft = current_draft_id(at)
+    editor = next(t for t in at.text_area if t.label == "Draft")
+    editor.input("My careful edit.").run()
+    button(at, "Reject").click().run()  # no reason given
+    assert any("Say why" in e.value for e in at.error)
+    assert next(t for t in at.text_area if t.label == "Draft").value == "My careful edit."
+    assert draft_status(runtime, draft) == "draft"
+
+
+def test_rewrite_is_disabled_without_a_key() -> None:
+    at = signed_in("reviewer@revos.demo")
+    assert button(at, "Rewrite in voice").disabled
+    assert any(rewrite.DISABLED_REASON in c.value for c in at.caption)
+
+
+def test_rewrite_proposes_and_the_reviewer_accepts_it(runtime, monkeypatch) -> None:
+    with fake_openai() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        at = signed_in("reviewer@revos.demo")
+        draft = current_draft_id(at)
+        original = next(t for t in at.text_area if t.label == "Draft").value
+        button(at, "Rewrite in voice").click().run()
+        assert not at.exception and not at.error
+        assert server.requests and original in server.requests[0]["body"]["messages"][1]["content"]
+        assert draft_status(runtime, draft) == "draft"  # nothing saved by a proposal
+        button(at, "Use this rewrite").click().run()
+        assert next(t for t in at.text_area if t.label == "Draft").value == REWRITTEN
+        button(at, "Approve").click().run()
+    with psycopg.connect(runtime.service_url) as conn:
+        action, after = conn.execute(
+            "select action, content_after from public.review_audit where item_id = %s", [draft]
+        ).fetchone()
+    assert (action, after) == ("edited_and_approved", REWRITTEN)
+
+
+def test_rewrite_failure_leaves_the_draft_as_it_was(monkeypatch) -> None:
+    with fake_openai("error") as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        at = signed_in("reviewer@revos.demo")
+        original = next(t for t in at.text_area if t.label == "Draft").value
+        button(at, "Rewrite in voice").click().run()
+    assert any("error (500)" in e.value for e in at.error)
+    assert next(t for t in at.text_area if t.label == "Draft").value == original
+    assert not any(b.label == "Use this rewrite" for b in at.button)
+
+
+def test_client_sees_only_their_own_drafts(runtime) -> None:
+    at = open_page(signed_in("client4@revos.demo"), "pages/approvals.py")
+    assert not at.exception
+    with psycopg.connect(runtime.service_url) as conn:
+        company, drafts = conn.execute(
+            "select u.company, (select count(*) from public.messages m where m.user_id = u.id "
+            "and m.status = 'draft') + (select count(*) from public.posts p "
+            "where p.user_id = u.id and p.status = 'draft') "
+            "from public.users u where u.email = 'client4@revos.demo'"
+        ).fetchone()
+    assert any(f"for **{company}**" in m.value for m in at.markdown)
+    assert waiting(at) == drafts
+    assert not [s for s in at.selectbox if s.label == "Client"]
