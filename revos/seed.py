@@ -3,6 +3,12 @@
 `revos/seed.sql` does the work in a handful of `insert ... select` statements over
 `generate_series`; this module only sets the parameters, defines the pseudo-random helpers
 and runs it in one transaction as the service role. Seeding replaces all existing data.
+
+Loading is done the way pg_restore does it: the large tables' secondary indexes are dropped
+for the load and rebuilt from their own definitions afterwards, and per-row triggers
+(foreign-key checks among them) are skipped with `session_replication_role = replica`. That
+is safe because the generator derives every key from the rows it just wrote; check
+constraints still apply to every row, and the tests check the data's consistency.
 """
 
 from __future__ import annotations
@@ -22,6 +28,13 @@ DEMO_LOGINS = (
     "admin@revos.demo",
 )
 SEED_SQL = Path(__file__).with_name("seed.sql")
+BULK_TABLES = (
+    "public.leads",
+    "public.messages",
+    "public.apollo_usage",
+    "public.lead_magnet_downloads",
+    "public.review_audit",
+)
 FRESH_DRAFT_LEADS = 20  # newest leads per client left uncontacted, each with a DM and email draft
 DATA_TABLES = (
     "public.review_audit",
@@ -48,6 +61,7 @@ class SeedPlan:
     leads_max: int = 3000
     seed: int = 42
     anchor: dt.datetime | None = None  # "now" for the data; default: the start of this hour
+    big_client_leads: int | None = None  # client1 gets exactly this many (benchmarks)
 
     @classmethod
     def fixed(cls, clients: int, leads_per_client: int, seed: int = 42) -> SeedPlan:
@@ -84,7 +98,7 @@ def _check(plan: SeedPlan) -> None:
         raise ValueError("Seed at least 2 clients (the reviewer is assigned client1 and client2).")
     if not 1 <= plan.leads_min <= plan.leads_max:
         raise ValueError("Leads per client must be at least 1 (and min <= max).")
-    if plan.leads_max >= 10_000_000:
+    if max(plan.leads_max, plan.big_client_leads or 0) >= 10_000_000:
         raise ValueError("At most 9,999,999 leads per client.")
 
 
@@ -96,14 +110,17 @@ def seed(conn: psycopg.Connection, plan: SeedPlan = SeedPlan()) -> SeedReport:
     started = time.perf_counter()
     with conn.transaction():
         conn.execute("set local max_parallel_workers_per_gather = 0")
+        conn.execute("set local maintenance_work_mem = '1GB'")
+        conn.execute("set local session_replication_role = replica")
         conn.execute(f"truncate {', '.join(DATA_TABLES)} cascade")
+        rebuild = _drop_secondary_indexes(conn, BULK_TABLES)
         conn.execute(_helpers_sql(plan.seed))
         conn.execute(
             """
             create temp table seed_params on commit drop as
             select %s::int as seed, %s::timestamptz as anchor, %s::int as clients,
                    %s::int as leads_min, %s::int as leads_max, %s::text as password_hash,
-                   %s::int as fresh_drafts
+                   %s::int as fresh_drafts, %s::int as big_client_leads
             """,
             [
                 plan.seed,
@@ -113,13 +130,32 @@ def seed(conn: psycopg.Connection, plan: SeedPlan = SeedPlan()) -> SeedReport:
                 plan.leads_max,
                 password_hash,
                 FRESH_DRAFT_LEADS,
+                plan.big_client_leads,
             ],
         )
         conn.execute(SEED_SQL.read_text())
+        for definition in rebuild:
+            conn.execute(definition)
         rows = sum(_count(conn, table) for table in DATA_TABLES)
     elapsed = time.perf_counter() - started
     conn.execute("analyze")
     return SeedReport(rows=rows, seconds=elapsed)
+
+
+def _drop_secondary_indexes(conn: psycopg.Connection, tables: tuple[str, ...]) -> list[str]:
+    """Drop the indexes no constraint depends on; return the DDL that recreates them."""
+    rows = conn.execute(
+        """
+        select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        from pg_index i
+        where i.indrelid = any (%s::regclass[])
+          and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+        """,
+        [list(tables)],
+    ).fetchall()
+    for name, _ in rows:
+        conn.execute(f"drop index {name}")
+    return [definition for _, definition in rows]
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:

@@ -8,7 +8,8 @@ create temp table seed_clients on commit drop as
 select n,
        pg_temp.uid('user', n) as id,
        'client' || n || '@revos.demo' as email,
-       case when p.leads_min = p.leads_max then p.leads_min
+       case when n = 1 and p.big_client_leads is not null then p.big_client_leads
+            when p.leads_min = p.leads_max then p.leads_min
             else p.leads_min + floor(pg_temp.r(n, 1) * (p.leads_max - p.leads_min + 1))::int
        end as lead_count,
        3 + floor(pg_temp.r(n, 2) * 4)::int as campaign_count,
@@ -176,6 +177,7 @@ cross join lateral generate_series(1, c.lead_count) as i
 cross join lateral (
   select c.n::bigint * 10000000 + i as key,
          1 + floor(pg_temp.r(c.n::bigint * 10000000 + i, 20) * c.campaign_count)::int as k
+  offset 0  -- computed once per row: PostgreSQL would otherwise repeat it per use
 ) as ids
 join seed_campaigns camp on camp.client_n = c.n and camp.k = ids.k
 cross join lateral (
@@ -216,6 +218,7 @@ cross join lateral (
            'Interesting take on pricing, keen to read more.', 'Me too, please.'],
            pg_temp.r(ids.key, 27)) as comment_text,
          pg_temp.r(ids.key, 28) as r_title
+  offset 0
 ) as g
 -- enrichment: about 70% enriched or partial, a few days' worth still pending
 cross join lateral (
@@ -224,6 +227,7 @@ cross join lateral (
               when pg_temp.r(g.key, 30) < 0.58 then 'enriched'
               when pg_temp.r(g.key, 30) < 0.70 then 'partial'
               else 'failed' end as status
+  offset 0
 ) as es
 cross join lateral (
   select es.status,
@@ -237,6 +241,7 @@ cross join lateral (
                 || lower(translate(g.last_name, 'ü', 'u')) || '@'
                 || lower(replace(replace(g.company, ' ', ''), '&', '')) || '.com'
          end as email
+  offset 0
 ) as e
 -- the DM path: sent, delivered, replied; nothing happens after the anchor ("now")
 cross join lateral (
@@ -244,11 +249,13 @@ cross join lateral (
                 and pg_temp.r(g.key, 40) < 0.85
                 and e.at + (2 + pg_temp.r(g.key, 41) * 46) * interval '1 hour' <= p.anchor
               then e.at + (2 + pg_temp.r(g.key, 41) * 46) * interval '1 hour' end as sent_at
+  offset 0
 ) as d1
 cross join lateral (
   select case when d1.sent_at is not null and pg_temp.r(g.key, 42) < 0.93
                 and d1.sent_at + pg_temp.r(g.key, 43) * interval '6 hours' <= p.anchor
               then d1.sent_at + pg_temp.r(g.key, 43) * interval '6 hours' end as delivered_at
+  offset 0
 ) as d2
 cross join lateral (
   select d1.sent_at,
@@ -258,6 +265,7 @@ cross join lateral (
                 and d2.delivered_at + (1 + pg_temp.r(g.key, 45) * 95) * interval '1 hour' <= p.anchor
               then d2.delivered_at + (1 + pg_temp.r(g.key, 45) * 95) * interval '1 hour'
          end as replied_at
+  offset 0
 ) as dm
 -- the email path, only for leads with an email: queued, sent, opened, clicked, replied
 cross join lateral (
@@ -266,16 +274,19 @@ cross join lateral (
               then e.at + (12 + pg_temp.r(g.key, 51) * 72) * interval '1 hour' end as sent_at,
          i > p.fresh_drafts and e.email is not null and pg_temp.r(g.key, 50) >= 0.8
            and pg_temp.r(g.key, 50) < 0.9 as queued
+  offset 0
 ) as m1
 cross join lateral (
   select case when m1.sent_at is not null and pg_temp.r(g.key, 52) < 0.55
                 and m1.sent_at + pg_temp.r(g.key, 53) * interval '24 hours' <= p.anchor
               then m1.sent_at + pg_temp.r(g.key, 53) * interval '24 hours' end as opened_at
+  offset 0
 ) as m2
 cross join lateral (
   select case when m2.opened_at is not null and pg_temp.r(g.key, 54) < 0.35
                 and m2.opened_at + pg_temp.r(g.key, 55) * interval '6 hours' <= p.anchor
               then m2.opened_at + pg_temp.r(g.key, 55) * interval '6 hours' end as clicked_at
+  offset 0
 ) as m3
 cross join lateral (
   select m1.sent_at,
@@ -287,6 +298,7 @@ cross join lateral (
                 and m3.clicked_at + (1 + pg_temp.r(g.key, 57) * 47) * interval '1 hour' <= p.anchor
               then m3.clicked_at + (1 + pg_temp.r(g.key, 57) * 47) * interval '1 hour'
          end as replied_at
+  offset 0
 ) as em;
 
 -- Messages: what was sent, what is approved and waiting, what failed, and drafts to review.
