@@ -5,11 +5,14 @@ revos db start | stop | url    the embedded server (url: superuser URL, last lin
 revos db migrate               apply sql/ to the configured database
 revos db reset                 embedded only: fresh schema and fresh demo data
 revos db seed --clients N --leads-per-client M [--seed S]
+revos bench [--clients 1000] [--leads 1000000] [--big-client-leads 200000] [--quick]
+            [--json PATH]          measure data calls and pages at scale
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -108,6 +111,29 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
 
 
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from revos import bench
+
+    plan = (
+        bench.BenchPlan.quick()
+        if args.quick
+        else bench.BenchPlan(
+            clients=args.clients, leads=args.leads, big_client_leads=args.big_client_leads
+        )
+    )
+    if plan.clients < 3 or plan.big_client_leads >= plan.leads:
+        raise ValueError(
+            "A benchmark needs at least 3 clients and more leads than the big client has."
+        )
+    report = bench.run(settings.data_dir / "bench", plan)
+    print()
+    print(bench.markdown(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+        print(f"\nWrote {args.json}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="revos", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -116,6 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the database, then the dashboard")
     run.add_argument("--port", type=int, default=8501)
     run.set_defaults(handler=cmd_run)
+
+    bench = commands.add_parser("bench", help="measure data calls and pages at scale")
+    bench.add_argument("--clients", type=int, default=1000)
+    bench.add_argument("--leads", type=int, default=1_000_000)
+    bench.add_argument("--big-client-leads", type=int, default=200_000)
+    bench.add_argument(
+        "--quick", action="store_true", help="about 50 clients and 100,000 leads (CI)"
+    )
+    bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    bench.set_defaults(handler=cmd_bench)
 
     db = commands.add_parser("db", help="manage the database").add_subparsers(
         dest="db_command", required=True

@@ -28,6 +28,7 @@ SETTING_NAMES = (
     "COOKIE_KEY",
     "COOKIE_EXPIRY_DAYS",
     "REVOS_DATA_DIR",
+    "REVOS_READ_CACHE_SECONDS",
 )
 
 
@@ -55,6 +56,7 @@ class Settings:
     cookie_key: str | None
     cookie_expiry_days: float
     data_dir: Path
+    read_cache_seconds: float
 
 
 def _read_secrets_file(path: Path) -> dict[str, Any]:
@@ -99,6 +101,7 @@ def load_settings(env: dict[str, str] | None = None, secrets_file: Path | None =
         cookie_key=get("COOKIE_KEY"),
         cookie_expiry_days=float(get("COOKIE_EXPIRY_DAYS") or 7),
         data_dir=Path(get("REVOS_DATA_DIR") or ".revos").resolve(),
+        read_cache_seconds=float(get("REVOS_READ_CACHE_SECONDS") or 30),
     )
     _check(settings)
     return settings

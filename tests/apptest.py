@@ -1,28 +1,5 @@
-"""Helpers to drive the dashboard with streamlit.testing.v1.AppTest, signed in for real."""
+"""AppTest helpers for the tests (they live in the package so `revos bench` shares them)."""
 
-from __future__ import annotations
+from revos.apptesting import HOME, open_page, signed_in
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
-from revos.seed import DEMO_PASSWORD
-
-HOME = str(Path(__file__).resolve().parent.parent / "Home.py")
-
-
-def signed_in(email: str, password: str = DEMO_PASSWORD) -> AppTest:
-    """The app after signing in through the login form, as a person would."""
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.run()
-    at.text_input[0].input(email)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
-    return at
-
-
-def open_page(at: AppTest, path: str, **params: str) -> AppTest:
-    """Open a page as the browser's menu does: a fresh URL with only `params` in it."""
-    at.query_params.clear()
-    at.query_params.update(params)
-    return at.switch_page(path).run()
+__all__ = ["HOME", "open_page", "signed_in"]

