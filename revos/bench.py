@@ -130,10 +130,11 @@ def naive_funnel(conn: psycopg.Connection) -> object:
 def naive_trend(conn: psycopg.Connection) -> object:
     leads = _frame(conn, "select * from public.leads")
     start = _since(90)
-    return {
-        column: leads.loc[leads[column] >= start, column].dt.to_period("W").value_counts()
-        for column in ("commented_at", "dm_sent_at", "dm_replied_at", "email_sent_at")
-    }
+    weeks = {}
+    for column in ("commented_at", "dm_sent_at", "dm_replied_at", "email_sent_at"):
+        stamps = leads.loc[leads[column] >= start, column].dt.tz_convert(None)
+        weeks[column] = stamps.dt.to_period("W").value_counts()
+    return weeks
 
 
 def naive_magnets(conn: psycopg.Connection) -> object:

@@ -135,3 +135,20 @@ def fresh_database(server: embedded.EmbeddedServer) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def accounts_list(runtime: Runtime) -> list[accounts.Account]:
     return accounts.load_accounts(runtime.service_url)
+
+
+@pytest.fixture
+def app_env(data_dir: Path, runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the app (run in-process by AppTest) at the session's embedded server."""
+    monkeypatch.setenv("REVOS_DATA_DIR", str(data_dir))
+    for name in ("DATABASE_URL", "SUPABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def world(runtime: Runtime):
+    """The oracle's view of the data, read as superuser when a test module starts."""
+    from tests import oracle
+
+    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
+        return oracle.World.load(conn)

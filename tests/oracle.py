@@ -163,3 +163,16 @@ def magnet_performance(world: World, user: DemoUser) -> dict[str, tuple[int, int
         mine = downloads.lead_magnet_id == magnet_id
         result[magnet_id] = (int(mine.sum()), int((mine & replied).sum()))
     return result
+
+
+def search_text(leads: pd.DataFrame) -> pd.Series:
+    """What free-text search matches: name, company, title and comment, lower-cased."""
+    return (
+        leads.name.fillna("")
+        + " "
+        + leads.company_name.fillna("")
+        + " "
+        + leads.job_title.fillna("")
+        + " "
+        + leads.comment_text.fillna("")
+    ).str.lower()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -14,18 +13,7 @@ from tests import oracle
 from tests.apptest import HOME, open_page, signed_in
 from tests.conftest import DEMO_EMAILS
 
-
-@pytest.fixture(autouse=True)
-def _embedded_test_server(data_dir, runtime, monkeypatch) -> None:
-    monkeypatch.setenv("REVOS_DATA_DIR", str(data_dir))
-    for name in ("DATABASE_URL", "SUPABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def world(runtime) -> oracle.World:
-    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
-        return oracle.World.load(conn)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def test_signed_out_visitors_see_only_the_login() -> None:

@@ -9,12 +9,7 @@ from revos import rewrite
 from tests.apptest import open_page, signed_in
 from tests.fake_openai import REWRITTEN, fake_openai
 
-
-@pytest.fixture(autouse=True)
-def _embedded_test_server(data_dir, runtime, monkeypatch) -> None:
-    monkeypatch.setenv("REVOS_DATA_DIR", str(data_dir))
-    for name in ("DATABASE_URL", "SUPABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def button(at, label: str):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import psycopg
 import pytest
 
 from revos.gateway import AccessDenied
@@ -20,18 +19,7 @@ MENU_TITLES = {
     "super_admin": ["Overview", "Funnels", "Leads", "Lead magnets", "Approvals", "Tenants"],
 }
 
-
-@pytest.fixture(autouse=True)
-def _embedded_test_server(data_dir, runtime, monkeypatch) -> None:
-    monkeypatch.setenv("REVOS_DATA_DIR", str(data_dir))
-    for name in ("DATABASE_URL", "SUPABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def world(runtime) -> oracle.World:
-    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
-        return oracle.World.load(conn)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def _period(at) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -82,15 +70,7 @@ def test_leads_page_applies_filters_from_the_url(demo_users, world) -> None:
     at = signed_in("client2@revos.demo")
     open_page(at, "pages/leads.py", dm="replied", q="head of")
     leads = world.scoped(world.leads, demo_users["client2@revos.demo"])
-    text = (
-        leads.name.fillna("")
-        + " "
-        + leads.company_name.fillna("")
-        + " "
-        + leads.job_title.fillna("")
-        + " "
-        + leads.comment_text.fillna("")
-    ).str.lower()
+    text = oracle.search_text(leads)
     expected = int(((leads.dm_status == "replied") & text.str.contains("head of")).sum())
     shown = re.search(r"\*\*([\d,]+)\*\* leads match", at.caption[0].value)
     assert int(shown.group(1).replace(",", "")) == expected > 0

@@ -14,14 +14,6 @@ from tests.conftest import DEMO_EMAILS
 
 
 @pytest.fixture(scope="module")
-def world(runtime) -> oracle.World:
-    import psycopg
-
-    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
-        return oracle.World.load(conn)
-
-
-@pytest.fixture(scope="module")
 def period() -> tuple[pd.Timestamp, pd.Timestamp]:
     end = pd.Timestamp(dt.datetime.now(dt.UTC)).floor("h")
     return end - pd.Timedelta(days=30), end
@@ -72,15 +64,7 @@ def test_leads_page_total_order_and_filters(email, gateway_for, demo_users, worl
     assert page["total"] == len(leads)
     assert [r["id"] for r in page["rows"]] == list(ordered.id[10:35])
 
-    text = (
-        leads.name.fillna("")
-        + " "
-        + leads.company_name.fillna("")
-        + " "
-        + leads.job_title.fillna("")
-        + " "
-        + leads.comment_text.fillna("")
-    ).str.lower()
+    text = oracle.search_text(leads)
     wanted = leads[(leads.dm_status == "replied") & text.str.contains("head of", regex=False)]
     filtered = gateway.rows("leads_page", p_dm_statuses=["replied"], p_search="Head of")[0]
     assert filtered["total"] == len(wanted) > 0

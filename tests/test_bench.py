@@ -1,0 +1,93 @@
+"""`revos bench --quick` runs end to end and reports every measurement, sanely.
+
+Timings are noisy on a shared machine, so this checks completeness and sanity, not targets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from revos import bench
+
+EXPECTED_USERS = {"big client", "typical client", "super admin"}
+
+
+def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
+    data_dir = Path(f"/tmp/revos-bench-{os.getpid()}")  # short: the server's socket lives here
+    report_path = tmp_path / "bench.json"
+    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}
+    for name in ("DATABASE_URL", "SUPABASE_URL"):
+        env.pop(name, None)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "revos.cli", "bench", "--quick", "--json", str(report_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    finally:
+        from revos import embedded
+
+        embedded.destroy(data_dir / "bench")
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+
+    calls = report["calls"]
+    names = {call.name for call in bench.CALLS}
+    assert {c["name"] for c in calls} == names
+    for call in bench.CALLS:
+        users = {c["user"] for c in calls if c["name"] == call.name}
+        assert users == ({"super admin"} if call.admin_only else EXPECTED_USERS)
+    for c in calls:
+        assert set(c) == {"name", "user", "p50_ms", "p95_ms", "floor_p95_ms", "naive_p95_ms"}
+        assert 0 < c["p50_ms"] <= c["p95_ms"] < 60_000
+        assert 0 < c["floor_p95_ms"] < 60_000
+        naive_expected = next(k for k in bench.CALLS if k.name == c["name"]).naive is not None
+        assert (c["naive_p95_ms"] is not None) == naive_expected
+    assert [p["name"] for p in report["pages"]] == [Path(p).stem for p in bench.PAGES]
+    assert all(0 < p["median_ms"] < 60_000 for p in report["pages"])
+    assert report["seed_rows_per_s"] > 1_000
+    assert report["machine"]["cpus"] >= 1
+    # the Markdown table is on stdout, one row per measured call
+    table_rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert len(table_rows) >= len(calls) + len(report["pages"]) + 2
+
+
+def test_p95_is_nearest_rank() -> None:
+    assert bench.p95([float(n) for n in range(1, 21)]) == 19.0
+    assert bench.p95([5.0]) == 5.0
+    assert bench.p95([3.0, 1.0, 2.0]) == 3.0
+
+
+def test_plan_spreads_leads_over_the_other_clients() -> None:
+    plan = bench.BenchPlan(clients=1000, leads=1_000_000, big_client_leads=200_000)
+    assert plan.leads_per_client == 800
+    quick = bench.BenchPlan.quick()
+    assert (quick.clients, quick.leads) == (50, 100_000)
+
+
+def test_markdown_shows_ratios() -> None:
+    report = {
+        "calls": [
+            {
+                "name": "funnel",
+                "user": "big client",
+                "p50_ms": 10.0,
+                "p95_ms": 12.0,
+                "floor_p95_ms": 10.0,
+                "naive_p95_ms": 240.0,
+            }
+        ],
+        "pages": [{"name": "overview", "median_ms": 300.0}],
+        "seed_rows_per_s": 100_000,
+        "machine": {"cpus": 2, "memory_gib": 24, "platform": "Linux"},
+        "plan": {"clients": 50, "leads": 100_000, "big_client_leads": 20_000, "runs": 20},
+    }
+    text = bench.markdown(report)
+    assert "| funnel | big client | 10.0 | 12.0 | 10.0 | 1.2x | 240.0 | 20.0x |" in text
+    assert "| overview | 300.0 |" in text
