@@ -58,7 +58,11 @@ create table public.leads (
 -- the FK (campaign_id, user_id); also serves per-campaign funnels by comment date
 create index leads_campaign_id_idx on public.leads (campaign_id, user_id, commented_at);
 
-create index leads_user_commented_idx on public.leads (user_id, commented_at);
+-- an owner's date ranges, and the Leads page in (commented_at, id) order, index-only
+create index leads_user_recent_idx on public.leads (user_id, commented_at, id);
+
+-- a super admin's list across all tenants, newest first
+create index leads_recent_idx on public.leads (commented_at, id);
 
 create index leads_user_dm_sent_idx on public.leads (user_id, dm_sent_at)
   where dm_sent_at is not null;

@@ -9,6 +9,31 @@
 --   DM replied    dm_replied_at is not null     (dm_status replied)
 --   email sent / opened / clicked / replied: email_{sent,opened,clicked,replied}_at not null
 -- The check constraints on public.leads tie each timestamp to its status.
+--
+-- RLS alone is correct, but its OR of owner rules cannot use an index, so the functions also
+-- filter `user_id = any (private.owner_scope(p_client_id))` themselves (RLS still applies on
+-- top) and are planned per call (plan_cache_mode = force_custom_plan) with the actual owners.
+
+-- The owners the caller means: the picked client, else the caller and the clients they review;
+-- null for a super admin who picked no one (no filter). Never widens what RLS allows.
+create function private.owner_scope(p_client_id uuid) returns uuid[]
+language sql stable
+set search_path = ''
+as $$
+  select case
+    when p_client_id is not null then array[p_client_id]
+    when (select private.is_super_admin()) then null
+    else array(
+      select (select auth.uid())
+      union
+      select private.reviewed_client_ids()
+    )
+  end
+$$;
+
+revoke all on function private.owner_scope(uuid) from public;
+
+grant execute on function private.owner_scope(uuid) to authenticated;
 
 -- The signed-in user's own profile.
 create function public.me()
@@ -74,9 +99,11 @@ returns table (
 language plpgsql stable
 security invoker
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
+  v_scope uuid[] := private.owner_scope(p_client_id);
   v_prev_from timestamptz;
 begin
   if p_from is null or p_to is null or p_to <= p_from then
@@ -91,7 +118,7 @@ begin
            count(*) filter (where l.enrichment_status in ('enriched', 'partial')) as enriched
     from public.leads l
     where l.commented_at >= v_prev_from and l.commented_at < p_to
-      and (p_client_id is null or l.user_id = p_client_id)
+      and (v_scope is null or l.user_id = any (v_scope))
     group by 1
   ),
   dms as (
@@ -100,7 +127,7 @@ begin
            count(*) filter (where l.dm_replied_at is not null) as replied
     from public.leads l
     where l.dm_sent_at >= v_prev_from and l.dm_sent_at < p_to
-      and (p_client_id is null or l.user_id = p_client_id)
+      and (v_scope is null or l.user_id = any (v_scope))
     group by 1
   ),
   emails as (
@@ -109,23 +136,23 @@ begin
            count(*) filter (where l.email_replied_at is not null) as replied
     from public.leads l
     where l.email_sent_at >= v_prev_from and l.email_sent_at < p_to
-      and (p_client_id is null or l.user_id = p_client_id)
+      and (v_scope is null or l.user_id = any (v_scope))
     group by 1
   ),
   downloads as (
     select d.downloaded_at >= p_from as is_current, count(*) as n
     from public.lead_magnet_downloads d
     where d.downloaded_at >= v_prev_from and d.downloaded_at < p_to
-      and (p_client_id is null or d.user_id = p_client_id)
+      and (v_scope is null or d.user_id = any (v_scope))
     group by 1
   ),
   drafts as (
     select (
       select count(*) from public.messages m
-      where m.status = 'draft' and (p_client_id is null or m.user_id = p_client_id)
+      where m.status = 'draft' and (v_scope is null or m.user_id = any (v_scope))
     ) + (
       select count(*) from public.posts p
-      where p.status = 'draft' and (p_client_id is null or p.user_id = p_client_id)
+      where p.status = 'draft' and (v_scope is null or p.user_id = any (v_scope))
     ) as n
   )
   select per.period,
@@ -174,10 +201,16 @@ returns table (
   email_clicked bigint,
   email_replied bigint
 )
-language sql stable
+language plpgsql stable
 security invoker
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
+#variable_conflict use_column
+declare
+  v_scope uuid[] := private.owner_scope(p_client_id);
+begin
+  return query
   select c.id,
          c.name,
          c.status,
@@ -196,10 +229,11 @@ as $$
     on l.campaign_id = c.id and l.user_id = c.user_id
    and (p_from is null or l.commented_at >= p_from)
    and (p_to is null or l.commented_at < p_to)
-  where (p_client_id is null or c.user_id = p_client_id)
+  where (v_scope is null or c.user_id = any (v_scope))
     and (p_campaign_ids is null or c.id = any (p_campaign_ids))
   group by c.id
-  order by c.created_at, c.id
+  order by c.created_at, c.id;
+end
 $$;
 
 -- Events per day or week in [p_from, p_to), each counted on its own timestamp (UTC buckets).
@@ -221,8 +255,11 @@ returns table (
 language plpgsql stable
 security invoker
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
+declare
+  v_scope uuid[] := private.owner_scope(p_client_id);
 begin
   if p_grain is null or p_grain not in ('day', 'week') then
     raise exception 'The trend grain must be day or week, not %.', coalesce(p_grain, 'null')
@@ -240,31 +277,31 @@ begin
     select date_trunc(p_grain, l.commented_at, 'UTC'), 'lead'
     from public.leads l
     where l.commented_at >= p_from and l.commented_at < p_to
-      and (p_client_id is null or l.user_id = p_client_id)
+      and (v_scope is null or l.user_id = any (v_scope))
       and (p_campaign_ids is null or l.campaign_id = any (p_campaign_ids))
     union all
     select date_trunc(p_grain, l.dm_sent_at, 'UTC'), 'dm'
     from public.leads l
     where l.dm_sent_at >= p_from and l.dm_sent_at < p_to
-      and (p_client_id is null or l.user_id = p_client_id)
+      and (v_scope is null or l.user_id = any (v_scope))
       and (p_campaign_ids is null or l.campaign_id = any (p_campaign_ids))
     union all
     select date_trunc(p_grain, l.dm_replied_at, 'UTC'), 'dm_reply'
     from public.leads l
     where l.dm_replied_at >= p_from and l.dm_replied_at < p_to
-      and (p_client_id is null or l.user_id = p_client_id)
+      and (v_scope is null or l.user_id = any (v_scope))
       and (p_campaign_ids is null or l.campaign_id = any (p_campaign_ids))
     union all
     select date_trunc(p_grain, l.email_sent_at, 'UTC'), 'email'
     from public.leads l
     where l.email_sent_at >= p_from and l.email_sent_at < p_to
-      and (p_client_id is null or l.user_id = p_client_id)
+      and (v_scope is null or l.user_id = any (v_scope))
       and (p_campaign_ids is null or l.campaign_id = any (p_campaign_ids))
     union all
     select date_trunc(p_grain, l.email_replied_at, 'UTC'), 'email_reply'
     from public.leads l
     where l.email_replied_at >= p_from and l.email_replied_at < p_to
-      and (p_client_id is null or l.user_id = p_client_id)
+      and (v_scope is null or l.user_id = any (v_scope))
       and (p_campaign_ids is null or l.campaign_id = any (p_campaign_ids))
   ),
   buckets (b) as (
@@ -308,6 +345,7 @@ returns table (total bigint, rows jsonb)
 language plpgsql stable
 security invoker
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_where text := 'true';
@@ -315,6 +353,9 @@ declare
   v_pattern text;
   v_total bigint;
   v_rows jsonb;
+  v_scope uuid[] := private.owner_scope(p_client_id);
+  -- not-null sort keys keep the index's own null order, so an index can return the page
+  v_nulls text := case when p_sort = 'commented_at' then '' else ' nulls last' end;
 begin
   if p_sort is null or p_sort not in ('commented_at', 'name', 'company_name', 'job_title',
       'status', 'enrichment_status', 'dm_status', 'email_status', 'dm_sent_at', 'email_sent_at') then
@@ -330,7 +371,11 @@ begin
     raise exception 'The date range must have a start before its end.' using errcode = '22023';
   end if;
 
-  if p_client_id is not null then v_where := v_where || ' and l.user_id = $1'; end if;
+  if cardinality(v_scope) = 1 then
+    v_where := v_where || ' and l.user_id = ($12)[1]';  -- one owner: an ordered index scan
+  elsif v_scope is not null then
+    v_where := v_where || ' and l.user_id = any ($12)';
+  end if;
   if p_campaign_ids is not null then v_where := v_where || ' and l.campaign_id = any ($2)'; end if;
   if p_statuses is not null then v_where := v_where || ' and l.status = any ($3)'; end if;
   if p_enrichment_statuses is not null then
@@ -353,23 +398,26 @@ begin
   execute 'select count(*) from public.leads l where ' || v_where
     into v_total
     using p_client_id, p_campaign_ids, p_statuses, p_enrichment_statuses, p_dm_statuses,
-          p_email_statuses, p_from, p_to, v_pattern;
+          p_email_statuses, p_from, p_to, v_pattern, null::integer, null::integer, v_scope;
 
   execute format(
     'select coalesce(jsonb_agg(to_jsonb(p) - ''n'' order by p.n), ''[]'') from ('
-    || ' select row_number() over (order by l.%I %s nulls last, l.id %s) as n,'
+    || ' select row_number() over (order by l.%I %s%s, l.id %s) as n,'
     || ' l.id, l.user_id as client_id, l.campaign_id,'
     || ' c.name as campaign_name, l.linkedin_profile_url, l.name, l.company_name, l.job_title,'
     || ' l.company_size, l.email, l.comment_text, l.commented_at, l.status, l.enrichment_status,'
     || ' l.enriched_at, l.dm_status, l.dm_sent_at, l.dm_replied_at, l.email_status,'
     || ' l.email_sent_at, l.email_replied_at'
-    || ' from (select l.* from public.leads l where %s'
-    || '   order by l.%I %s nulls last, l.id %s limit $10 offset $11) l'
+    -- the page's ids from the index alone (index-only scan), then only those rows' columns
+    || ' from (select full_row.* from public.leads full_row join ('
+    || '   select l.id from public.leads l where %s'
+    || '   order by l.%I %s%s, l.id %s limit $10 offset $11) page on page.id = full_row.id) l'
     || ' left join public.campaigns c on c.id = l.campaign_id) p',
-    p_sort, v_direction, v_direction, v_where, p_sort, v_direction, v_direction)
+    p_sort, v_direction, v_nulls, v_direction, v_where, p_sort, v_direction, v_nulls,
+    v_direction)
     into v_rows
     using p_client_id, p_campaign_ids, p_statuses, p_enrichment_statuses, p_dm_statuses,
-          p_email_statuses, p_from, p_to, v_pattern, p_limit, p_offset;
+          p_email_statuses, p_from, p_to, v_pattern, p_limit, p_offset, v_scope;
 
   return query select v_total, v_rows;
 end
@@ -387,10 +435,16 @@ returns table (
   replies bigint,
   conversion_rate numeric
 )
-language sql stable
+language plpgsql stable
 security invoker
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
+#variable_conflict use_column
+declare
+  v_scope uuid[] := private.owner_scope(p_client_id);
+begin
+  return query
   select m.id,
          m.title,
          m.niche,
@@ -408,11 +462,12 @@ as $$
          )
   from public.lead_magnets m
   left join public.lead_magnet_downloads d
-    on d.lead_magnet_id = m.id and (p_client_id is null or d.user_id = p_client_id)
+    on d.lead_magnet_id = m.id and (v_scope is null or d.user_id = any (v_scope))
   left join public.leads l on l.id = d.lead_id and l.user_id = d.user_id
-  where p_client_id is null or m.user_id is null or m.user_id = p_client_id
+  where v_scope is null or m.user_id is null or m.user_id = any (v_scope)
   group by m.id
-  order by count(d.id) desc, m.title
+  order by count(d.id) desc, m.title;
+end
 $$;
 
 -- One row per client tenant; super admins only. Rates cover the last 30 days.

@@ -49,17 +49,24 @@ returns table (
   shares integer,
   excerpt text
 )
-language sql stable
+language plpgsql stable
 security invoker
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
+#variable_conflict use_column
+declare
+  v_scope uuid[] := private.owner_scope(p_client_id);
+begin
+  return query
   select p.id, p.user_id, p.published_at, p.likes, p.comments, p.shares, left(p.content, 80)
   from public.posts p
   where p.status = 'published'
-    and (p_client_id is null or p.user_id = p_client_id)
+    and (v_scope is null or p.user_id = any (v_scope))
     and (p_from is null or p.published_at >= p_from)
     and (p_to is null or p.published_at < p_to)
-  order by p.published_at, p.id
+  order by p.published_at, p.id;
+end
 $$;
 
 revoke all on function public.lead_timeline(uuid) from public, anon;

@@ -336,8 +336,11 @@ returns table (
 language plpgsql stable
 security invoker
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
+declare
+  v_scope uuid[] := private.owner_scope(p_client_id);
 begin
   if p_kind is not null and p_kind not in ('dm', 'email', 'post') then
     raise exception 'The queue holds dm, email and post drafts, not %.', p_kind
@@ -358,7 +361,7 @@ begin
     join public.campaigns c on c.id = l.campaign_id and c.user_id = l.user_id
     left join public.cartridges k on k.id = c.cartridge_id and k.user_id = c.user_id
     where m.status = 'draft'
-      and (p_client_id is null or m.user_id = p_client_id)
+      and (v_scope is null or m.user_id = any (v_scope))
       and (p_campaign_id is null or c.id = p_campaign_id)
       and (p_kind is null or m.channel = p_kind)
     union all
@@ -367,7 +370,7 @@ begin
     from public.posts p
     left join public.cartridges k on k.id = p.cartridge_id and k.user_id = p.user_id
     where p.status = 'draft'
-      and (p_client_id is null or p.user_id = p_client_id)
+      and (v_scope is null or p.user_id = any (v_scope))
       and p_campaign_id is null
       and (p_kind is null or p_kind = 'post')
   )
