@@ -121,4 +121,7 @@ def grouped_bars(
     fig.update_layout(barmode="group")
     if percent:
         fig.update_yaxes(tickformat=".0%")
-    return _layout(fig, title)
+    _layout(fig, title)
+    # categories may be long and angled: keep the legend clear of them, top right
+    fig.update_layout(legend={"yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1})
+    return fig
