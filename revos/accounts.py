@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import bcrypt
 import psycopg
 
 
@@ -35,21 +34,6 @@ order by u.role, a.email
 def load_accounts(service_url: str) -> list[Account]:
     with psycopg.connect(service_url, autocommit=True, connect_timeout=5) as conn:
         return [Account(*row) for row in conn.execute(_ACCOUNTS_SQL).fetchall()]
-
-
-def check_password(account: Account, password: str) -> bool:
-    try:
-        return bcrypt.checkpw(password.encode(), account.password_hash.encode())
-    except ValueError:  # not a bcrypt hash: never a match
-        return False
-
-
-def authenticate(accounts: list[Account], email: str, password: str) -> Account | None:
-    wanted = email.strip().lower()
-    for account in accounts:
-        if account.email.lower() == wanted and check_password(account, password):
-            return account
-    return None
 
 
 def authenticator_credentials(accounts: list[Account]) -> dict[str, Any]:

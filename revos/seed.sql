@@ -376,9 +376,7 @@ from public.leads l
 join public.campaigns camp on camp.id = l.campaign_id
 join public.users u on u.id = l.user_id
 cross join (values ('dm'), ('email')) as x (channel)
-where l.enrichment_status <> 'pending' and l.dm_sent_at is null and l.email_status is null
-  and l.email is not null
-  and l.id in (
+where l.id in (
     select f.id from (
       select l2.id, row_number() over (partition by l2.user_id order by l2.commented_at desc) as rn
       from public.leads l2

@@ -31,10 +31,6 @@ class Claims:
     exp: int
     raw: dict[str, Any]
 
-    @property
-    def seconds_left(self) -> float:
-        return self.exp - time.time()
-
 
 def mint(user_id: str, email: str | None, secret: str, ttl: int = TOKEN_TTL_SECONDS) -> str:
     """A user token exactly like the ones Supabase Auth issues (HS256, aud/role authenticated)."""

@@ -118,8 +118,4 @@ def campaign_picker(campaigns: list[dict], key: str = "campaigns") -> tuple[str,
 def set_query(params: dict[str, str], owned: tuple[str, ...]) -> None:
     """Make the URL carry exactly `params` for the keys this page owns; leave the rest."""
     for key in owned:
-        value = params.get(key)
-        if value is None:
-            st.query_params.pop(key, None)
-        elif st.query_params.get(key) != value:
-            st.query_params[key] = value
+        _remember(key, params.get(key))
