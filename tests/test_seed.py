@@ -120,3 +120,22 @@ def test_seed_refuses_a_plan_it_cannot_honour() -> None:
         seed._check(seed.SeedPlan(clients=1))
     with pytest.raises(ValueError, match="at least 1"):
         seed._check(seed.SeedPlan.fixed(3, 0))
+
+
+def test_seeded_review_history_is_consistent(demo: psycopg.Connection) -> None:
+    """An edited approval changed the text; a plain approval did not."""
+    mismatched = scalar(
+        demo,
+        """
+        select count(*) from public.review_audit
+        where (action = 'edited_and_approved') = (content_before = content_after)
+           and action <> 'rejected'
+    """,
+    )
+    assert mismatched == 0
+    assert (
+        scalar(
+            demo, "select count(*) from public.review_audit where action = 'edited_and_approved'"
+        )
+        > 0
+    )

@@ -29,6 +29,7 @@ STATUS_LABELS = {
     "edited_and_approved": "Edited, then approved",
     "rejected": "Rejected",
     "dm": "DM",
+    "email": "Email",
     "post": "Post",
 }
 
