@@ -1,12 +1,14 @@
 """Approvals: work through draft DMs, emails and posts, oldest first."""
 
-import pandas as pd
+import math
+
 import streamlit as st
 
 from revos import metrics
 from revos.ui import context, errors, review, tables, widgets
 
 KINDS = {"all": "All", "dm": "DMs", "email": "Emails", "post": "Posts"}
+PAGE_SIZE = 200
 
 st.title("Approvals")
 gateway = context.gateway()
@@ -39,24 +41,45 @@ kind = (
     )
     or "all"
 )
-widgets.set_query(
-    {"campaign": campaign if campaign != "all" else None, "kind": kind if kind != "all" else None},
-    ("campaign", "kind"),
-)
+page = widgets.page_param()
+view = (client_id, campaign, kind)
+if st.session_state.get("queue_view", view) != view:
+    page = 1  # a new view starts on its first page
+st.session_state["queue_view"] = view
 
-with errors.banner_on_failure(), st.spinner("Loading the queue…"):
-    queue = gateway.call(
+
+def load_queue(page: int) -> list[dict]:
+    return gateway.call(
         "approval_queue",
         p_client_id=client_id,
         p_campaign_id=None if campaign == "all" else campaign,
-        p_kind=None if kind == "all" else kind,
+        p_channel=None if kind == "all" else kind,
+        p_limit=PAGE_SIZE,
+        p_offset=(page - 1) * PAGE_SIZE,
     )
+
+
+with errors.banner_on_failure(), st.spinner("Loading the queue…"):
+    queue = load_queue(page)
+    if not queue and page > 1:  # past the end (the queue shrank, or a hand-edited URL)
+        page = 1
+        queue = load_queue(page)
     [summary] = gateway.rows("review_summary", p_client_id=client_id) or [{}]
+total = queue[0]["waiting_total"] if queue else 0
+pages = max(1, math.ceil(total / PAGE_SIZE))
+widgets.set_query(
+    {
+        "campaign": campaign if campaign != "all" else None,
+        "kind": kind if kind != "all" else None,
+        "page": str(page) if page > 1 else None,
+    },
+    ("campaign", "kind", "page"),
+)
 
 tiles = st.columns(4)
 tiles[0].metric(
     "Waiting",
-    f"{queue[0]['waiting_total'] if queue else 0:,}",
+    f"{total:,}",
     border=True,
     help="Drafts in this queue (with the filters above).",
 )
@@ -77,53 +100,38 @@ tiles[2].metric(
 )
 tiles[3].metric("Rejected (30 days)", f"{summary.get('rejected', 0):,}", border=True)
 
-notice_slot = st.empty()  # a fixed place, so a notice never shifts the layout below it
-if notice := st.session_state.pop("review_notice", None):
-    notice_slot.success(notice)
+review.show_outcomes(st.empty())
+if total > len(queue):
+    first = (page - 1) * PAGE_SIZE + 1
+    paging = st.columns([6, 1, 1])
+    paging[0].caption(
+        f"Showing drafts {first:,} to {first + len(queue) - 1:,} of {total:,}, oldest first."
+    )
+    widgets.pager(paging[1], paging[2], page, pages)
 
 review_tab, bulk_tab, history_tab = st.tabs(["Review", "Bulk approve", "History (7 days)"])
 
 with review_tab:
+    with errors.banner_on_failure():
+        card = review.open_card(gateway, queue, view) if queue else None
     if not queue:
         st.success("Nothing is waiting for review. New drafts appear here as campaigns run.")
+    elif card is None:
+        st.info("Every draft on this page is being reviewed by someone else or skipped.")
     else:
-        item = queue[0]
         with st.container(border=True):
-            review.context_panel(item)
-            content, subject = review.editor(item)
-            review.rewrite_panel(item, context.rewriter())
-            review.actions(gateway, item, content, subject)
-        st.caption(f"Next up: {len(queue) - 1} more in this view, oldest first.")
+            review.context_panel(card.item)
+            if card.now is not None:
+                review.conflict_panel(gateway, card)
+            content, subject = review.editor(card.item)
+            review.rewrite_panel(card.item, context.rewriter())
+            review.actions(gateway, card, content, subject, disabled=card.now is not None)
+    review.claims_note(queue, gateway.session.user_id)
+    review.skipped_note(gateway)
 
 with bulk_tab:
     if queue:
-        listing = pd.DataFrame(
-            [
-                {
-                    "kind": review.KIND_LABELS[q["channel"]],
-                    "client": q["client"],
-                    "lead": q["lead_name"] or "",
-                    "draft": (q["subject"] or q["content"])[:90],
-                    "waiting": review.waited(q),
-                }
-                for q in queue
-            ]
-        )
-        picked = st.dataframe(
-            listing,
-            hide_index=True,
-            on_select="rerun",
-            selection_mode="multi-row",
-            key="bulk_table",
-        )
-        chosen = [queue[i] for i in picked.selection.rows]
-        if st.button(f"Approve selected ({len(chosen)})", disabled=not chosen, type="primary"):
-            approved, problems = review.bulk_approve(gateway, chosen)
-            st.session_state["review_notice"] = f"Approved {approved} drafts."
-            for problem in problems:
-                st.warning(problem)
-            if not problems:
-                st.rerun()
+        review.bulk_panel(gateway, queue)
     else:
         st.info("Nothing to approve.")
 

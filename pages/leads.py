@@ -9,6 +9,7 @@ import streamlit as st
 from revos import lead_filters as lf
 from revos.ui import context, errors, tables, widgets
 from revos.ui.lead_filters import filter_bar
+from revos.ui.text import literal
 
 OWNED_PARAMS = (
     "campaigns",
@@ -123,25 +124,8 @@ selection = st.dataframe(
 )
 
 
-def go_to(page: int) -> None:
-    st.query_params["page"] = str(page)
-
-
 pager = st.columns([2, 2, 5, 4])
-pager[0].button(
-    "Previous",
-    disabled=filters.page <= 1,
-    on_click=go_to,
-    args=(filters.page - 1,),
-    icon=":material/chevron_left:",
-)
-pager[1].button(
-    "Next",
-    disabled=filters.page >= pages,
-    on_click=go_to,
-    args=(filters.page + 1,),
-    icon=":material/chevron_right:",
-)
+widgets.pager(pager[0], pager[1], filters.page, pages)
 with pager[3]:
     exported = min(total, lf.EXPORT_LIMIT)
     tables.csv_download(
@@ -159,10 +143,10 @@ if selection.selection.rows:
     lead = leads.iloc[selection.selection.rows[0]]
     with errors.banner_on_failure():
         timeline = tables.to_datetimes(gateway.frame("lead_timeline", p_lead_id=lead["id"]), ["at"])
-    st.subheader(f"{lead['name']} · {lead['company_name'] or 'company unknown'}")
+    st.subheader(f"{literal(lead['name'])} · {literal(lead['company_name'] or 'company unknown')}")
     for event in timeline.itertuples():
-        st.markdown(f"**{event.at:%Y-%m-%d %H:%M}** · {event.event}")
+        st.markdown(f"**{event.at:%Y-%m-%d %H:%M}** · {literal(event.event)}")
         if event.subject:
-            st.caption(f"Subject: {event.subject}")
+            st.caption(f"Subject: {literal(event.subject)}")
         if event.detail:
             st.text(event.detail)

@@ -121,10 +121,10 @@ def _sentences(text: str) -> list[str]:
     return [part for part in re.split(r"(?<=[.!?])\s+|\n", text) if part.strip()]
 
 
-def diff(original: str, proposal: str) -> str:
+def diff(original: str, proposal: str, before: str = "draft", after: str = "rewrite") -> str:
     """A sentence-by-sentence unified diff, readable for prose."""
     return "\n".join(
         difflib.unified_diff(
-            _sentences(original), _sentences(proposal), "draft", "rewrite", lineterm="", n=1
+            _sentences(original), _sentences(proposal), before, after, lineterm="", n=1
         )
     )

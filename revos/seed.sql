@@ -544,19 +544,22 @@ with rejected as (
      and pg_temp.r(hashtextextended(m.id::text, 0), 102) < 0.3
   returning m.*
 )
-insert into public.review_audit (item_kind, item_id, channel, client_id, actor_id, action,
-  content_before, content_after, subject_before, subject_after, reason, drafted_at, created_at)
-select 'message', r.id, r.channel, r.user_id, r.approved_by, 'rejected', r.content, r.content,
-       r.subject, r.subject,
+insert into public.review_audit (item_kind, item_id, channel, client_id, actor_id, actor_name,
+  action, content_before, content_after, subject_before, subject_after, reason, drafted_at,
+  created_at)
+select 'message', r.id, r.channel, r.user_id, r.approved_by,
+       (select coalesce(u.full_name, u.email) from public.users u where u.id = r.approved_by),
+       'rejected', r.content, r.content, r.subject, r.subject,
        pg_temp.pick(array['Too salesy for this lead', 'Wrong first name',
          'Mentions a competitor', 'Too long', 'Off-brand tone'],
          pg_temp.r(hashtextextended(r.id::text, 0), 103)),
        r.created_at, r.created_at + interval '50 minutes'
 from rejected r;
 
-insert into public.review_audit (item_kind, item_id, channel, client_id, actor_id, action,
-  content_before, content_after, subject_before, subject_after, reason, drafted_at, created_at)
-select 'message', m.id, m.channel, m.user_id, m.approved_by,
+insert into public.review_audit (item_kind, item_id, channel, client_id, actor_id, actor_name,
+  action, content_before, content_after, subject_before, subject_after, reason, drafted_at,
+  created_at)
+select 'message', m.id, m.channel, m.user_id, m.approved_by, coalesce(a.full_name, a.email),
        case when pg_temp.r(h.k, 100) < 0.15 then 'edited_and_approved' else 'approved' end,
        -- an edited draft had a closing line the reviewer cut, so before and after differ
        case when pg_temp.r(h.k, 100) < 0.15
@@ -566,5 +569,6 @@ select 'message', m.id, m.channel, m.user_id, m.approved_by,
 from public.messages m
 cross join pg_temp.seed_params p
 cross join lateral (select hashtextextended(m.id::text, 0) as k) as h
+join public.users a on a.id = m.approved_by
 where m.status in ('sent', 'approved') and m.approved_by is not null
   and m.created_at >= p.anchor - interval '30 days';

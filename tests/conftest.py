@@ -6,8 +6,6 @@ transaction that is rolled back (`as_user`), so the shared demo data stays as se
 
 from __future__ import annotations
 
-import contextlib
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -105,20 +103,6 @@ def gateway_for(runtime: Runtime, backend: PostgresBackend, demo_users: dict[str
         return Gateway(backend, UserSession(user.id, email, user.role, None, runtime.jwt_secret))
 
     return make
-
-
-@contextlib.contextmanager
-def as_user(url: str, user_id: str | None, role: str = "authenticated"):
-    """A connection acting as PostgREST would for this user, rolled back afterwards."""
-    with psycopg.connect(url) as conn:
-        conn.execute(f"set local role {role}")
-        if user_id is not None:
-            claims = {"sub": user_id, "role": role, "aud": "authenticated"}
-            conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
-        try:
-            yield conn
-        finally:
-            conn.rollback()
 
 
 @pytest.fixture

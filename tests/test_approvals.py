@@ -6,77 +6,30 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import psycopg
 import pytest
 
-from revos import migrations, seed
-from revos.gateway import AccessDenied, Conflict, Gateway, InvalidRequest, UserSession
-from revos.gateway.postgres import PostgresBackend
-from tests.conftest import as_user
-
-
-@dataclass
-class ReviewWorld:
-    service_url: str
-    backend: PostgresBackend
-    users: dict[str, tuple[str, str]]  # email -> (id, role)
-    secret: str
-
-    def gateway(self, email: str) -> Gateway:
-        user_id, role = self.users[email]
-        return Gateway(self.backend, UserSession(user_id, email, role, None, self.secret))
-
-    def draft(self, owner: str, channel: str = "dm", offset: int = 0) -> str:
-        with psycopg.connect(self.service_url) as conn:
-            return conn.execute(
-                "select m.id::text from public.messages m join public.users u on u.id = m.user_id "
-                "where u.email = %s and m.channel = %s and m.status = 'draft' "
-                "order by m.created_at, m.id offset %s limit 1",
-                [owner, channel, offset],
-            ).fetchone()[0]
-
-    def one(self, query: str, *params):
-        with psycopg.connect(self.service_url) as conn:
-            return conn.execute(query, params).fetchone()
+from revos.gateway import AccessDenied, Conflict, InvalidRequest
+from tests.support import ReviewWorld, as_user, review_world
 
 
 @pytest.fixture(scope="module")
 def world(server, runtime) -> Iterator[ReviewWorld]:
-    name = f"review_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = server.url(database=name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        migrations.migrate(conn)
-        seed.seed(conn, seed.SeedPlan(clients=3, leads_min=200, leads_max=300, seed=3))
-        users = {
-            email: (uid, role)
-            for uid, email, role in conn.execute("select id::text, email, role from public.users")
-        }
-    backend = PostgresBackend(
-        server.url(database=name, user="authenticator"), runtime.jwt_secret, max_size=16
-    ).open()
-    yield ReviewWorld(url, backend, users, runtime.jwt_secret)
-    backend.close()
-    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
-        conn.execute(f'drop database "{name}" with (force)')
+    with review_world(server, runtime.jwt_secret) as made:
+        yield made
 
 
 def audit_rows(world: ReviewWorld, item_id: str) -> list[tuple]:
-    with psycopg.connect(world.service_url) as conn:
-        return conn.execute(
-            "select action, actor_id::text, content_before, content_after, reason "
-            "from public.review_audit where item_id = %s order by created_at",
-            [item_id],
-        ).fetchall()
+    return world.audit_rows(item_id)
 
 
 def test_reviewer_approves_an_assigned_clients_draft(world: ReviewWorld) -> None:
     draft = world.draft("client1@revos.demo")
     before = world.one("select content from public.messages where id = %s", draft)[0]
-    [row] = world.gateway("reviewer@revos.demo").call("approve_draft", p_kind="message", p_id=draft)
+    [row] = world.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+    )
     reviewer_id = world.users["reviewer@revos.demo"][0]
     assert (row["status"], row["approved_by"], row["content"]) == ("approved", reviewer_id, before)
     assert audit_rows(world, draft) == [("approved", reviewer_id, before, before, None)]
@@ -89,6 +42,7 @@ def test_edit_then_approve_keeps_the_original_in_the_audit(world: ReviewWorld) -
         "approve_draft",
         p_kind="message",
         p_id=draft,
+        p_version=world.version(draft),
         p_content="Hi, a better email.",
         p_subject="A better subject",
     )
@@ -106,20 +60,38 @@ def test_reject_needs_a_reason_and_records_it(world: ReviewWorld) -> None:
     gateway = world.gateway("client1@revos.demo")  # clients review their own drafts too
     for reason in ("", "   "):
         with pytest.raises(InvalidRequest, match="Say why"):
-            gateway.call("reject_draft", p_kind="message", p_id=draft, p_reason=reason)
+            gateway.call(
+                "reject_draft",
+                p_kind="message",
+                p_id=draft,
+                p_version=world.version(draft),
+                p_reason=reason,
+            )
     assert world.one("select status from public.messages where id = %s", draft)[0] == "draft"
     assert audit_rows(world, draft) == []
-    [row] = gateway.call("reject_draft", p_kind="message", p_id=draft, p_reason="Too salesy")
+    [row] = gateway.call(
+        "reject_draft",
+        p_kind="message",
+        p_id=draft,
+        p_version=world.version(draft),
+        p_reason="Too salesy",
+    )
     assert row["status"] == "rejected"
     assert audit_rows(world, draft)[0][4] == "Too salesy"
 
 
 def test_a_second_reviewer_is_told_who_was_first(world: ReviewWorld) -> None:
     draft = world.draft("client1@revos.demo", offset=5)
-    world.gateway("reviewer@revos.demo").call("approve_draft", p_kind="message", p_id=draft)
+    world.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+    )
     with pytest.raises(Conflict, match=r"already approved by Rita Reviewer at \d{4}-\d\d-\d\d"):
         world.gateway("admin@revos.demo").call(
-            "reject_draft", p_kind="message", p_id=draft, p_reason="late"
+            "reject_draft",
+            p_kind="message",
+            p_id=draft,
+            p_version=world.version(draft),
+            p_reason="late",
         )
     assert len(audit_rows(world, draft)) == 1
 
@@ -135,17 +107,24 @@ def test_cross_tenant_and_unassigned_reviews_are_refused(world, email, owner) ->
     draft = world.draft(owner, offset=7)
     gateway = world.gateway(email)
     with pytest.raises(AccessDenied, match="no draft"):
-        gateway.call("approve_draft", p_kind="message", p_id=draft)
+        gateway.call("approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft))
     with pytest.raises(AccessDenied, match="no draft"):
-        gateway.call("reject_draft", p_kind="message", p_id=draft, p_reason="x")
-    # nor by calling the private helper directly with a connection of one's own
+        gateway.call(
+            "reject_draft",
+            p_kind="message",
+            p_id=draft,
+            p_version=world.version(draft),
+            p_reason="x",
+        )
+    # nor by writing the review straight into the audit trail, as the REST API would allow
     with (
         as_user(world.service_url, world.users[email][0]) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="no draft"),
     ):
         conn.execute(
-            "select * from private.review_draft('message', %s, 'approved', null, null, null)",
-            [draft],
+            "insert into public.review_audit (item_kind, item_id, item_version, action) "
+            "values ('message', %s, %s, 'approved')",
+            [draft, world.version(draft)],
         )
     assert world.one("select status from public.messages where id = %s", draft)[0] == "draft"
     assert audit_rows(world, draft) == []
@@ -204,7 +183,7 @@ def test_bad_input_is_refused_and_nothing_changes(world, channel, params, words)
     before = world.one("select content, subject, status from public.messages where id = %s", draft)
     with pytest.raises(InvalidRequest, match=words):
         world.gateway("reviewer@revos.demo").call(
-            "approve_draft", p_kind="message", p_id=draft, **params
+            "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft), **params
         )
     assert (
         world.one("select content, subject, status from public.messages where id = %s", draft)
@@ -216,7 +195,11 @@ def test_bad_input_is_refused_and_nothing_changes(world, channel, params, words)
 def test_a_dm_of_exactly_8000_characters_is_accepted(world: ReviewWorld) -> None:
     draft = world.draft("client2@revos.demo", "dm", offset=11)
     [row] = world.gateway("reviewer@revos.demo").call(
-        "approve_draft", p_kind="message", p_id=draft, p_content="y" * 8000
+        "approve_draft",
+        p_kind="message",
+        p_id=draft,
+        p_version=world.version(draft),
+        p_content="y" * 8000,
     )
     assert row["status"] == "approved"
 
@@ -224,7 +207,7 @@ def test_a_dm_of_exactly_8000_characters_is_accepted(world: ReviewWorld) -> None
 def test_unknown_kind_is_refused(world: ReviewWorld) -> None:
     with pytest.raises(InvalidRequest, match="message or a post"):
         world.gateway("admin@revos.demo").call(
-            "approve_draft", p_kind="lead", p_id=str(uuid.uuid4())
+            "approve_draft", p_kind="lead", p_id=str(uuid.uuid4()), p_version=1
         )
 
 
@@ -235,7 +218,11 @@ def test_posts_are_reviewed_too(world: ReviewWorld) -> None:
         client_id,
     )[0]
     [row] = world.gateway("admin@revos.demo").call(
-        "approve_draft", p_kind="post", p_id=post, p_content="Edited post body."
+        "approve_draft",
+        p_kind="post",
+        p_id=post,
+        p_version=world.version(post),
+        p_content="Edited post body.",
     )
     assert row["status"] == "approved" and row["content"] == "Edited post body."
     assert audit_rows(world, post)[0][0] == "edited_and_approved"
@@ -272,6 +259,7 @@ def test_concurrent_reviews_leave_exactly_one_action_per_draft(world: ReviewWorl
         for n in range(6)
     ]
     actors = ["reviewer@revos.demo", "admin@revos.demo", "client1@revos.demo"]
+    versions = {draft: world.version(draft) for draft in drafts}
     outcomes: Counter[tuple[str, str]] = Counter()
     lock = threading.Lock()
     start = threading.Barrier(8)
@@ -283,7 +271,9 @@ def test_concurrent_reviews_leave_exactly_one_action_per_draft(world: ReviewWorl
             action = "approve_draft" if (worker + n) % 2 else "reject_draft"
             params = {} if action == "approve_draft" else {"p_reason": f"worker {worker}"}
             try:
-                gateway.call(action, p_kind="message", p_id=draft, **params)
+                gateway.call(
+                    action, p_kind="message", p_id=draft, p_version=versions[draft], **params
+                )
                 result = "ok"
             except Conflict:
                 result = "conflict"
@@ -315,7 +305,7 @@ def test_queue_history_and_metrics_follow_the_reviews(world: ReviewWorld) -> Non
     assigned = {world.users[f"client{n}@revos.demo"][0] for n in (1, 2)}
     assert clients <= assigned
     assert queue[0]["waiting_total"] == len(queue)
-    emails = reviewer.rows("approval_queue", p_kind="email")
+    emails = reviewer.rows("approval_queue", p_channel="email")
     assert emails and {r["channel"] for r in emails} == {"email"}
     assert all(r["subject"] for r in emails)
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from tests.conftest import DEMO_EMAILS, DemoUser, as_user
+from tests.conftest import DEMO_EMAILS, DemoUser
+from tests.support import as_user
 
 
 def tenant_rule(user: DemoUser, owner: str | None) -> bool:
@@ -35,8 +36,9 @@ def assignment_rule(user: DemoUser, owner: str | None) -> bool:
 
 
 def audit_rule(user: DemoUser, owner: str | None) -> bool:
-    client_id, actor_id = (owner or ":").split(":")
-    return actor_id == user.id or tenant_rule(user, client_id)
+    """Reviews follow their client: a reviewer unassigned from a client stops seeing them."""
+    client_id, _actor_id = (owner or ":").split(":")
+    return tenant_rule(user, client_id)
 
 
 Rule = Callable[[DemoUser, str | None], bool]
@@ -83,6 +85,11 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
         "id::text",
         "select id::text, client_id::text || ':' || actor_id::text from public.review_audit",
         audit_rule,
+    ),
+    "review_claims": (
+        "item_id::text",
+        "select item_id::text, client_id::text from public.review_claims",
+        tenant_rule,
     ),
     "lead_magnet_embeddings": (
         "id::text",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.conftest import as_user
+from tests.support import as_user
 
 OWNED_TABLES = ("cartridges", "campaigns", "posts", "leads", "messages", "lead_magnets")
 

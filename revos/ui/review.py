@@ -1,25 +1,50 @@
-"""The review card: one draft with its context, an editor, AI rewrite and the actions.
+"""The review card and bulk approval: one draft at a time, exactly as the reviewer read it.
 
-Edits live in session state under the draft's id, so a failed approval (someone else was
-first, or the input was refused) never loses what the reviewer typed.
+The card holds on to the draft as it was opened (id and version) until the reviewer acts on
+it or moves on. If someone else acts first, or its text changes underneath, the card stays on
+that draft and says who did what, or shows the change; the reviewer's edits are kept (they
+live in session state under the draft's id). Opening a draft claims it in the database for a
+few minutes, so a second reviewer is offered the next unclaimed draft instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from revos import metrics, rewrite
-from revos.gateway import Conflict, Gateway, GatewayError, InvalidRequest
+from revos.gateway import Conflict, Gateway, GatewayError
+from revos.ui.text import literal
 
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
 DM_LIMIT = 8000
 SUBJECT_LIMIT = 200
 
+OPENED = "review_opened"  # {"view": the queue filters, "item": the queue row as opened}
+SKIPPED = "review_skipped"  # ids the reviewer skipped in this session
+OUTCOMES = "review_outcomes"  # [(level, sentence)] shown once, after the rerun an action makes
+ROUND = "review_round"  # bumped by every action, so the bulk selection starts empty again
 
-def _keys(item: dict) -> dict[str, str]:
-    return {name: f"{name}-{item['id']}" for name in ("content", "subject", "proposal", "reason")}
+
+@dataclass(frozen=True)
+class Card:
+    """The draft on the card as opened, and where it stands now when that differs."""
+
+    item: dict[str, Any]
+    now: dict[str, Any] | None = None
+
+
+def kind_of(item: dict[str, Any]) -> str:
+    return "post" if item["channel"] == "post" else "message"
+
+
+def label(item: dict[str, Any]) -> str:
+    return f"{KIND_LABELS[item['channel']]} for {item['lead_name'] or item['client']}"
 
 
 def waited(item: dict) -> str:
@@ -27,19 +52,180 @@ def waited(item: dict) -> str:
     return metrics.humanize_duration((dt.datetime.now(dt.UTC) - created).total_seconds())
 
 
+def _keys(item: dict) -> dict[str, str]:
+    return {name: f"{name}-{item['id']}" for name in ("content", "subject", "proposal", "reason")}
+
+
+def _claimed_by_other(item: dict, user_id: str) -> bool:
+    return item.get("claimed_by") not in (None, user_id)
+
+
+# --- which draft is on the card ------------------------------------------------------------
+
+
+def open_card(gateway: Gateway, queue: list[dict], view: tuple) -> Card | None:
+    """The draft the reviewer has open, else the oldest one nobody else is reviewing."""
+    opened = st.session_state.get(OPENED)
+    if opened is not None and opened["view"] != view:
+        close(gateway)
+        opened = None
+    if opened is not None:
+        return _reopen(gateway, queue, opened["item"])
+    skipped = st.session_state.get(SKIPPED, set())
+    for candidate in queue:
+        if candidate["id"] in skipped or _claimed_by_other(candidate, gateway.session.user_id):
+            continue
+        try:
+            [claim] = gateway.call("claim_draft", p_kind=kind_of(candidate), p_id=candidate["id"])
+        except Conflict:  # reviewed since the queue was read
+            continue
+        if claim["mine"]:
+            st.session_state[OPENED] = {"view": view, "item": candidate}
+            return Card(candidate)
+    return None
+
+
+def _reopen(gateway: Gateway, queue: list[dict], item: dict) -> Card:
+    """The opened draft again: unchanged (claim renewed), or what happened to it meanwhile."""
+    try:
+        [claim] = gateway.call("claim_draft", p_kind=kind_of(item), p_id=item["id"])
+        mine = claim["mine"]
+    except Conflict:  # reviewed meanwhile
+        mine = False
+    fresh = next((q for q in queue if q["id"] == item["id"]), None)
+    if mine and fresh is not None and fresh["version"] == item["version"]:
+        return Card(fresh)
+    rows = gateway.call("draft_state", p_kind=kind_of(item), p_id=item["id"])
+    now = rows[0] if rows else {"status": "gone"}
+    if mine and now["status"] == "draft" and now["version"] == item["version"]:
+        return Card(item)  # as opened, just not on this page of the queue
+    return Card(item, now)
+
+
+def close(gateway: Gateway, *, skip: bool = False) -> None:
+    """Put the opened draft down (after a review, a skip or a change of view)."""
+    opened = st.session_state.pop(OPENED, None)
+    if opened is None:
+        return
+    item = opened["item"]
+    for key in _keys(item).values():
+        st.session_state.pop(key, None)
+    if skip:
+        st.session_state.setdefault(SKIPPED, set()).add(item["id"])
+    with contextlib.suppress(GatewayError):  # else the claim expires on its own in minutes
+        gateway.call("release_draft", p_id=item["id"])
+
+
+def _finish(gateway: Gateway, *outcomes: tuple[str, str]) -> None:
+    """After any action: show what happened once, empty the bulk selection, reload."""
+    st.session_state[OUTCOMES] = list(outcomes)
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+    gateway.invalidate()
+    st.rerun()
+
+
+def show_outcomes(slot) -> None:
+    """What the last action did, in a fixed place so it never shifts the layout below."""
+    outcomes = st.session_state.pop(OUTCOMES, [])
+    with slot.container():
+        for level, sentence in outcomes:
+            getattr(st, level)(sentence)
+
+
+# --- the card ------------------------------------------------------------------------------
+
+
 def context_panel(item: dict) -> None:
+    """Who the draft is for and what they said. Their words are shown literally."""
     kind = KIND_LABELS[item["channel"]]
-    st.markdown(f"**{kind}** for **{item['client']}** · waiting {waited(item)}")
+    st.markdown(f"**{kind}** for **{literal(item['client'])}** · waiting {waited(item)}")
     details = [
-        f"Campaign: {item['campaign_name']}" if item["campaign_name"] else None,
-        f"Voice: {item['cartridge_name']}" if item["cartridge_name"] else None,
+        f"Campaign: {literal(item['campaign_name'])}" if item["campaign_name"] else None,
+        f"Voice: {literal(item['cartridge_name'])}" if item["cartridge_name"] else None,
     ]
     st.caption(" · ".join(d for d in details if d) or "No campaign or voice attached.")
     if item["lead_name"]:
-        who = ", ".join(p for p in (item["lead_title"], item["lead_company"]) if p)
-        st.markdown(f"**{item['lead_name']}**" + (f" · {who}" if who else ""))
+        who = ", ".join(literal(p) for p in (item["lead_title"], item["lead_company"]) if p)
+        st.markdown(f"**{literal(item['lead_name'])}**" + (f" · {who}" if who else ""))
         if item["lead_comment"]:
-            st.markdown(f"> {item['lead_comment']}")
+            st.markdown(f"> {literal(item['lead_comment'])}")
+
+
+def conflict_panel(gateway: Gateway, card: Card) -> None:
+    """Why the card's draft can no longer be reviewed as opened, and the ways on."""
+    item, now = card.item, card.now or {}
+    if now["status"] == "gone":
+        st.warning(
+            "This draft is no longer in your queue: it was deleted, or you no longer "
+            "review this client. Nothing was saved."
+        )
+    elif now["status"] != "draft":
+        verb = "rejected" if now["status"] == "rejected" else "approved"
+        when = _when(now["last_reviewed_at"])
+        st.warning(
+            f"This draft was already {verb} by {literal(now['last_actor'] or 'someone')}"
+            f"{f' at {when}' if when else ''}. Nothing you did was saved; your edits are "
+            "still in the editor."
+        )
+    elif now["version"] != item["version"]:
+        st.warning(
+            f"This draft changed since you opened it (version {item['version']} is now "
+            f"version {now['version']}). Nothing was saved; your edits are kept."
+        )
+    else:
+        until = _when(now["claim_expires_at"])
+        st.warning(
+            f"{literal(now['claimed_by'] or 'Someone')} is reviewing this draft"
+            f"{f' until {until}' if until else ''}. Your edits are kept."
+        )
+    if now.get("content") is not None and (
+        now["content"] != item["content"] or now.get("subject") != item.get("subject")
+    ):
+        with st.expander("What changed", expanded=True):
+            st.code(_change(item, now), language="diff")
+    reload, move_on = st.columns(2)
+    if now["status"] == "draft" and now["version"] != item["version"]:
+        reload.button(
+            "Review the new version",
+            key=f"reload-{item['id']}",
+            on_click=_take_new_version,
+            args=(item, now),
+            type="primary",
+        )
+    if move_on.button("Next draft", key=f"next-{item['id']}"):
+        close(gateway)
+        st.rerun()
+
+
+def _change(item: dict, now: dict) -> str:
+    parts = []
+    if now.get("subject") != item.get("subject"):
+        parts.append(f"- subject: {item.get('subject')}\n+ subject: {now.get('subject')}")
+    if now["content"] != item["content"]:
+        parts.append(rewrite.diff(item["content"], now["content"], "as you opened it", "now"))
+    return "\n".join(parts)
+
+
+def _take_new_version(item: dict, now: dict) -> None:
+    """Open the current version; an editor the reviewer had not touched follows it."""
+    keys = _keys(item)
+    if st.session_state.get(keys["content"]) == item["content"]:
+        st.session_state[keys["content"]] = now["content"]
+    if st.session_state.get(keys["subject"]) == (item.get("subject") or ""):
+        st.session_state[keys["subject"]] = now.get("subject") or ""
+    opened = st.session_state[OPENED]
+    opened["item"] = {
+        **item,
+        "version": now["version"],
+        "content": now["content"],
+        "subject": now.get("subject"),
+    }
+
+
+def _when(value: str | None) -> str | None:
+    if not value:
+        return None
+    return f"{dt.datetime.fromisoformat(value).astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def editor(item: dict) -> tuple[str, str | None]:
@@ -109,55 +295,130 @@ def _discard(keys: dict[str, str]) -> None:
     st.session_state.pop(keys["proposal"], None)
 
 
-def actions(gateway: Gateway, item: dict, content: str, subject: str | None) -> None:
-    """Approve (with any edits) or reject with a reason; on success, on to the next draft."""
+def actions(
+    gateway: Gateway, card: Card, content: str, subject: str | None, *, disabled: bool = False
+) -> None:
+    """Approve (with any edits) at the version read, reject with a reason, or skip."""
+    item = card.item
     keys = _keys(item)
-    kind = "post" if item["channel"] == "post" else "message"
-    approve_col, reject_col = st.columns([1, 2])
+    draft = {"p_kind": kind_of(item), "p_id": item["id"], "p_version": item["version"]}
+    approve_col, reject_col, skip_col = st.columns([1, 2, 1])
     if approve_col.button(
-        "Approve", type="primary", icon=":material/check:", key=f"approve-{item['id']}"
+        "Approve",
+        type="primary",
+        icon=":material/check:",
+        key=f"approve-{item['id']}",
+        disabled=disabled,
     ):
         edited = {
             "p_content": content if content != item["content"] else None,
             "p_subject": subject if subject not in (None, item["subject"]) else None,
         }
-        _act(gateway, item, keys, "approve_draft", p_kind=kind, p_id=item["id"], **edited)
+        _act(gateway, item, "approve_draft", **draft, **edited)
     with reject_col:
         reason = st.text_input(
             "Reason for rejecting", key=keys["reason"], placeholder="e.g. Too salesy for this lead"
         )
-        if st.button("Reject", icon=":material/close:", key=f"reject-{item['id']}"):
-            _act(gateway, item, keys, "reject_draft", p_kind=kind, p_id=item["id"], p_reason=reason)
+        if st.button(
+            "Reject", icon=":material/close:", key=f"reject-{item['id']}", disabled=disabled
+        ):
+            _act(gateway, item, "reject_draft", **draft, p_reason=reason)
+    if skip_col.button(
+        "Skip", icon=":material/skip_next:", key=f"skip-{item['id']}", help="Review it later."
+    ):
+        close(gateway, skip=True)
+        _finish(gateway, ("info", f"Skipped the {label(item)}; it stays in the queue."))
 
 
-def _act(gateway: Gateway, item: dict, keys: dict[str, str], function: str, **params) -> None:
+def _act(gateway: Gateway, item: dict, function: str, **params: Any) -> None:
     try:
         [result] = gateway.call(function, **params)
-    except (Conflict, InvalidRequest) as exc:
-        st.error(f"{exc} Your edits are kept.")
-        return
     except GatewayError as exc:
-        st.error(f"The review was not saved: {exc} Your edits are kept.")
-        return
-    for key in keys.values():
-        st.session_state.pop(key, None)
-    gateway.invalidate()
-    verb = "Rejected" if result["status"] == "rejected" else "Approved"
-    st.session_state["review_notice"] = (
-        f"{verb} the {KIND_LABELS[item['channel']]} for {item['lead_name'] or item['client']}."
+        # the card stays on this draft; the next run shows what happened to it
+        _finish(gateway, ("error", f"{exc} Your edits are kept."))
+    else:
+        close(gateway)
+        verb = "Rejected" if result["status"] == "rejected" else "Approved"
+        _finish(gateway, ("success", f"{verb} the {label(item)}."))
+
+
+def skipped_note(gateway: Gateway) -> None:
+    skipped = st.session_state.get(SKIPPED, set())
+    if skipped and st.button(f"Bring back {len(skipped)} skipped", key="unskip"):
+        st.session_state.pop(SKIPPED)
+        st.rerun()
+
+
+def claims_note(queue: list[dict], user_id: str) -> None:
+    """Who else is reviewing drafts in this view right now."""
+    others: dict[str, int] = {}
+    for item in queue:
+        if _claimed_by_other(item, user_id):
+            name = item["claimed_by_name"] or "someone"
+            others[name] = others.get(name, 0) + 1
+    if others:
+        st.caption(
+            "Being reviewed by others, so not offered to you: "
+            + ", ".join(f"{literal(name)} ({n})" for name, n in sorted(others.items()))
+        )
+
+
+# --- bulk approval -------------------------------------------------------------------------
+
+
+def bulk_panel(gateway: Gateway, queue: list[dict]) -> None:
+    """Tick drafts and approve them as they are. The selection never outlives an action."""
+    listing = pd.DataFrame(
+        [
+            {
+                "kind": KIND_LABELS[q["channel"]],
+                "client": q["client"],
+                "lead": q["lead_name"] or "",
+                "draft": (q["subject"] or q["content"])[:90],
+                "waiting": waited(q),
+                "in_review": q["claimed_by_name"] or "",
+            }
+            for q in queue
+        ]
     )
-    st.rerun()
+    round_ = st.session_state.get(ROUND, 0)
+    picked = st.dataframe(
+        listing,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=f"bulk_table-{round_}",
+        column_config={
+            "kind": "Kind",
+            "client": "Client",
+            "lead": "Lead",
+            "draft": "Draft",
+            "waiting": "Waiting",
+            "in_review": "Being reviewed by",
+        },
+    )
+    chosen = [queue[i] for i in picked.selection.rows if i < len(queue)]
+    if st.button(
+        f"Approve selected ({len(chosen)})",
+        disabled=not chosen,
+        type="primary",
+        key=f"bulk_approve-{round_}",
+    ):
+        approved, problems = bulk_approve(gateway, chosen)
+        outcomes = [("success", f"Approved {approved} of {len(chosen)} drafts.")]
+        outcomes += [("warning", problem) for problem in problems]
+        _finish(gateway, *outcomes)
 
 
 def bulk_approve(gateway: Gateway, items: list[dict]) -> tuple[int, list[str]]:
-    """Approve several drafts as they are; returns how many succeeded and why others failed."""
+    """Approve each draft at the version listed; a refused one is reported by name alone."""
     approved, problems = 0, []
     for item in items:
-        kind = "post" if item["channel"] == "post" else "message"
         try:
-            gateway.call("approve_draft", p_kind=kind, p_id=item["id"])
+            gateway.call(
+                "approve_draft", p_kind=kind_of(item), p_id=item["id"], p_version=item["version"]
+            )
             approved += 1
         except GatewayError as exc:
-            problems.append(f"{item['lead_name'] or item['client']}: {exc}")
-    gateway.invalidate()
+            problems.append(f"{label(item)} was not approved: {exc}")
     return approved, problems

@@ -119,3 +119,33 @@ def set_query(params: dict[str, str], owned: tuple[str, ...]) -> None:
     """Make the URL carry exactly `params` for the keys this page owns; leave the rest."""
     for key in owned:
         _remember(key, params.get(key))
+
+
+def page_param(name: str = "page") -> int:
+    """The 1-based page number in the URL; anything that is not a positive number is page 1."""
+    raw = st.query_params.get(name, "1")
+    return int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+
+
+def pager(previous_slot, next_slot, current: int, pages: int, name: str = "page") -> None:
+    """Previous / Next buttons that move the page number in the URL."""
+
+    def go_to(page: int) -> None:
+        st.query_params[name] = str(page)
+
+    previous_slot.button(
+        "Previous",
+        disabled=current <= 1,
+        on_click=go_to,
+        args=(current - 1,),
+        icon=":material/chevron_left:",
+        key=f"{name}_previous",
+    )
+    next_slot.button(
+        "Next",
+        disabled=current >= pages,
+        on_click=go_to,
+        args=(current + 1,),
+        icon=":material/chevron_right:",
+        key=f"{name}_next",
+    )

@@ -1,0 +1,111 @@
+"""Helpers the test modules share (fixtures stay in conftest.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+
+from revos import embedded, migrations, seed
+from revos.gateway import Gateway, UserSession
+from revos.gateway.postgres import PostgresBackend
+
+
+@contextlib.contextmanager
+def as_user(url: str, user_id: str | None, role: str = "authenticated"):
+    """A connection acting as PostgREST would for this user, rolled back afterwards."""
+    with psycopg.connect(url) as conn:
+        conn.execute(f"set local role {role}")
+        if user_id is not None:
+            claims = {"sub": user_id, "role": role, "aud": "authenticated"}
+            conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+@dataclass
+class ReviewWorld:
+    """A small seeded database of its own, for tests that review (and so change) drafts."""
+
+    service_url: str
+    backend: PostgresBackend
+    users: dict[str, tuple[str, str]]  # email -> (id, role)
+    secret: str
+
+    def gateway(self, email: str) -> Gateway:
+        user_id, role = self.users[email]
+        return Gateway(self.backend, UserSession(user_id, email, role, None, self.secret))
+
+    def id(self, email: str) -> str:
+        return self.users[email][0]
+
+    def draft(self, owner: str, channel: str = "dm", offset: int = 0) -> str:
+        """The id of one of `owner`'s drafts; tests pick distinct offsets to stay apart."""
+        return self.one(
+            "select m.id::text from public.messages m join public.users u on u.id = m.user_id "
+            "where u.email = %s and m.channel = %s and m.status = 'draft' "
+            "order by m.created_at, m.id offset %s limit 1",
+            owner,
+            channel,
+            offset,
+        )[0]
+
+    def post(self, owner: str, offset: int = 0) -> str:
+        return self.one(
+            "select p.id::text from public.posts p join public.users u on u.id = p.user_id "
+            "where u.email = %s and p.status = 'draft' order by p.created_at, p.id "
+            "offset %s limit 1",
+            owner,
+            offset,
+        )[0]
+
+    def version(self, draft_id: str) -> int:
+        return self.one(
+            "select version from public.messages where id = %s "
+            "union all select version from public.posts where id = %s",
+            draft_id,
+            draft_id,
+        )[0]
+
+    def one(self, query: str, *params):
+        with psycopg.connect(self.service_url) as conn:
+            return conn.execute(query, params).fetchone()
+
+    def audit_rows(self, item_id: str) -> list[tuple]:
+        with psycopg.connect(self.service_url) as conn:
+            return conn.execute(
+                "select action, actor_id::text, content_before, content_after, reason "
+                "from public.review_audit where item_id = %s order by created_at",
+                [item_id],
+            ).fetchall()
+
+
+@contextlib.contextmanager
+def review_world(server: embedded.EmbeddedServer, jwt_secret: str) -> Iterator[ReviewWorld]:
+    """A fresh database on the session server, migrated and seeded small; dropped after."""
+    name = f"review_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    url = server.url(database=name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrations.migrate(conn)
+        seed.seed(conn, seed.SeedPlan(clients=3, leads_min=200, leads_max=300, seed=3))
+        users = {
+            email: (uid, role)
+            for uid, email, role in conn.execute("select id::text, email, role from public.users")
+        }
+    backend = PostgresBackend(
+        server.url(database=name, user="authenticator"), jwt_secret, max_size=16
+    ).open()
+    try:
+        yield ReviewWorld(url, backend, users, jwt_secret)
+    finally:
+        backend.close()
+        with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+            conn.execute(f'drop database "{name}" with (force)')
