@@ -495,7 +495,7 @@ $$;
 
 -- Let go of one's claim on a draft (skip it, or leave the page).
 create function public.release_draft(p_id uuid)
-returns table (released integer)
+returns table (item_id uuid, released boolean)
 language sql
 security invoker
 set search_path = ''
@@ -505,7 +505,7 @@ as $$
     where c.item_id = p_id and c.reviewer_id = (select auth.uid())
     returning 1
   )
-  select count(*)::integer from gone
+  select p_id, exists (select 1 from gone)
 $$;
 
 -- Where a draft stands now: for a reviewer whose review was refused, what happened to it.

@@ -56,6 +56,18 @@ class ReviewWorld:
             offset,
         )[0]
 
+    def new_draft(self, owner: str, channel: str = "dm") -> str:
+        """A draft of its own for one test: no other test reviews or edits it."""
+        with psycopg.connect(self.service_url) as conn:
+            return conn.execute(
+                "insert into public.messages (user_id, lead_id, channel, content, subject) "
+                "select l.user_id, l.id, %(channel)s, 'Hi, a draft for ' || l.name, "
+                "case when %(channel)s = 'email' then 'A subject' end "
+                "from public.leads l join public.users u on u.id = l.user_id "
+                "where u.email = %(owner)s order by random() limit 1 returning id::text",
+                {"owner": owner, "channel": channel},
+            ).fetchone()[0]
+
     def post(self, owner: str, offset: int = 0) -> str:
         return self.one(
             "select p.id::text from public.posts p join public.users u on u.id = p.user_id "

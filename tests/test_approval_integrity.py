@@ -1,0 +1,541 @@
+"""Nothing unreviewed gets out, and a reviewer approves exactly what they read.
+
+Every attack here goes the way a Supabase user could: straight at the tables and functions
+granted to `authenticated`, with any columns and arguments, not through the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from revos.gateway import Conflict, InvalidRequest
+from tests.support import ReviewWorld, as_user, review_world
+
+ACTORS = ("client1@revos.demo", "reviewer@revos.demo", "admin@revos.demo")
+
+
+@pytest.fixture(scope="module")
+def world(server, runtime) -> Iterator[ReviewWorld]:
+    with review_world(server, runtime.jwt_secret) as made:
+        yield made
+
+
+def _lead(world: ReviewWorld, owner: str) -> str:
+    return world.one(
+        "select id::text from public.leads where user_id = %s limit 1", world.id(owner)
+    )[0]
+
+
+def _cartridge(world: ReviewWorld, owner: str) -> str:
+    return world.one(
+        "select id::text from public.cartridges where user_id = %s limit 1", world.id(owner)
+    )[0]
+
+
+# --- drafts are born drafts ----------------------------------------------------------------
+
+FORGED_MESSAGE_COLUMNS = {
+    "status": "'approved'",
+    "approved_by": "%(reviewer)s",
+    "sent_at": "now()",
+    "created_at": "'2000-01-01'",
+    "updated_at": "'2000-01-01'",
+    "version": "7",
+    "id": "gen_random_uuid()",
+}
+
+FORGED_POST_COLUMNS = {
+    "status": "'published'",
+    "published_at": "now()",
+    "likes": "999999",
+    "comments": "5",
+    "shares": "5",
+    "linkedin_post_id": "'urn:li:1'",
+    "approved_by": "%(reviewer)s",
+    "created_at": "'2000-01-01'",
+    "version": "7",
+}
+
+
+@pytest.mark.parametrize("email", ACTORS)
+@pytest.mark.parametrize("column", sorted(FORGED_MESSAGE_COLUMNS))
+def test_a_message_insert_cannot_forge(world: ReviewWorld, email: str, column: str) -> None:
+    """Every user, on their own or an assigned client's lead, can't set what review decides."""
+    lead = _lead(world, "client1@revos.demo")
+    with (
+        as_user(world.service_url, world.id(email)) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(
+            f"insert into public.messages (lead_id, channel, content, {column}) "
+            f"values (%(lead)s, 'dm', 'x', {FORGED_MESSAGE_COLUMNS[column]})",
+            {"lead": lead, "reviewer": world.id("reviewer@revos.demo")},
+        )
+
+
+@pytest.mark.parametrize("email", ACTORS)
+@pytest.mark.parametrize("column", sorted(FORGED_POST_COLUMNS))
+def test_a_post_insert_cannot_forge(world: ReviewWorld, email: str, column: str) -> None:
+    with (
+        as_user(world.service_url, world.id(email)) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(
+            f"insert into public.posts (user_id, content, {column}) "
+            f"values (%(me)s, 'x', {FORGED_POST_COLUMNS[column]})",
+            {"me": world.id(email), "reviewer": world.id("reviewer@revos.demo")},
+        )
+
+
+def test_a_plain_insert_is_a_fresh_draft(world: ReviewWorld) -> None:
+    client = world.id("client1@revos.demo")
+    with as_user(world.service_url, client) as conn:
+        message = conn.execute(
+            "insert into public.messages (lead_id, channel, content) values (%s, 'dm', 'Hi') "
+            "returning status, approved_by, sent_at, version, user_id::text, "
+            "now() - created_at, now() - updated_at",
+            [_lead(world, "client1@revos.demo")],
+        ).fetchone()
+        post = conn.execute(
+            "insert into public.posts (user_id, cartridge_id, content) values (%s, %s, 'A post') "
+            "returning status, approved_by, published_at, version, likes + comments + shares, "
+            "now() - created_at",
+            [client, _cartridge(world, "client1@revos.demo")],
+        ).fetchone()
+    assert message[:5] == ("draft", None, None, 1, client)
+    assert message[5].total_seconds() == 0 and message[6].total_seconds() == 0
+    assert post[:5] == ("draft", None, None, 1, 0) and post[5].total_seconds() == 0
+
+
+def test_nobody_inserts_drafts_for_another_tenant(world: ReviewWorld) -> None:
+    """Reviewers and admins read a client's leads, but drafts are the client's to write."""
+    for email in ("reviewer@revos.demo", "admin@revos.demo", "client3@revos.demo"):
+        with (
+            as_user(world.service_url, world.id(email)) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+        ):
+            conn.execute(
+                "insert into public.messages (lead_id, channel, content) values (%s, 'dm', 'x')",
+                [_lead(world, "client1@revos.demo")],
+            )
+
+
+@pytest.mark.parametrize(
+    ("table", "values", "words"),
+    [
+        ("messages", "(lead_id, channel, content) values (%(lead)s, 'dm', repeat('x', 8001))",
+         "messages_content_length"),
+        ("messages", "(lead_id, channel, content, subject) "
+         "values (%(lead)s, 'email', repeat('x', 20001), 's')", "messages_content_length"),
+        ("messages", "(lead_id, channel, content, subject) "
+         "values (%(lead)s, 'email', 'x', repeat('s', 201))", "messages_subject_length"),
+        ("posts", "(user_id, content) values (%(me)s, repeat('x', 3001))", "posts_content_length"),
+    ],
+)  # fmt: skip
+def test_size_limits_hold_on_direct_inserts(world, table, values, words) -> None:
+    client = world.id("client1@revos.demo")
+    with (
+        as_user(world.service_url, client) as conn,
+        pytest.raises(psycopg.errors.CheckViolation, match=words),
+    ):
+        conn.execute(
+            f"insert into public.{table} {values}",
+            {"lead": _lead(world, "client1@revos.demo"), "me": client},
+        )
+
+
+def test_size_limits_hold_on_direct_updates_and_the_limits_themselves_are_allowed(world) -> None:
+    client = world.id("client1@revos.demo")
+    dm, email = (
+        world.new_draft("client1@revos.demo"),
+        world.new_draft("client1@revos.demo", "email"),
+    )
+    post = world.post("client1@revos.demo")
+    with as_user(world.service_url, client) as conn:
+        for statement, params in (
+            ("update public.messages set content = repeat('x', 8000) where id = %s", [dm]),
+            ("update public.messages set content = repeat('x', 20000) where id = %s", [email]),
+            ("update public.messages set subject = repeat('s', 200) where id = %s", [email]),
+            ("update public.posts set content = repeat('x', 3000) where id = %s", [post]),
+        ):
+            assert conn.execute(statement, params).rowcount == 1
+        for statement, params in (
+            ("update public.messages set content = repeat('x', 8001) where id = %s", [dm]),
+            ("update public.messages set content = repeat('x', 20001) where id = %s", [email]),
+            ("update public.messages set subject = repeat('s', 201) where id = %s", [email]),
+            ("update public.posts set content = repeat('x', 3001) where id = %s", [post]),
+        ):
+            conn.execute("savepoint s")
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(statement, params)
+            conn.execute("rollback to savepoint s")
+
+
+def test_only_approved_drafts_move_on_even_for_the_service_role(world: ReviewWorld) -> None:
+    """The sending worker cannot send or publish a draft nobody approved."""
+    draft, post = world.new_draft("client2@revos.demo"), world.post("client2@revos.demo")
+    with psycopg.connect(world.service_url) as conn:
+        for statement in (
+            f"update public.messages set status = 'sent', sent_at = now() where id = '{draft}'",
+            f"update public.posts set status = 'published', published_at = now() "
+            f"where id = '{post}'",
+        ):
+            with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="cannot go"):
+                conn.execute(statement)
+            conn.rollback()
+        with pytest.raises(psycopg.errors.NotNullViolation, match="must name its reviewer"):
+            conn.execute(f"update public.messages set status = 'approved' where id = '{draft}'")
+        conn.rollback()
+        sent = conn.execute(
+            "select id from public.messages where status = 'sent' limit 1"
+        ).fetchone()[0]
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="sent to draft"):
+            conn.execute("update public.messages set status = 'draft', sent_at = null "
+                         "where id = %s", [sent])  # fmt: skip
+
+
+# --- approve what you saw ------------------------------------------------------------------
+
+
+def test_the_version_moves_with_content_subject_and_status_only(world: ReviewWorld) -> None:
+    email = world.new_draft("client1@revos.demo", "email")
+    client = world.id("client1@revos.demo")
+    start = world.version(email)
+    with as_user(world.service_url, client) as conn:
+        steps = [
+            conn.execute(
+                f"update public.messages set {change} where id = %s returning version", [email]
+            ).fetchone()[0]
+            for change in (
+                "content = content",  # no change
+                "content = content || '!'",
+                "subject = subject || '!'",
+            )
+        ]
+        conn.commit()
+    assert steps == [start, start + 1, start + 2]
+
+
+def test_approving_text_changed_after_it_was_read_is_refused(world: ReviewWorld) -> None:
+    """The reviewer reads version n; the client edits it; the reviewer's approve is refused."""
+    draft = world.new_draft("client1@revos.demo")
+    read = world.version(draft)
+    with as_user(world.service_url, world.id("client1@revos.demo")) as conn:
+        conn.execute("update public.messages set content = 'Buy now!!!' where id = %s", [draft])
+        conn.commit()
+    reviewer = world.gateway("reviewer@revos.demo")
+    for function, extra in (("approve_draft", {}), ("reject_draft", {"p_reason": "No"})):
+        with pytest.raises(Conflict, match=r"changed since you opened it \(you read version"):
+            reviewer.call(function, p_kind="message", p_id=draft, p_version=read, **extra)
+    assert world.one("select status from public.messages where id = %s", draft)[0] == "draft"
+    assert world.audit_rows(draft) == []
+    [row] = reviewer.call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+    )
+    assert (row["action"], row["content"]) == ("approved", "Buy now!!!")
+
+
+def test_a_missing_version_is_refused(world: ReviewWorld) -> None:
+    draft = world.new_draft("client2@revos.demo")
+    reviewer = world.gateway("reviewer@revos.demo")
+    with pytest.raises(Conflict, match="did not say which version"):
+        reviewer.call("approve_draft", p_kind="message", p_id=draft)
+    with pytest.raises(Conflict, match="did not say which version"):
+        reviewer.call("reject_draft", p_kind="message", p_id=draft, p_reason="x")
+    assert world.audit_rows(draft) == []
+
+
+def test_a_stale_review_after_another_review_names_the_first(world: ReviewWorld) -> None:
+    draft = world.new_draft("client2@revos.demo")
+    read = world.version(draft)
+    world.gateway("admin@revos.demo").call(
+        "reject_draft", p_kind="message", p_id=draft, p_version=read, p_reason="Off-brand"
+    )
+    with pytest.raises(Conflict, match="already rejected by Ada Admin"):
+        world.gateway("reviewer@revos.demo").call(
+            "approve_draft", p_kind="message", p_id=draft, p_version=read
+        )
+    assert [a[0] for a in world.audit_rows(draft)] == ["rejected"]
+
+
+def test_the_old_signatures_are_gone(world: ReviewWorld) -> None:
+    with psycopg.connect(world.service_url) as conn:
+        signatures = {
+            row[0]
+            for row in conn.execute(
+                "select p.oid::regprocedure::text from pg_proc p "
+                "where p.proname in ('approve_draft', 'reject_draft', 'approval_queue', "
+                "'review_draft', 'assert_reviewable')"
+            )
+        }
+    assert signatures == {
+        "approve_draft(text,uuid,integer,text,text)",
+        "reject_draft(text,uuid,integer,text)",
+        "approval_queue(uuid,uuid,text,integer,integer)",
+    }
+
+
+# --- the audit tells the truth -------------------------------------------------------------
+
+
+def test_a_review_written_straight_into_the_audit_is_checked_and_derived(world) -> None:
+    """The REST path to the audit is the review itself: same checks, the action derived."""
+    draft = world.new_draft("client1@revos.demo")
+    before = world.one("select content from public.messages where id = %s", draft)[0]
+    client = world.id("client1@revos.demo")
+    with as_user(world.service_url, client) as conn:
+        action = conn.execute(
+            "insert into public.review_audit (item_kind, item_id, item_version, action, "
+            "content_after) values ('message', %s, %s, 'edited_and_approved', null) "
+            "returning action",
+            [draft, world.version(draft)],
+        ).fetchone()[0]
+        conn.commit()
+    assert action == "approved"  # nothing was edited, whatever the caller claimed
+    assert world.audit_rows(draft) == [("approved", client, before, before, None)]
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["actor_id", "client_id", "content_before", "created_at", "drafted_at", "actor_name", "id"],
+)
+def test_audit_facts_cannot_be_supplied(world: ReviewWorld, column: str) -> None:
+    draft = world.new_draft("client1@revos.demo")
+    value = {
+        "actor_id": world.id("reviewer@revos.demo"),
+        "client_id": world.id("client1@revos.demo"),
+        "content_before": "x",
+        "created_at": "2000-01-01",
+        "drafted_at": "2000-01-01",
+        "actor_name": "Rita Reviewer",
+        "id": "00000000-0000-0000-0000-000000000001",
+    }[column]
+    with (
+        as_user(world.service_url, world.id("client1@revos.demo")) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(
+            f"insert into public.review_audit (item_kind, item_id, item_version, action, {column}) "
+            "values ('message', %s, %s, 'approved', %s)",
+            [draft, world.version(draft), value],
+        )
+
+
+def test_an_unknown_action_is_refused(world: ReviewWorld) -> None:
+    draft = world.new_draft("client1@revos.demo")
+    with (
+        as_user(world.service_url, world.id("client1@revos.demo")) as conn,
+        pytest.raises(psycopg.errors.InvalidParameterValue, match="approves or rejects"),
+    ):
+        conn.execute(
+            "insert into public.review_audit (item_kind, item_id, item_version, action) "
+            "values ('message', %s, %s, 'sent')",
+            [draft, world.version(draft)],
+        )
+
+
+# private functions: only the read-only policy helpers are callable by the API roles
+POLICY_HELPERS = {"is_super_admin()", "reviewed_client_ids()", "owner_scope(uuid)"}
+
+
+def test_private_functions_are_not_callable_by_api_roles_except_read_only_helpers(world) -> None:
+    with psycopg.connect(world.service_url) as conn:
+        rows = conn.execute(
+            "select regexp_replace(p.oid::regprocedure::text, '^private\\.', ''), r.rolname, "
+            "p.provolatile "
+            "from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+            "cross join (values ('anon'), ('authenticated')) as r (rolname) "
+            "where n.nspname = 'private' and has_function_privilege(r.rolname, p.oid, 'execute')"
+        ).fetchall()
+        total = conn.execute(
+            "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+            "where n.nspname = 'private'"
+        ).fetchone()[0]
+    callable_by = {(name, role) for name, role, _ in rows}
+    assert callable_by == {(name, "authenticated") for name in POLICY_HELPERS}
+    assert {volatility for _, _, volatility in rows} == {"s"}  # stable: they cannot write
+    assert total > len(POLICY_HELPERS) + 5  # the trigger and review helpers exist, uncallable
+
+
+def test_a_user_cannot_call_the_review_helpers(world: ReviewWorld) -> None:
+    for call in (
+        "select private.can_review(%s)",
+        "select private.reviewed_sentence(%s, 'approved')",
+    ):
+        with (
+            as_user(world.service_url, world.id("client1@revos.demo")) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"),
+        ):
+            conn.execute(call, [world.id("client1@revos.demo")])
+
+
+def test_an_unassigned_reviewer_stops_seeing_the_clients_history(world: ReviewWorld) -> None:
+    """Reviewers see only assigned clients, their own past reviews of them included."""
+    draft = world.new_draft("client2@revos.demo")
+    reviewer = world.gateway("reviewer@revos.demo")
+    reviewer.call("approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft))
+    client2 = world.id("client2@revos.demo")
+    reviewer_id = world.id("reviewer@revos.demo")
+
+    def seen() -> bool:
+        return any(h["item_id"] == draft for h in reviewer.call("review_history"))
+
+    assert seen()
+    with psycopg.connect(world.service_url) as conn:
+        conn.execute(
+            "delete from public.reviewer_assignments where reviewer_id = %s and client_id = %s",
+            [reviewer_id, client2],
+        )
+        conn.commit()
+        try:
+            assert not seen()
+        finally:
+            conn.execute(
+                "insert into public.reviewer_assignments (reviewer_id, client_id) values (%s, %s)",
+                [reviewer_id, client2],
+            )
+            conn.commit()
+    assert seen()
+
+
+def test_a_client_reads_who_reviewed_their_draft(world: ReviewWorld) -> None:
+    draft = world.new_draft("client1@revos.demo")
+    world.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+    )
+    [state] = world.gateway("client1@revos.demo").call("draft_state", p_kind="message", p_id=draft)
+    assert (state["status"], state["last_action"], state["last_actor"]) == (
+        "approved",
+        "approved",
+        "Rita Reviewer",
+    )
+    history = world.gateway("client1@revos.demo").call("review_history")
+    assert next(h for h in history if h["item_id"] == draft)["reviewer"] == "Rita Reviewer"
+
+
+# --- working in parallel -------------------------------------------------------------------
+
+
+def test_a_claim_holds_others_off_until_released(world: ReviewWorld) -> None:
+    draft = world.new_draft("client1@revos.demo")
+    version = world.version(draft)
+    reviewer, admin = world.gateway("reviewer@revos.demo"), world.gateway("admin@revos.demo")
+    [mine] = reviewer.call("claim_draft", p_kind="message", p_id=draft)
+    assert mine["mine"] and mine["reviewer_name"] == "Rita Reviewer"
+    [theirs] = admin.call("claim_draft", p_kind="message", p_id=draft)
+    assert not theirs["mine"] and theirs["reviewer_name"] == "Rita Reviewer"
+    queued = next(q for q in admin.call("approval_queue", p_limit=1000) if q["id"] == draft)
+    assert queued["claimed_by_name"] == "Rita Reviewer"
+    with pytest.raises(Conflict, match="being reviewed by Rita Reviewer until"):
+        admin.call("approve_draft", p_kind="message", p_id=draft, p_version=version)
+    # the client sees the claim too, and is held off like everyone else
+    with pytest.raises(Conflict, match="being reviewed by Rita Reviewer"):
+        world.gateway("client1@revos.demo").call(
+            "approve_draft", p_kind="message", p_id=draft, p_version=version
+        )
+    assert reviewer.call("release_draft", p_id=draft) == [{"item_id": draft, "released": True}]
+    [row] = admin.call("approve_draft", p_kind="message", p_id=draft, p_version=version)
+    assert row["status"] == "approved"
+
+
+def test_a_claim_expires_on_its_own(world: ReviewWorld) -> None:
+    draft = world.new_draft("client1@revos.demo")
+    reviewer, admin = world.gateway("reviewer@revos.demo"), world.gateway("admin@revos.demo")
+    [claim] = reviewer.call("claim_draft", p_kind="message", p_id=draft)
+    with psycopg.connect(world.service_url) as conn:
+        minutes = conn.execute(
+            "select extract(epoch from expires_at - claimed_at) / 60 from public.review_claims "
+            "where item_id = %s",
+            [draft],
+        ).fetchone()[0]
+        conn.execute(
+            "update public.review_claims set expires_at = now() - interval '1 second' "
+            "where item_id = %s",
+            [draft],
+        )
+        conn.commit()
+    assert minutes == 5
+    [taken] = admin.call("claim_draft", p_kind="message", p_id=draft)
+    assert taken["mine"] and taken["reviewer_name"] == "Ada Admin"
+    assert claim["mine"]
+
+
+def test_a_review_releases_the_claim(world: ReviewWorld) -> None:
+    draft = world.new_draft("client1@revos.demo")
+    reviewer = world.gateway("reviewer@revos.demo")
+    reviewer.call("claim_draft", p_kind="message", p_id=draft)
+    reviewer.call("approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft))
+    assert world.one("select count(*) from public.review_claims where item_id = %s", draft)[0] == 0
+    with pytest.raises(Conflict, match="already approved by Rita Reviewer"):
+        world.gateway("admin@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
+
+
+def test_claims_cannot_be_forged_stolen_or_made_on_foreign_drafts(world: ReviewWorld) -> None:
+    draft = world.new_draft("client1@revos.demo")
+    reviewer_id, admin_id = world.id("reviewer@revos.demo"), world.id("admin@revos.demo")
+    world.gateway("reviewer@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
+    with as_user(world.service_url, admin_id) as conn:
+        stolen = conn.execute(
+            "delete from public.review_claims where item_id = %s", [draft]
+        ).rowcount
+    assert stolen == 0
+    for column, value in (("reviewer_id", admin_id), ("expires_at", "2100-01-01")):
+        with (
+            as_user(world.service_url, reviewer_id) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute(
+                f"insert into public.review_claims (item_kind, item_id, {column}) "
+                "values ('message', %s, %s)",
+                [world.new_draft("client2@revos.demo"), value],
+            )
+    with pytest.raises(Exception, match="no draft"):
+        world.gateway("reviewer@revos.demo").call(
+            "claim_draft", p_kind="message", p_id=world.new_draft("client3@revos.demo")
+        )
+    with pytest.raises(Exception, match="no draft"):
+        world.gateway("client3@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
+
+
+def test_claims_are_seen_by_whoever_sees_the_draft(world: ReviewWorld) -> None:
+    drafts = {
+        owner: world.new_draft(owner) for owner in ("client1@revos.demo", "client3@revos.demo")
+    }
+    admin = world.gateway("admin@revos.demo")
+    for draft in drafts.values():
+        admin.call("claim_draft", p_kind="message", p_id=draft)
+    expected = {
+        "client1@revos.demo": {drafts["client1@revos.demo"]},
+        "client3@revos.demo": {drafts["client3@revos.demo"]},
+        "client2@revos.demo": set(),
+        "reviewer@revos.demo": {drafts["client1@revos.demo"]},  # client3 is not assigned
+        "admin@revos.demo": set(drafts.values()),
+    }
+    for email, wanted in expected.items():
+        with as_user(world.service_url, world.id(email)) as conn:
+            seen = {r[0] for r in conn.execute("select item_id::text from public.review_claims")}
+        assert seen & set(drafts.values()) == wanted, email
+    for draft in drafts.values():
+        admin.call("release_draft", p_id=draft)
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+
+def test_the_queue_pages_through_everything_without_a_silent_cap(world: ReviewWorld) -> None:
+    admin = world.gateway("admin@revos.demo")
+    everything = admin.call("approval_queue", p_limit=1000)
+    total = everything[0]["waiting_total"]
+    assert total == len(everything) > 10
+    pages = [
+        admin.call("approval_queue", p_limit=7, p_offset=offset) for offset in range(0, total, 7)
+    ]
+    assert [row["id"] for page in pages for row in page] == [row["id"] for row in everything]
+    assert {page[0]["waiting_total"] for page in pages} == {total}
+    with pytest.raises(InvalidRequest, match="offset 0"):
+        admin.call("approval_queue", p_offset=-1)
+    with pytest.raises(InvalidRequest, match="dm, email and post"):
+        admin.call("approval_queue", p_channel="message")
