@@ -90,22 +90,38 @@ def _has_auth_schema(conn: psycopg.Connection) -> bool:
 
 
 def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Apply what is missing, all in one transaction; return the names applied."""
+    """Apply what is missing, one transaction per file; return the names applied.
+
+    Each file commits with its history row, so a failure leaves that file wholly unapplied
+    and the ones before it recorded. One transaction per file also lets a migration add a
+    constraint `not valid` and the next one validate it without holding the first's
+    ACCESS EXCLUSIVE lock through the scan. `conn` must be in autocommit mode.
+    """
+    if not conn.autocommit:
+        raise MigrationError("migrate() needs a connection in autocommit mode.")
     compat, main = discover(sql_dir)
-    with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        _ensure_history_table(conn)
-        applied = _applied(conn)
-        _check_history(applied, compat + main)
-        pending = [] if _has_auth_schema(conn) else [m for m in compat if m.name not in applied]
-        pending += [m for m in main if m.name not in applied]
+    conn.execute("select pg_advisory_lock(%s)", [_LOCK_KEY])
+    try:
+        with conn.transaction():
+            _ensure_history_table(conn)
+            applied = _applied(conn)
+            _check_history(applied, compat + main)
+            pending = [] if _has_auth_schema(conn) else [m for m in compat if m.name not in applied]
+            pending += [m for m in main if m.name not in applied]
         for migration in pending:
-            try:
-                conn.execute(migration.sql.encode())
-            except psycopg.Error as exc:
-                raise MigrationError(f"sql/{migration.name} failed: {exc}") from exc
+            _apply(conn, migration)
+    finally:
+        conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
+    return [m.name for m in pending]
+
+
+def _apply(conn: psycopg.Connection, migration: Migration) -> None:
+    try:
+        with conn.transaction():
+            conn.execute(migration.sql.encode())
             conn.execute(
                 "insert into revos_meta.schema_migrations (name, checksum) values (%s, %s)",
                 [migration.name, migration.checksum],
             )
-    return [m.name for m in pending]
+    except psycopg.Error as exc:
+        raise MigrationError(f"sql/{migration.name} failed: {exc}") from exc

@@ -10,6 +10,11 @@
 --   so the REST path and approve_draft/reject_draft are one and the same.
 -- * Opening a draft claims it for a few minutes (review_claims), so reviewers don't collide.
 
+-- Wait at most 10 s for a lock: a migration must not queue every user's queries behind it.
+set local lock_timeout = '10s';
+
+set local statement_timeout = '30min';
+
 -- Versions. A constant default: no table rewrite.
 alter table public.messages add column version integer not null default 1;
 
@@ -22,22 +27,16 @@ alter table public.review_audit add column item_version integer;
 alter table public.review_audit add column actor_name text;
 
 -- Size limits on every path, not only in the review: DM 8,000, email body 20,000,
--- subject 200, LinkedIn post 3,000 characters. Added unvalidated, then validated, so adding
--- them does not block writes while existing rows are checked.
+-- subject 200, LinkedIn post 3,000 characters. Added `not valid` (new rows are checked at
+-- once); 0010 validates the existing rows in a transaction of its own.
 alter table public.messages add constraint messages_content_length
   check (length(content) <= case when channel = 'dm' then 8000 else 20000 end) not valid;
-
-alter table public.messages validate constraint messages_content_length;
 
 alter table public.messages add constraint messages_subject_length
   check (length(subject) <= 200) not valid;
 
-alter table public.messages validate constraint messages_subject_length;
-
 alter table public.posts add constraint posts_content_length
   check (length(content) <= 3000) not valid;
-
-alter table public.posts validate constraint posts_content_length;
 
 -- Drafts are born drafts: a user inserts the draft's substance only. Status, approver,
 -- sent/published times, created/updated times, version and engagement counters take their
@@ -234,8 +233,6 @@ for each row execute function private.fill_claim();
 -- Rejection reasons are short notes, not documents.
 alter table public.review_audit add constraint review_audit_reason_length
   check (length(reason) <= 500) not valid;
-
-alter table public.review_audit validate constraint review_audit_reason_length;
 
 -- Audit rows follow the rule everywhere else: reviewers see only their assigned clients, so
 -- a reviewer who is unassigned stops seeing that client's history (their own reviews too).

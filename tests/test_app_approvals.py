@@ -108,3 +108,75 @@ def test_client_sees_only_their_own_drafts(runtime) -> None:
     assert any(f"for **{company}**" in m.value for m in at.markdown)
     assert waiting(at) == drafts
     assert not [s for s in at.selectbox if s.label == "Client"]
+
+
+def _expire_claims(runtime, draft_id: str) -> None:
+    with psycopg.connect(runtime.service_url) as conn:
+        conn.execute(
+            "update public.review_claims set expires_at = now() - interval '1 second' "
+            "where item_id = %s",
+            [draft_id],
+        )
+
+
+def test_a_draft_approved_elsewhere_keeps_the_card_and_the_edit(runtime, gateway_for) -> None:
+    at = signed_in("reviewer@revos.demo")
+    draft = current_draft_id(at)
+    next(t for t in at.text_area if t.label == "Draft").input("My careful edit.").run()
+    _expire_claims(runtime, draft)  # the reviewer stepped away; the admin steps in
+    with psycopg.connect(runtime.service_url) as conn:
+        kind, version = conn.execute(
+            "select 'message', version from public.messages where id = %s "
+            "union all select 'post', version from public.posts where id = %s",
+            [draft, draft],
+        ).fetchone()
+    gateway_for("admin@revos.demo").call(
+        "approve_draft", p_kind=kind, p_id=draft, p_version=version
+    )
+    button(at, "Approve").click().run()
+    assert not at.exception
+    assert any("already approved by Ada Admin" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
+    assert current_draft_id(at) == draft  # the card stayed on the draft
+    assert next(t for t in at.text_area if t.label == "Draft").value == "My careful edit."
+    assert button(at, "Approve").disabled
+    button(at, "Next draft").click().run()
+    assert current_draft_id(at) != draft
+
+
+def test_a_draft_changed_underneath_shows_the_change(runtime, demo_users) -> None:
+    at = open_page(signed_in("client2@revos.demo"), "pages/approvals.py")
+    draft = current_draft_id(at)
+    original = next(t for t in at.text_area if t.label == "Draft").value
+    with psycopg.connect(runtime.service_url) as conn:  # e.g. the client's own tool edits it
+        for table in ("messages", "posts"):
+            conn.execute(
+                f"update public.{table} set content = content || ' Changed meanwhile.' "
+                "where id = %s",
+                [draft],
+            )
+    button(at, "Approve").click().run()
+    assert any("changed since you opened it" in w.value for w in at.warning)
+    assert any("Changed meanwhile." in c.value for c in at.code)
+    assert draft_status(runtime, draft) == "draft"
+    button(at, "Review the new version").click().run()
+    assert next(t for t in at.text_area if t.label == "Draft").value.endswith("Changed meanwhile.")
+    assert not button(at, "Approve").disabled
+    button(at, "Approve").click().run()
+    assert draft_status(runtime, draft) == "approved"
+    with psycopg.connect(runtime.service_url) as conn:
+        after = conn.execute(
+            "select content_after from public.review_audit where item_id = %s", [draft]
+        ).fetchone()[0]
+    assert after == original + " Changed meanwhile."
+
+
+def test_skip_offers_the_next_draft_and_brings_it_back(runtime) -> None:
+    at = open_page(signed_in("client3@revos.demo"), "pages/approvals.py")
+    first = current_draft_id(at)
+    button(at, "Skip").click().run()
+    assert current_draft_id(at) != first
+    assert draft_status(runtime, first) == "draft"
+    button(at, "Bring back 1 skipped").click().run()
+    assert not [b for b in at.button if b.label.startswith("Bring back")]

@@ -252,3 +252,156 @@ def test_reviewer_approves_edits_and_rejects_then_sees_the_history(
     assert [a[0] for a in actions] == ["approved", "edited_and_approved", "rejected"]
     assert actions[1][1] == "Hi! Edited by the browser test."
     assert actions[2][2] == "Off-brand tone"
+
+
+def open_approvals(browser, app_url: str, email: str, query: str = ""):
+    page = sign_in(browser, app_url, email)
+    page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
+    if query:
+        page.goto(f"{app_url}/approvals?{query}")  # the session survives in-app navigation
+    else:
+        page.get_by_role("link", name="Approvals", exact=True).first.click()
+    page.get_by_role("heading", level=1, name="Approvals", exact=True).wait_for(timeout=30_000)
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def test_bulk_approve_then_nothing_stays_ticked(browser, app_url, runtime, demo_users) -> None:
+    page = open_approvals(browser, app_url, "client5@revos.demo")
+    try:
+        page.get_by_role("tab", name="Bulk approve").click()
+        grid = page.locator('[data-testid="stDataFrame"]:visible').first
+        grid.wait_for(timeout=30_000)
+        box = grid.bounding_box()
+        for row in (0, 1, 2):  # the row-selection column, one row at a time
+            page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
+            page.get_by_role("button", name=f"Approve selected ({row + 1})").wait_for(
+                timeout=30_000
+            )
+        screenshot(page, "client5-bulk-approve-ticked")
+        page.get_by_role("button", name="Approve selected (3)").click()
+        page.get_by_text("Approved 3 of 3 drafts.").wait_for(timeout=30_000)
+        after = page.get_by_role("button", name="Approve selected (0)")
+        after.wait_for(timeout=30_000)
+        assert after.is_disabled()
+        screenshot(page, "client5-bulk-approve-done")
+    finally:
+        page.close()
+    with psycopg.connect(runtime.service_url) as conn:
+        approved = conn.execute(
+            "select count(*) from public.review_audit where actor_id = %s",
+            [demo_users["client5@revos.demo"].id],
+        ).fetchone()[0]
+    assert approved >= 3
+
+
+def _live_claim(runtime, reviewer_id: str) -> tuple[str, str]:
+    with psycopg.connect(runtime.service_url) as conn:
+        return conn.execute(
+            "select item_id::text, client_id::text from public.review_claims "
+            "where reviewer_id = %s and expires_at > now() order by claimed_at desc limit 1",
+            [reviewer_id],
+        ).fetchone()
+
+
+def test_two_reviewers_see_each_others_claims_and_conflicts(
+    browser, app_url, runtime, demo_users
+) -> None:
+    reviewer_id = demo_users["reviewer@revos.demo"].id
+    rita = open_approvals(browser, app_url, "reviewer@revos.demo")
+    ada = None
+    try:
+        rita_draft = rita.get_by_role("textbox", name="Draft")
+        rita_draft.wait_for(timeout=30_000)
+        rita_draft.fill("Rita's careful edit.")
+        rita.keyboard.press("Control+Enter")
+        rita.wait_for_load_state("networkidle")
+        item_id, client_id = _live_claim(runtime, reviewer_id)
+
+        # Ada (admin) opens the same client's queue: Rita's draft is not offered to her
+        ada = open_approvals(browser, app_url, "admin@revos.demo", f"client={client_id}")
+        ada.get_by_text(re.compile(r"Being reviewed by others.*Rita Reviewer")).wait_for(
+            timeout=30_000
+        )
+        assert ada.get_by_role("textbox", name="Draft").input_value() != "Rita's careful edit."
+        screenshot(ada, "admin-sees-rita-reviewing")
+
+        # Rita steps away until her claim lapses; Ada now gets that draft and approves it
+        with psycopg.connect(runtime.service_url) as conn:
+            conn.execute(
+                "update public.review_claims set expires_at = now() - interval '1 second' "
+                "where reviewer_id = %s",
+                [reviewer_id],
+            )
+        ada.close()
+        ada = open_approvals(browser, app_url, "admin@revos.demo", f"client={client_id}")
+        ada.get_by_role("button", name="Approve", exact=True).click()
+        ada.get_by_text(re.compile(r"^Approved the ")).wait_for(timeout=30_000)
+
+        # Rita comes back and approves: she is told, and her edit is still there
+        rita.get_by_role("button", name="Approve", exact=True).click()
+        rita.get_by_text(re.compile(r"already approved by Ada Admin")).first.wait_for(
+            timeout=30_000
+        )
+        assert rita.get_by_role("textbox", name="Draft").input_value() == "Rita's careful edit."
+        screenshot(rita, "reviewer-conflict-after-admin-approved")
+    finally:
+        rita.close()
+        if ada is not None:
+            ada.close()
+    with psycopg.connect(runtime.service_url) as conn:
+        actions = conn.execute(
+            "select action, actor_id::text from public.review_audit where item_id = %s",
+            [item_id],
+        ).fetchall()
+    assert actions == [("approved", demo_users["admin@revos.demo"].id)]
+
+
+PAYLOADS = {
+    "name": "[x](https://evil.example)",
+    "company_name": "www.evil.example",
+    "job_title": ":red[Approved] <b>bold</b>",
+    "comment_text": "![p](http://127.0.0.1:9/p.png)\n# Approved\nhttps://evil.example/track",
+}
+
+
+@pytest.fixture
+def planted_draft(runtime, demo_users) -> Iterator[str]:
+    """The oldest draft of client1, for a lead whose words are Markdown and HTML payloads."""
+    client = demo_users["client1@revos.demo"].id
+    with psycopg.connect(runtime.service_url) as conn:
+        lead = conn.execute(
+            "insert into public.leads (user_id, campaign_id, linkedin_profile_url, name, "
+            "company_name, job_title, comment_text, commented_at) "
+            "select user_id, id, 'https://www.linkedin.com/in/planted', %s, %s, %s, %s, "
+            "now() - interval '3 years' from public.campaigns where user_id = %s limit 1 "
+            "returning id",
+            [*PAYLOADS.values(), client],
+        ).fetchone()[0]
+        draft = conn.execute(
+            "insert into public.messages (user_id, lead_id, channel, content, created_at) "
+            "values (%s, %s, 'dm', 'Hi there, thanks for the comment.', "
+            "now() - interval '3 years') returning id::text",
+            [client, lead],
+        ).fetchone()[0]
+    yield draft
+    with psycopg.connect(runtime.service_url) as conn:
+        conn.execute("delete from public.review_claims where item_id = %s", [draft])
+        conn.execute("delete from public.leads where id = %s", [lead])
+
+
+def test_prospect_text_renders_as_text(browser, app_url, planted_draft) -> None:
+    page = open_approvals(browser, app_url, "client1@revos.demo")
+    try:
+        page.get_by_text(PAYLOADS["name"], exact=False).first.wait_for(timeout=30_000)
+        main = page.locator('[data-testid="stMain"]')
+        assert main.locator('a[href*="evil.example"]').count() == 0
+        assert main.locator('img[src*="127.0.0.1"]').count() == 0
+        assert main.locator("h1, h2, h3, h4, h5, h6").filter(has_text="Approved").count() == 0
+        assert main.locator("b").filter(has_text="bold").count() == 0
+        for text in ("![p](http://127.0.0.1:9/p.png)", "# Approved", "<b>bold</b>"):
+            assert page.get_by_text(text, exact=False).count() >= 1, text
+        screenshot(page, "client1-approvals-literal-prospect-text")
+    finally:
+        page.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -71,14 +73,19 @@ def test_new_migrations_are_applied_in_order(fresh_database: str, tmp_path: Path
         assert conn.execute("select n from revos_meta.t").fetchall() == [(1,)]
 
 
-def test_a_failing_migration_leaves_nothing_half_applied(fresh_database: str, tmp_path) -> None:
+def test_a_failing_migration_leaves_nothing_of_itself_applied(fresh_database, tmp_path) -> None:
     sql_dir = tmp_path / "sql"
     shutil.copytree(migrations.SQL_DIR, sql_dir)
     (sql_dir / "9999_broken.sql").write_text("create table revos_meta.x (n int); select 1/0;")
     with psycopg.connect(fresh_database, autocommit=True) as conn:
         with pytest.raises(migrations.MigrationError, match=r"9999_broken\.sql failed"):
             migrations.migrate(conn, sql_dir)
-        assert conn.execute("select to_regclass('public.leads')").fetchone()[0] is None
+        assert conn.execute("select to_regclass('revos_meta.x')").fetchone()[0] is None
+        recorded = {n for (n,) in conn.execute("select name from revos_meta.schema_migrations")}
+        assert "9999_broken.sql" not in recorded
+        assert {m.name for m in migrations.discover(migrations.SQL_DIR)[1]} <= recorded
+        (sql_dir / "9999_broken.sql").write_text("create table revos_meta.x (n int);")
+        assert migrations.migrate(conn, sql_dir) == ["9999_broken.sql"]  # fixed, it applies
 
 
 def test_compat_is_skipped_where_auth_already_exists(fresh_database: str) -> None:
@@ -103,3 +110,32 @@ def test_compat_is_skipped_where_auth_already_exists(fresh_database: str) -> Non
             "and table_name = 'users' and column_name = 'supabase_only_column'"
         ).fetchone()
         assert column is not None
+
+
+# migrations up to here shipped before squawk joined the checks; every later one is linted
+LINTED_AFTER = "0008"
+
+
+def _squawk() -> str:
+    found = Path(sys.executable).with_name("squawk")
+    return str(found) if found.exists() else shutil.which("squawk") or "squawk"
+
+
+def test_new_migrations_pass_squawk() -> None:
+    """Locks and rewrites on tables that hold data: squawk, with the repo's .squawk.toml."""
+    _, main = migrations.discover(migrations.SQL_DIR)
+    new = [str(migrations.SQL_DIR / m.name) for m in main if m.name[:4] > LINTED_AFTER]
+    assert new, "expected migrations after 0008"
+    result = subprocess.run(
+        [_squawk(), *new], cwd=migrations.SQL_DIR.parent, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_squawk_catches_a_locking_migration(tmp_path: Path) -> None:
+    bad = tmp_path / "0099_bad.sql"
+    bad.write_text("alter table public.leads add constraint x check (length(name) < 9);\n")
+    result = subprocess.run(
+        [_squawk(), str(bad)], cwd=migrations.SQL_DIR.parent, capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "constraint-missing-not-valid" in result.stdout
