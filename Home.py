@@ -5,6 +5,7 @@ import streamlit as st
 from revos.config import ConfigError
 from revos.migrations import MigrationError
 from revos.ui import auth, context, navigation
+from revos.ui.text import literal
 
 st.set_page_config(page_title="RevOS Dashboard", page_icon=":material/insights:", layout="wide")
 
@@ -47,7 +48,9 @@ if session is None:
 else:
     _, authenticator = auth.signed_in_user(runtime)
     with st.sidebar:
-        st.markdown(f"**{session.full_name or session.email}**  \n{session.email}")
+        st.markdown(
+            f"**{literal(session.full_name or session.email)}**  \n{literal(session.email)}"
+        )
         st.caption(session.role.replace("_", " ").title())
         auth.logout_button(authenticator)
     st.navigation(navigation.pages_for(session.role)).run()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from revos import charts, metrics
 from revos.ui import context, errors, tables
+from revos.ui.text import literal
 
 st.title("Tenants")
 gateway = context.gateway()
@@ -127,7 +128,7 @@ else:
     if not below.empty:
         st.warning(
             f"First-draft approval under {metrics.FIRST_DRAFT_APPROVAL_TARGET:.0%} for "
-            + ", ".join(below["group_label"])
+            + ", ".join(literal(name) for name in below["group_label"])
             + ": their cartridges may need tuning."
         )
     tenant_col, reviewer_col = st.columns(2)

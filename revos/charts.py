@@ -6,6 +6,8 @@ so the same figure reads well in light and dark mode. One palette for the whole 
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,6 +21,15 @@ PALETTE = {
     "bad": "#dc2626",
 }
 SERIES_COLORS = ["#2563eb", "#0d9488", "#f59e0b", "#8b5cf6", "#ec4899", "#64748b"]
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Names and snippets from outside as plotly shows them literally.
+
+    Plotly reads a subset of HTML in every label and hover text (`<a href>` makes a link), so
+    tenant, campaign and magnet names, reasons and post excerpts are entity-escaped first.
+    """
+    return values.astype(str).map(html.escape)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -80,7 +91,7 @@ def engagement_figure(posts: pd.DataFrame) -> go.Figure:
             x=posts["published_at"],
             y=posts[column],
             name=name,
-            customdata=posts["excerpt"],
+            customdata=as_text(posts["excerpt"]),
             hovertemplate="%{customdata}<br>%{y}",
         )
     fig.update_layout(barmode="group")
@@ -96,7 +107,7 @@ def ranking_figure(
     fig = go.Figure(
         go.Bar(
             x=ordered[value],
-            y=ordered[label],
+            y=as_text(ordered[label]),
             orientation="h",
             marker={"color": PALETTE["primary"]},
             texttemplate="%{x:.1%}" if percent else "%{x:,}",
@@ -117,7 +128,7 @@ def grouped_bars(
     """Bars per category for a few measures (e.g. tenants compared on their rates)."""
     fig = go.Figure()
     for column, name in values.items():
-        fig.add_bar(x=frame[category], y=frame[column], name=name)
+        fig.add_bar(x=as_text(frame[category]), y=frame[column], name=name)
     fig.update_layout(barmode="group")
     if percent:
         fig.update_yaxes(tickformat=".0%")

@@ -374,9 +374,9 @@ def bulk_panel(gateway: Gateway, queue: list[dict]) -> None:
                 "kind": KIND_LABELS[q["channel"]],
                 "client": q["client"],
                 "lead": q["lead_name"] or "",
-                "draft": (q["subject"] or q["content"])[:90],
                 "waiting": waited(q),
                 "in_review": q["claimed_by_name"] or "",
+                "draft": (q["subject"] or q["content"])[:90],
             }
             for q in queue
         ]
@@ -392,9 +392,9 @@ def bulk_panel(gateway: Gateway, queue: list[dict]) -> None:
             "kind": "Kind",
             "client": "Client",
             "lead": "Lead",
-            "draft": "Draft",
             "waiting": "Waiting",
             "in_review": "Being reviewed by",
+            "draft": "Draft",
         },
     )
     chosen = [queue[i] for i in picked.selection.rows if i < len(queue)]

@@ -12,9 +12,14 @@ import re
 # CommonMark lets a backslash escape any ASCII punctuation; Streamlit's extras (:red[...],
 # :material/...:, $math$) start with punctuation too.
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM turns bare URLs and e-mail addresses into links after parsing, escapes or not; an
+# invisible WORD JOINER inside "://", "www." and "@" keeps them plain text.
+_AUTOLINKS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def literal(value: object) -> str:
     """`value` as Markdown that renders exactly its characters, on one line."""
     text = "" if value is None else str(value)
-    return _PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+    text = _AUTOLINKS.sub(WORD_JOINER, " ".join(text.split()))
+    return _PUNCTUATION.sub(r"\\\1", text)

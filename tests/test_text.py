@@ -1,0 +1,40 @@
+"""Outside text is shown literally: Markdown escaping for pages, HTML escaping for charts."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from revos import charts
+from revos.ui.text import WORD_JOINER, literal
+
+PAYLOAD = "[x](https://evil.example) ![p](http://127.0.0.1:9/p.png)\n# Approved :red[hi] a@b.co"
+
+
+def test_literal_escapes_every_markdown_punctuation_mark() -> None:
+    escaped = literal(PAYLOAD)
+    assert not re.search(r"(?<!\\)[\[\]()!#:<>@]", escaped)
+    assert "\n" not in escaped  # no line can start a heading or a list
+    unescaped = re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "")
+    assert unescaped == " ".join(PAYLOAD.split())
+
+
+def test_literal_breaks_bare_links_and_addresses_gfm_would_link() -> None:
+    for text in ("https://evil.example", "www.evil.example", "someone@evil.example"):
+        assert WORD_JOINER in literal(text)
+    assert literal("Acme Corp") == "Acme Corp"
+    assert literal(None) == ""
+
+
+def test_chart_labels_from_outside_cannot_become_html() -> None:
+    frame = pd.DataFrame(
+        {"tenant": ['<a href="https://evil.example">Acme</a>', "R&D"], "n": [1, 2]}
+    )
+    figure = charts.ranking_figure(frame, "n", "tenant", "Leads")
+    labels = list(figure.data[0].y)
+    assert "<a" not in "".join(labels)
+    assert "&lt;a href=&quot;https://evil.example&quot;&gt;Acme&lt;/a&gt;" in labels
+    assert "R&amp;D" in labels
+    bars = charts.grouped_bars(frame, "tenant", {"n": "Leads"}, "Compare")
+    assert "<a" not in "".join(bars.data[0].x)
