@@ -48,9 +48,7 @@ if session is None:
 else:
     _, authenticator = auth.signed_in_user(runtime)
     with st.sidebar:
-        st.markdown(
-            f"**{literal(session.full_name or session.email)}**  \n{literal(session.email)}"
-        )
+        st.markdown(f"**{literal(session.full_name or session.email)}**  \n{session.email}")
         st.caption(session.role.replace("_", " ").title())
         auth.logout_button(authenticator)
     st.navigation(navigation.pages_for(session.role)).run()

@@ -269,7 +269,13 @@ def open_approvals(browser, app_url: str, email: str, client_label: str | None =
     return page
 
 
-def test_bulk_approve_then_nothing_stays_ticked(browser, app_url, runtime, demo_users) -> None:
+def test_bulk_approve_then_nothing_stays_ticked(
+    browser, app_url, runtime, demo_users, gateway_for
+) -> None:
+    """Three ticked, one of them claimed meanwhile by Ada: two approved, one reported."""
+    client = demo_users["client5@revos.demo"]
+    with psycopg.connect(runtime.service_url) as conn:
+        conn.execute("delete from public.review_claims where client_id = %s", [client.id])
     page = open_approvals(browser, app_url, "client5@revos.demo")
     try:
         page.get_by_role("tab", name="Bulk approve").click()
@@ -282,20 +288,32 @@ def test_bulk_approve_then_nothing_stays_ticked(browser, app_url, runtime, demo_
                 timeout=30_000
             )
         screenshot(page, "client5-bulk-approve-ticked")
+        second = gateway_for("client5@revos.demo").call("approval_queue")[1]
+        gateway_for("admin@revos.demo").call(
+            "claim_draft", p_kind="post" if second["channel"] == "post" else "message",
+            p_id=second["id"],
+        )  # fmt: skip
         page.get_by_role("button", name="Approve selected (3)").click()
-        page.get_by_text("Approved 3 of 3 drafts.").wait_for(timeout=30_000)
+        page.get_by_text("Approved 2 of 3 drafts.").wait_for(timeout=30_000)
+        page.get_by_text(re.compile(r"was not approved: .*being reviewed by Ada Admin")).wait_for(
+            timeout=30_000
+        )
         after = page.get_by_role("button", name="Approve selected (0)")
         after.wait_for(timeout=30_000)
         assert after.is_disabled()
         screenshot(page, "client5-bulk-approve-done")
     finally:
         page.close()
+    assert world_status(runtime, second["id"]) == "draft"
+
+
+def world_status(runtime, draft_id: str) -> str:
     with psycopg.connect(runtime.service_url) as conn:
-        approved = conn.execute(
-            "select count(*) from public.review_audit where actor_id = %s",
-            [demo_users["client5@revos.demo"].id],
+        return conn.execute(
+            "select status from public.messages where id = %s "
+            "union all select status from public.posts where id = %s",
+            [draft_id, draft_id],
         ).fetchone()[0]
-    assert approved >= 3
 
 
 def _live_claim(runtime, reviewer_id: str) -> tuple[str, str]:
@@ -402,7 +420,7 @@ def planted_draft(runtime, demo_users) -> Iterator[str]:
 def test_prospect_text_renders_as_text(browser, app_url, planted_draft) -> None:
     page = open_approvals(browser, app_url, "client1@revos.demo")
     try:
-        page.get_by_text("thanks for the comment").first.wait_for(timeout=30_000)
+        page.get_by_text("waiting 109").first.wait_for(timeout=30_000)  # about 3 years
         main = page.locator('[data-testid="stMain"]')
         assert main.locator('a[href*="evil.example"]').count() == 0
         assert main.locator('img[src*="127.0.0.1"]').count() == 0
@@ -411,6 +429,6 @@ def test_prospect_text_renders_as_text(browser, app_url, planted_draft) -> None:
         shown = main.evaluate("e => e.innerText").replace("\u2060", "")  # word joiners
         for text in PAYLOADS.values():
             assert " ".join(text.split()) in " ".join(shown.split()), text
-        screenshot(page, "client1-approvals-literal-prospect-text")
     finally:
+        screenshot(page, "client1-approvals-literal-prospect-text")
         page.close()
