@@ -31,24 +31,19 @@ except Exception as exc:  # the database cannot be reached or prepared
 def sign_in() -> None:
     st.title("RevOS Dashboard")
     st.caption("Outreach analytics and approvals for your LinkedIn campaigns.")
-    try:
-        session, _ = auth.signed_in_user(runtime)
-    except Exception as exc:  # accounts could not be read
-        st.error(f"Sign-in is unavailable because the database cannot be reached: {exc}")
-        st.stop()
-    if session is not None:
-        st.rerun()
+    if st.session_state.pop("revos_sign_out_failed", False):
+        st.warning("You are signed out here, but the database could not end the session.")
+    auth.sign_in_form(runtime)
+    auth.forget_cookie(runtime)
 
 
-session = context.current_session() if st.session_state.get("authentication_status") else None
+session = auth.current_session(runtime)
 if session is None:
-    st.navigation(
-        [st.Page(sign_in, title="Sign in", icon=":material/login:")], position="hidden"
-    ).run()
+    st.navigation(navigation.signed_out_pages(sign_in), position="hidden").run()
 else:
-    _, authenticator = auth.signed_in_user(runtime)
     with st.sidebar:
         st.markdown(f"**{literal(session.full_name or session.email)}**  \n{session.email}")
         st.caption(session.role.replace("_", " ").title())
-        auth.logout_button(authenticator)
+        auth.sign_out_button(runtime)
+        auth.keep_cookie(runtime)
     st.navigation(navigation.pages_for(session.role)).run()

@@ -1,16 +1,33 @@
-"""Who may log in: read from the database, never from a second hand-kept list.
+"""Sign-in: who may log in, the password check, throttling and revocable sessions.
 
 This is one of the three jobs of the service-role connection (with migrations and seeding):
-password hashes in `auth.users` are not readable by any API role, so the login check reads
-them with the service role and then mints a user token for everything that follows.
+password hashes in `auth.users` and the session records in `private` are not readable by any
+API role, so the login check reads them with the service role; everything after sign-in runs
+as the user, under their own JWT.
+
+- The browser keeps a random session token in a cookie; the database keeps its SHA-256 in
+  `private.login_sessions`, so sign-out, a password change or an administrator can end it
+  for good (a copied cookie stops working).
+- After 5 failures for one email within 15 minutes, that email waits (30 s, doubling, at
+  most 15 minutes), counted in the database so it holds across restarts and app servers.
+- An unknown email costs what a known one does (one bcrypt check against a stand-in hash, the
+  same queries), and the message never says which part was wrong.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import math
+import secrets
 from dataclasses import dataclass
-from typing import Any
 
+import bcrypt
 import psycopg
+
+REFUSED = "That email and password do not match an account."
+# bcrypt cost 10, as Supabase Auth and the demo seed hash passwords
+_STAND_IN_HASH = bcrypt.hashpw(b"no account has this password", bcrypt.gensalt(rounds=10))
 
 
 @dataclass(frozen=True)
@@ -22,31 +39,93 @@ class Account:
     password_hash: str
 
 
-_ACCOUNTS_SQL = """
-select a.id::text, a.email, u.role, u.full_name, a.encrypted_password
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    token: str  # for the cookie; the database only has its hash
+    expires_at: dt.datetime
+
+
+class SignInRefused(Exception):
+    """The sign-in did not happen; `str(error)` is the sentence to show."""
+
+
+_ACCOUNT_COLUMNS = "a.id::text, a.email, u.role, u.full_name, a.encrypted_password"
+
+_ACCOUNTS_SQL = f"""
+select {_ACCOUNT_COLUMNS}
 from auth.users a
 join public.users u on u.id = a.id
 where a.encrypted_password is not null and a.email is not null
-order by u.role, a.email
 """
 
 
 def load_accounts(service_url: str) -> list[Account]:
+    """Every account that can sign in (for tools and tests)."""
     with psycopg.connect(service_url, autocommit=True, connect_timeout=5) as conn:
-        return [Account(*row) for row in conn.execute(_ACCOUNTS_SQL).fetchall()]
+        rows = conn.execute(_ACCOUNTS_SQL + " order by u.role, a.email").fetchall()
+    return [Account(*row) for row in rows]
 
 
-def authenticator_credentials(accounts: list[Account]) -> dict[str, Any]:
-    """The credentials mapping streamlit-authenticator expects, keyed by email."""
-    return {
-        "usernames": {
-            account.email: {
-                "email": account.email,
-                "first_name": (account.full_name or account.email).split(" ")[0],
-                "last_name": " ".join((account.full_name or "").split(" ")[1:]),
-                "password": account.password_hash,
-                "roles": [account.role],
-            }
-            for account in accounts
-        }
-    }
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(service_url: str, email: str, password: str, days: float) -> SignedIn:
+    """Check the password and start a session, or raise SignInRefused with why."""
+    email = email.strip().lower()
+    if not email or not password:
+        raise SignInRefused("Enter your email and your password.")
+    with psycopg.connect(service_url, autocommit=True, connect_timeout=5) as conn:
+        wait = conn.execute(
+            "select extract(epoch from private.login_wait(%s))::float", [email]
+        ).fetchone()[0]
+        if wait > 0:
+            raise SignInRefused(
+                f"Too many failed sign-ins for this email. Try again in {_wait_text(wait)}."
+            )
+        row = conn.execute(_ACCOUNTS_SQL + " and lower(a.email) = %s", [email]).fetchone()
+        account = Account(*row) if row else None
+        stored = account.password_hash.encode() if account else _STAND_IN_HASH
+        if not (_password_matches(password, stored) and account is not None):
+            conn.execute("select private.record_login_failure(%s)", [email])
+            raise SignInRefused(REFUSED)
+        token = secrets.token_urlsafe(32)
+        expires_at = conn.execute(
+            "select private.start_session(%s, %s, %s)",
+            [account.user_id, token_hash(token), max(1, round(days))],
+        ).fetchone()[0]
+    return SignedIn(account, token, expires_at)
+
+
+def _wait_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{math.ceil(seconds)} seconds"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def _password_matches(password: str, stored: bytes) -> bool:
+    try:  # bcrypt reads at most 72 bytes; newer releases refuse longer input instead
+        return bcrypt.checkpw(password.encode()[:72], stored)
+    except ValueError:  # not a bcrypt hash: no password matches it
+        return False
+
+
+def resume(service_url: str, token: str) -> Account | None:
+    """The account of a live session token (from the cookie), or None."""
+    if not token:
+        return None
+    with psycopg.connect(service_url, autocommit=True, connect_timeout=5) as conn:
+        row = conn.execute(
+            f"select {_ACCOUNT_COLUMNS} from private.resume_session(%s) s (user_id) "
+            "join auth.users a on a.id = s.user_id join public.users u on u.id = a.id",
+            [token_hash(token)],
+        ).fetchone()
+    return Account(*row) if row else None
+
+
+def sign_out(service_url: str, token: str) -> None:
+    """End this session in the database: its cookie, wherever copied, no longer signs in."""
+    with psycopg.connect(service_url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute("select private.end_session(%s, 'signed out')", [token_hash(token)])

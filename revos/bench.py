@@ -37,11 +37,11 @@ from revos.gateway.postgres import PostgresBackend
 BIG, TYPICAL, ADMIN = "client1@revos.demo", "client2@revos.demo", "admin@revos.demo"
 USER_LABELS = {BIG: "big client", TYPICAL: "typical client", ADMIN: "super admin"}
 PAGES = (
-    "pages/overview.py",
-    "pages/funnels.py",
-    "pages/leads.py",
-    "pages/lead_magnets.py",
-    "pages/approvals.py",
+    "app_pages/overview.py",
+    "app_pages/funnels.py",
+    "app_pages/leads.py",
+    "app_pages/lead_magnets.py",
+    "app_pages/approvals.py",
 )
 
 
@@ -265,7 +265,7 @@ def measure_calls(
                     if call.admin_only and user.role != "super_admin":
                         continue
                     gateway = Gateway(
-                        backend, UserSession(user.id, user.email, user.role, None, secret)
+                        backend, UserSession(user.id, user.email, user.role, None), secret
                     )
                     ours = timed(
                         lambda g=gateway, c=call, u=user: g.call(c.function, **c.params(u)),

@@ -19,6 +19,7 @@ from revos.config import load_settings
 from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
 from revos.runtime import Runtime, resolve
+from tests.browser_support import app_url, browser  # noqa: F401  (fixtures for browser tests)
 
 DEMO_EMAILS = (
     "client1@revos.demo",
@@ -100,7 +101,7 @@ def gateway_for(runtime: Runtime, backend: PostgresBackend, demo_users: dict[str
 
     def make(email: str) -> Gateway:
         user = demo_users[email]
-        return Gateway(backend, UserSession(user.id, email, user.role, None, runtime.jwt_secret))
+        return Gateway(backend, UserSession(user.id, email, user.role, None), runtime.jwt_secret)
 
     return make
 

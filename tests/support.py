@@ -40,7 +40,7 @@ class ReviewWorld:
 
     def gateway(self, email: str) -> Gateway:
         user_id, role = self.users[email]
-        return Gateway(self.backend, UserSession(user_id, email, role, None, self.secret))
+        return Gateway(self.backend, UserSession(user_id, email, role, None), self.secret)
 
     def id(self, email: str) -> str:
         return self.users[email][0]

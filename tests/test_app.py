@@ -33,7 +33,7 @@ def test_a_wrong_password_is_refused_with_a_message() -> None:
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)
 def test_overview_numbers_equal_the_oracle(email, demo_users, world) -> None:
-    at = open_page(signed_in(email), "pages/overview.py")
+    at = open_page(signed_in(email), "app_pages/overview.py")
     assert not at.exception
     today = dt.datetime.now(dt.UTC).date()
     start = pd.Timestamp(today - dt.timedelta(days=29), tz="UTC")
@@ -55,7 +55,7 @@ def test_client_picker_matches_the_role(email, choices) -> None:
 
 
 def test_reviewer_picking_a_client_sees_only_that_client(demo_users, world) -> None:
-    at = open_page(signed_in("reviewer@revos.demo"), "pages/overview.py")
+    at = open_page(signed_in("reviewer@revos.demo"), "app_pages/overview.py")
     client2 = demo_users["client2@revos.demo"]
     picker = next(s for s in at.selectbox if s.label == "Client")
     label = next(o for o in picker.options if "client2@revos.demo" in o)

@@ -96,7 +96,7 @@ def test_rewrite_failure_leaves_the_draft_as_it_was(monkeypatch) -> None:
 
 
 def test_client_sees_only_their_own_drafts(runtime) -> None:
-    at = open_page(signed_in("client4@revos.demo"), "pages/approvals.py")
+    at = open_page(signed_in("client4@revos.demo"), "app_pages/approvals.py")
     assert not at.exception
     with psycopg.connect(runtime.service_url) as conn:
         company, drafts = conn.execute(
@@ -146,7 +146,7 @@ def test_a_draft_approved_elsewhere_keeps_the_card_and_the_edit(runtime, gateway
 
 
 def test_a_draft_changed_underneath_shows_the_change(runtime, demo_users) -> None:
-    at = open_page(signed_in("client2@revos.demo"), "pages/approvals.py")
+    at = open_page(signed_in("client2@revos.demo"), "app_pages/approvals.py")
     draft = current_draft_id(at)
     original = next(t for t in at.text_area if t.label == "Draft").value
     with psycopg.connect(runtime.service_url) as conn:  # e.g. the client's own tool edits it
@@ -173,7 +173,7 @@ def test_a_draft_changed_underneath_shows_the_change(runtime, demo_users) -> Non
 
 
 def test_skip_offers_the_next_draft_and_brings_it_back(runtime) -> None:
-    at = open_page(signed_in("client3@revos.demo"), "pages/approvals.py")
+    at = open_page(signed_in("client3@revos.demo"), "app_pages/approvals.py")
     first = current_draft_id(at)
     button(at, "Skip").click().run()
     assert current_draft_id(at) != first

@@ -37,7 +37,7 @@ def test_each_role_gets_its_menu(role: str) -> None:
 @pytest.mark.parametrize("email", DEMO_EMAILS)
 def test_funnels_page_counts_equal_the_oracle(email, demo_users, world) -> None:
     at = signed_in(email)
-    open_page(at, "pages/funnels.py")
+    open_page(at, "app_pages/funnels.py")
     assert not at.exception and not at.error
     assert len(at.get("plotly_chart")) >= 3  # two funnels and the trend
     start, end = _period(at)
@@ -59,7 +59,7 @@ def test_funnels_page_counts_equal_the_oracle(email, demo_users, world) -> None:
 @pytest.mark.parametrize("email", DEMO_EMAILS)
 def test_leads_page_total_equals_the_oracle(email, demo_users, world) -> None:
     at = signed_in(email)
-    open_page(at, "pages/leads.py")
+    open_page(at, "app_pages/leads.py")
     assert not at.exception and not at.error
     shown = re.search(r"\*\*([\d,]+)\*\* leads match", at.caption[0].value)
     assert int(shown.group(1).replace(",", "")) == len(world.scoped(world.leads, demo_users[email]))
@@ -68,7 +68,7 @@ def test_leads_page_total_equals_the_oracle(email, demo_users, world) -> None:
 
 def test_leads_page_applies_filters_from_the_url(demo_users, world) -> None:
     at = signed_in("client2@revos.demo")
-    open_page(at, "pages/leads.py", dm="replied", q="head of")
+    open_page(at, "app_pages/leads.py", dm="replied", q="head of")
     leads = world.scoped(world.leads, demo_users["client2@revos.demo"])
     text = oracle.search_text(leads)
     expected = int(((leads.dm_status == "replied") & text.str.contains("head of")).sum())
@@ -78,7 +78,7 @@ def test_leads_page_applies_filters_from_the_url(demo_users, world) -> None:
 
 def test_bad_filters_in_the_url_are_explained_not_crashed() -> None:
     at = signed_in("client1@revos.demo")
-    open_page(at, "pages/leads.py", dm="bogus", sort="password", **{"from": "not-a-date"})
+    open_page(at, "app_pages/leads.py", dm="bogus", sort="password", **{"from": "not-a-date"})
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "unknown DM status bogus" in warnings
@@ -88,7 +88,7 @@ def test_bad_filters_in_the_url_are_explained_not_crashed() -> None:
 @pytest.mark.parametrize("email", ["client1@revos.demo", "client4@revos.demo", "admin@revos.demo"])
 def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
     at = signed_in(email)
-    open_page(at, "pages/lead_magnets.py")
+    open_page(at, "app_pages/lead_magnets.py")
     assert not at.exception and not at.error
     performance = oracle.magnet_performance(world, demo_users[email])
     downloads = sum(d for d, _ in performance.values())
@@ -98,7 +98,7 @@ def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
 
 def test_admin_page_shows_every_tenant(world) -> None:
     at = signed_in("admin@revos.demo")
-    open_page(at, "pages/admin.py")
+    open_page(at, "app_pages/admin.py")
     assert not at.exception and not at.error
     table = next(d.value for d in at.dataframe if "leads_total" in d.value.columns)
     clients = world.users[world.users.role == "client"]
@@ -115,6 +115,6 @@ def test_admin_page_shows_every_tenant(world) -> None:
 def test_admin_page_is_not_reachable_and_its_data_is_refused(email, gateway_for) -> None:
     at = signed_in(email)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        open_page(at, "pages/admin.py")  # not in this role's navigation at all
+        open_page(at, "app_pages/admin.py")  # not in this role's navigation at all
     with pytest.raises(AccessDenied, match="super admins only"):
         gateway_for(email).rows("admin_tenant_stats")  # and the SQL refuses anyway

@@ -1,33 +1,21 @@
-"""The dashboard in a real browser: Debian's Chromium driven by Playwright.
+"""The dashboard in a real browser: each role's pages, and reviewing drafts.
 
-`streamlit run` serves the app on a free port against the test session's database; each demo
-user signs in through the real form. Screenshots land in artifacts/screenshots/. Without
-/usr/bin/chromium these tests say so loudly and skip; under CI they fail instead.
+Served and driven as tests/browser_support.py says (fixtures `app_url` and `browser`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from revos.seed import DEMO_PASSWORD
 from revos.ui import navigation
+from tests.browser_support import screenshot, sign_in
 from tests.conftest import DEMO_EMAILS
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # what shows that a page drew its data (its h1 is its menu title): a chart, table or tile
 PAGE_CONTENT = {
     "Overview": '[data-testid="stMetric"]',
@@ -37,106 +25,6 @@ PAGE_CONTENT = {
     "Tenants": '[data-testid="stDataFrame"]',
     "Approvals": '[data-testid="stMetric"]',
 }
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = f"BROWSER TESTS NOT RUN: {CHROMIUM} is missing (install Debian's chromium)."
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    print(f"\n!!! {message}", file=sys.stderr)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(data_dir: Path, runtime) -> Iterator[str]:
-    _require_chromium()
-    port = _free_port()
-    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}
-    for name in ("DATABASE_URL", "SUPABASE_URL"):
-        env.pop(name, None)
-    log = (ROOT / "artifacts").joinpath("streamlit-browser-test.log")
-    log.parent.mkdir(exist_ok=True)
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "Home.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, server)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-
-
-def _wait_healthy(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("streamlit exited; see artifacts/streamlit-browser-test.log")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"streamlit did not become healthy at {url}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def sign_in(browser, app_url: str, email: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1800})
-    page.goto(app_url)
-    page.get_by_label("Email").fill(email, timeout=30_000)
-    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    return page
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)

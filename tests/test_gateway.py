@@ -62,24 +62,20 @@ def test_database_down_is_a_readable_error(runtime) -> None:
     )
     backend.open()
     try:
-        session = UserSession(
-            "9b0a3a57-4d0c-4d38-9f0e-6a3b3c1d2e4f", "a@b.c", "client", None, runtime.jwt_secret
-        )
+        session = UserSession("9b0a3a57-4d0c-4d38-9f0e-6a3b3c1d2e4f", "a@b.c", "client", None)
         with pytest.raises(DatabaseUnavailable, match="not reachable"):
-            Gateway(backend, session).rows("me")
+            Gateway(backend, session, runtime.jwt_secret).rows("me")
     finally:
         backend.close()
 
 
 def test_session_renews_its_token_before_expiry(runtime) -> None:
-    session = UserSession(
-        "9b0a3a57-4d0c-4d38-9f0e-6a3b3c1d2e4f", "a@b.c", "client", None, runtime.jwt_secret
-    )
-    first = session.token
-    assert session.token == first  # fresh: reused
+    session = UserSession("9b0a3a57-4d0c-4d38-9f0e-6a3b3c1d2e4f", "a@b.c", "client", None)
+    first = session.token_with(runtime.jwt_secret)
+    assert session.token_with(runtime.jwt_secret) == first  # fresh: reused
     session._expires_at = time.time() + 60  # about to expire
     time.sleep(1.1)  # a new iat makes a different token
-    assert session.token != first
+    assert session.token_with(runtime.jwt_secret) != first
 
 
 class CountingBackend:
@@ -98,11 +94,11 @@ class CountingBackend:
 
 def test_cached_reads_are_never_shared_between_users(runtime) -> None:
     backend, cache = CountingBackend(), UserCache(ttl=60)
-    alice = Gateway(backend, UserSession("a" * 8, "a@x", "client", None, runtime.jwt_secret), cache)
-    bob = Gateway(backend, UserSession("b" * 8, "b@x", "client", None, runtime.jwt_secret), cache)
-    assert alice.rows("me") == [{"token": alice.session.token}]
-    assert bob.rows("me") == [{"token": bob.session.token}]  # same question, own answer
-    assert alice.rows("me") == [{"token": alice.session.token}]  # served from alice's cache
+    alice = Gateway(backend, UserSession("a" * 8, "a@x", "client", None), runtime.jwt_secret, cache)
+    bob = Gateway(backend, UserSession("b" * 8, "b@x", "client", None), runtime.jwt_secret, cache)
+    assert alice.rows("me") == [{"token": alice.token}]
+    assert bob.rows("me") == [{"token": bob.token}]  # same question, own answer
+    assert alice.rows("me") == [{"token": alice.token}]  # served from alice's cache
     assert backend.calls == 2
     alice.invalidate()
     alice.rows("me")

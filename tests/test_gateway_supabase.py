@@ -81,16 +81,16 @@ def fake_postgrest() -> Iterator[str]:
 
 
 def _session(user_id: str) -> UserSession:
-    return UserSession(user_id, f"{user_id}@x.test", "client", None, SECRET)
+    return UserSession(user_id, f"{user_id}@x.test", "client", None)
 
 
 def test_every_call_carries_the_users_jwt_and_the_anon_key(fake_postgrest: str) -> None:
-    alice = Gateway(SupabaseBackend(fake_postgrest, ANON_KEY, SECRET), _session("alice"))
-    bob = Gateway(SupabaseBackend(fake_postgrest, ANON_KEY, SECRET), _session("bob"))
+    alice = Gateway(SupabaseBackend(fake_postgrest, ANON_KEY, SECRET), _session("alice"), SECRET)
+    bob = Gateway(SupabaseBackend(fake_postgrest, ANON_KEY, SECRET), _session("bob"), SECRET)
     # interleaved, as two browser sessions would be
     for gateway in (alice, bob, alice, bob):
         rows = gateway.rows("overview_kpis", p_client_id="c1")
-        assert rows == [{"seen_authorization": f"Bearer {gateway.session.token}"}]
+        assert rows == [{"seen_authorization": f"Bearer {gateway.token}"}]
     assert [r["path"] for r in Recorder.requests] == ["/rest/v1/rpc/overview_kpis"] * 4
     assert all(r["apikey"] == ANON_KEY for r in Recorder.requests)
     assert all(r["body"] == {"p_client_id": "c1"} for r in Recorder.requests)
@@ -102,9 +102,9 @@ def test_two_sessions_never_share_a_client_or_a_token(fake_postgrest: str) -> No
     first = SupabaseBackend(fake_postgrest, ANON_KEY, SECRET)
     second = SupabaseBackend(fake_postgrest, ANON_KEY, SECRET)
     assert first._client is not second._client
-    token_a = _session("alice").token
+    token_a = _session("alice").token_with(SECRET)
     first.rpc(token_a, "me", {})
-    second.rpc(_session("bob").token, "me", {})
+    second.rpc(_session("bob").token_with(SECRET), "me", {})
     first.rpc(token_a, "me", {})
     assert Recorder.requests[2]["authorization"] == f"Bearer {token_a}"
 
@@ -118,7 +118,7 @@ def test_a_bad_token_never_leaves_the_process(fake_postgrest: str) -> None:
 
 
 def test_postgrest_errors_become_readable_gateway_errors(fake_postgrest: str) -> None:
-    gateway = Gateway(SupabaseBackend(fake_postgrest, ANON_KEY, SECRET), _session("alice"))
+    gateway = Gateway(SupabaseBackend(fake_postgrest, ANON_KEY, SECRET), _session("alice"), SECRET)
     with pytest.raises(AccessDenied, match="super admins only"):
         gateway.rows("admin_tenant_stats")
     with pytest.raises(InvalidRequest, match="day or week"):

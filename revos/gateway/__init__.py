@@ -53,21 +53,23 @@ class Backend(Protocol):
 
 @dataclass
 class UserSession:
-    """Who is signed in, and their token, renewed shortly before it expires."""
+    """Who is signed in, and their current token (renewed shortly before it expires).
+
+    It lives in the browser session's state, so it holds no secret: the runtime's JWT secret
+    is handed to `token_with` by the Gateway on each call.
+    """
 
     user_id: str
     email: str
     role: str
     full_name: str | None
-    jwt_secret: str = field(repr=False)
     _token: str | None = field(default=None, repr=False)
     _expires_at: float = field(default=0.0, repr=False)
 
-    @property
-    def token(self) -> str:
+    def token_with(self, jwt_secret: str) -> str:
         if self._token is None or self._expires_at - time.time() < tokens.RENEW_WITHIN_SECONDS:
             self._expires_at = time.time() + tokens.TOKEN_TTL_SECONDS
-            self._token = tokens.mint(self.user_id, self.email, self.jwt_secret)
+            self._token = tokens.mint(self.user_id, self.email, jwt_secret)
         return self._token
 
 
@@ -89,25 +91,37 @@ def to_json_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Gateway:
-    def __init__(self, backend: Backend, session: UserSession, cache: UserCache | None = None):
+    def __init__(
+        self,
+        backend: Backend,
+        session: UserSession,
+        jwt_secret: str,
+        cache: UserCache | None = None,
+    ):
         self.backend = backend
         self.session = session
+        self._secret = jwt_secret
         self._cache = cache
+
+    @property
+    def token(self) -> str:
+        """The signed-in user's JWT, minted with the runtime's secret (never stored with them)."""
+        return self.session.token_with(self._secret)
 
     def call(self, function: str, /, **params: Any) -> Any:
         """Run `public.<function>` as the signed-in user; no caching (use for writes)."""
-        return self.backend.rpc(self.session.token, function, to_json_params(params))
+        return self.backend.rpc(self.token, function, to_json_params(params))
 
     def rows(self, function: str, /, **params: Any) -> list[dict[str, Any]]:
         """A read, cached per user for a short time."""
         json_params = to_json_params(params)
         if self._cache is None:
-            return self.backend.rpc(self.session.token, function, json_params)
+            return self.backend.rpc(self.token, function, json_params)
         key = (function, json.dumps(json_params, sort_keys=True))
         return self._cache.get_or_load(
             self.session.user_id,
             key,
-            lambda: self.backend.rpc(self.session.token, function, json_params),
+            lambda: self.backend.rpc(self.token, function, json_params),
         )
 
     def frame(self, function: str, /, **params: Any) -> pd.DataFrame:

@@ -1,61 +1,115 @@
-"""Login with streamlit-authenticator, against the accounts stored in the database.
+"""The sign-in form, the login cookie that keeps a browser signed in, and sign-out.
 
-streamlit-authenticator renders the form, checks the bcrypt hash and keeps the signed
-re-login cookie. What it knows of users comes from `auth.users` on every start, so there is
-no second list to keep in sync. After it says yes, we mint the user's own JWT.
+The cookie holds a random session token (see `revos.accounts`); the database decides whether
+it is still live. Streamlit cannot set a cookie from the server, so a zero-height component
+writes it in the browser (`SameSite=Strict`, `Secure` over HTTPS, expiring with the session),
+and the server reads it from the request (`st.context.cookies`) when a tab opens or reloads.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+import psycopg
 import streamlit as st
-import streamlit_authenticator as stauth
+import streamlit.components.v1 as components
 
 from revos import accounts
 from revos.gateway import UserSession
 from revos.runtime import Runtime
 from revos.ui import context
 
-LOGIN_FIELDS = {
-    "Form name": "Sign in to RevOS",
-    "Username": "Email",
-    "Password": "Password",
-    "Login": "Sign in",
-}
+TOKEN = "revos_session_token"  # this browser session's login token (the cookie's value)
+EXPIRES = "revos_session_expires"
+SIGNED_OUT = "revos_signed_out"  # set by sign-out: the cookie the request carried is dead
 
 
-def _authenticator(rt: Runtime, known: list[accounts.Account]) -> stauth.Authenticate:
-    settings = rt.settings
-    return stauth.Authenticate(
-        accounts.authenticator_credentials(known),
-        settings.cookie_name,
-        rt.cookie_key,
-        settings.cookie_expiry_days,
-        auto_hash=False,
-    )
-
-
-def signed_in_user(rt: Runtime) -> tuple[UserSession | None, stauth.Authenticate]:
-    """Render the login form when needed; the signed-in user's session once they are in."""
-    known = context.load_accounts(rt.service_url)
-    authenticator = _authenticator(rt, known)
+def current_session(rt: Runtime) -> UserSession | None:
+    """The signed-in user: from this browser session, else from a live login cookie."""
     session = context.current_session()
-    if session is not None and st.session_state.get("authentication_status"):
-        return session, authenticator
-
-    authenticator.login(location="main", fields=LOGIN_FIELDS)
-    status = st.session_state.get("authentication_status")
-    if status is False:
-        st.error("That email and password do not match an account.")
-    if not status:
-        return None, authenticator
-    email = (st.session_state.get("username") or "").lower()
-    account = next((a for a in known if a.email.lower() == email), None)
-    if account is None:  # a cookie for an account that no longer exists
-        authenticator.logout(location="unrendered")
-        context.end_session()
-        return None, authenticator
-    return context.start_session(rt, account), authenticator
+    if session is not None or st.session_state.get(SIGNED_OUT):
+        return session
+    token = _cookie(rt)
+    if not token:
+        return None
+    try:
+        account = accounts.resume(rt.service_url, token)
+    except psycopg.Error:
+        return None  # the sign-in form says the database is unavailable
+    if account is None:  # revoked, expired, or never ours: forget it
+        st.session_state[SIGNED_OUT] = True
+        return None
+    st.session_state[TOKEN] = token
+    return context.start_session(account)
 
 
-def logout_button(authenticator: stauth.Authenticate) -> None:
-    authenticator.logout("Sign out", location="sidebar", callback=lambda _: context.end_session())
+def sign_in_form(rt: Runtime) -> None:
+    """Email and password; on success the session starts and the page reruns as the user."""
+    with st.form("sign_in"):
+        st.subheader("Sign in to RevOS")
+        email = st.text_input("Email", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return
+    try:
+        signed = accounts.sign_in(rt.service_url, email, password, rt.settings.cookie_expiry_days)
+    except accounts.SignInRefused as exc:
+        st.error(str(exc))
+        return
+    except psycopg.Error:
+        st.error("Sign-in is unavailable: the database is not answering. Try again in a moment.")
+        return
+    st.session_state.pop(SIGNED_OUT, None)
+    st.session_state[TOKEN] = signed.token
+    st.session_state[EXPIRES] = signed.expires_at
+    context.start_session(signed.account)
+    st.rerun()
+
+
+def keep_cookie(rt: Runtime) -> None:
+    """While signed in: the browser holds the login cookie (the same element every run)."""
+    token, expires = st.session_state.get(TOKEN), st.session_state.get(EXPIRES)
+    if token and expires:
+        _write_cookie(rt.settings.cookie_name, token, expires)
+
+
+def forget_cookie(rt: Runtime) -> None:
+    """After sign-out: the browser drops the login cookie."""
+    if st.session_state.get(SIGNED_OUT):
+        _write_cookie(rt.settings.cookie_name, "", dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+
+
+def sign_out_button(rt: Runtime) -> None:
+    st.button("Sign out", on_click=_sign_out, args=(rt,), key="sign_out")
+
+
+def _sign_out(rt: Runtime) -> None:
+    """End the session in the database first, so a copied cookie stops working too."""
+    token = st.session_state.pop(TOKEN, None) or _cookie(rt)
+    if token:
+        try:
+            accounts.sign_out(rt.service_url, token)
+        except psycopg.Error:
+            st.session_state["revos_sign_out_failed"] = True
+    st.session_state.pop(EXPIRES, None)
+    st.session_state[SIGNED_OUT] = True
+    context.end_session()
+
+
+def _cookie(rt: Runtime) -> str | None:
+    """The login cookie the browser sent when this tab connected (None outside a browser)."""
+    value = st.context.cookies.get(rt.settings.cookie_name)
+    return value if isinstance(value, str) and value else None
+
+
+def _write_cookie(name: str, value: str, expires: dt.datetime) -> None:
+    when = expires.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    script = f"""<script>
+const page = window.parent;
+const secure = page.location.protocol === "https:" ? "; Secure" : "";
+page.document.cookie = {json.dumps(name)} + "=" + {json.dumps(value)}
+  + "; Path=/; Expires={when}; SameSite=Strict" + secure;
+</script>"""
+    components.html(script, height=0)

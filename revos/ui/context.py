@@ -40,20 +40,12 @@ def _user_cache(ttl: float) -> UserCache:
     return UserCache(ttl=ttl)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def load_accounts(service_url: str) -> list[accounts.Account]:
-    """Login accounts from auth.users (service role); refreshed every minute."""
-    return accounts.load_accounts(service_url)
-
-
 def current_session() -> UserSession | None:
     return st.session_state.get(SESSION_KEY)
 
 
-def start_session(rt: Runtime, account: accounts.Account) -> UserSession:
-    session = UserSession(
-        account.user_id, account.email, account.role, account.full_name, rt.jwt_secret
-    )
+def start_session(account: accounts.Account) -> UserSession:
+    session = UserSession(account.user_id, account.email, account.role, account.full_name)
     st.session_state[SESSION_KEY] = session
     return session
 
@@ -75,10 +67,12 @@ def _backend(rt: Runtime) -> Backend:
 def gateway() -> Gateway:
     """The signed-in user's gateway; pages call this only after login."""
     session = current_session()
-    if session is None:
-        raise RuntimeError("gateway() called before login")
+    if session is None:  # signed out in another tab: back to the sign-in form
+        st.rerun()
     rt = runtime()
-    return Gateway(_backend(rt), session, _user_cache(rt.settings.read_cache_seconds))
+    return Gateway(
+        _backend(rt), session, rt.jwt_secret, _user_cache(rt.settings.read_cache_seconds)
+    )
 
 
 def rewriter() -> rewrite.Rewriter | None:

@@ -1,19 +1,25 @@
-"""Which pages each role gets. Built on every rerun from the signed-in user's role.
+"""Which pages each role gets, and what every other page address shows. Built on every rerun.
 
-A page missing from a role's menu cannot be opened by that role through the app, and the
-SQL behind it refuses the data anyway: the menu is convenience, RLS is the security.
+Every known page address is always routable, so a bookmarked or shared link never meets
+Streamlit's "page not found": signed out, each address shows the sign-in form and, once
+signed in, the page itself with the link's filters; a page outside the role's menu says it
+is not available for that role. The menu is convenience; RLS is the security.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import streamlit as st
 
-OVERVIEW = ("pages/overview.py", "Overview", ":material/dashboard:")
-FUNNELS = ("pages/funnels.py", "Funnels", ":material/filter_alt:")
-LEADS = ("pages/leads.py", "Leads", ":material/group:")
-MAGNETS = ("pages/lead_magnets.py", "Lead magnets", ":material/redeem:")
-ADMIN = ("pages/admin.py", "Tenants", ":material/admin_panel_settings:")
-APPROVALS = ("pages/approvals.py", "Approvals", ":material/fact_check:")
+OVERVIEW = ("app_pages/overview.py", "Overview", ":material/dashboard:")
+FUNNELS = ("app_pages/funnels.py", "Funnels", ":material/filter_alt:")
+LEADS = ("app_pages/leads.py", "Leads", ":material/group:")
+MAGNETS = ("app_pages/lead_magnets.py", "Lead magnets", ":material/redeem:")
+ADMIN = ("app_pages/admin.py", "Tenants", ":material/admin_panel_settings:")
+APPROVALS = ("app_pages/approvals.py", "Approvals", ":material/fact_check:")
+ALL_PAGES = (OVERVIEW, FUNNELS, LEADS, MAGNETS, ADMIN, APPROVALS)
 
 MENUS: dict[str, list[tuple[str, str, str]]] = {
     "client": [OVERVIEW, FUNNELS, LEADS, MAGNETS, APPROVALS],
@@ -22,12 +28,39 @@ MENUS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+def url_path(page: tuple[str, str, str]) -> str:
+    return Path(page[0]).stem
+
+
 def menu_titles(role: str) -> list[str]:
     return [title for _, title, _ in MENUS.get(role, [])]
 
 
 def pages_for(role: str) -> list[st.Page]:
-    return [
+    """The role's menu, plus every other page, hidden, saying it is not for this role."""
+    menu = MENUS.get(role, [])
+    pages = [
         st.Page(path, title=title, icon=icon, default=(index == 0))
-        for index, (path, title, icon) in enumerate(MENUS.get(role, []))
+        for index, (path, title, icon) in enumerate(menu)
     ]
+    elsewhere = [page for page in ALL_PAGES if page not in menu]
+    return pages + [
+        st.Page(_not_for_role(title), title=title, url_path=Path(path).stem, visibility="hidden")
+        for path, title, _ in elsewhere
+    ]
+
+
+def signed_out_pages(sign_in: Callable[[], None]) -> list[st.Page]:
+    """The sign-in form at the app's root and at every page address."""
+    return [st.Page(sign_in, title="Sign in", icon=":material/login:", default=True)] + [
+        st.Page(sign_in, title="Sign in", url_path=url_path(page), visibility="hidden")
+        for page in ALL_PAGES
+    ]
+
+
+def _not_for_role(title: str) -> Callable[[], None]:
+    def page() -> None:
+        st.title(title)
+        st.warning(f"{title} is not available for your role. Pick a page from the menu.")
+
+    return page

@@ -50,7 +50,7 @@ for index, stage in enumerate(metrics.STAGE_LABELS):
     if client_id:
         query["client"] = client_id
     link_columns[index % 3].page_link(
-        "pages/leads.py",
+        "app_pages/leads.py",
         label=f"{metrics.STAGE_LABELS[stage]}: {totals[stage]:,}",
         query_params=query,
         icon=":material/group:",

@@ -1,0 +1,149 @@
+"""Sessions in a real browser: reload, new tabs, shared links, sign-out, lockout.
+
+Served and driven as tests/browser_support.py says (fixtures `app_url` and `browser`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import psycopg
+import pytest
+
+from revos.seed import DEMO_PASSWORD
+from tests.browser_support import screenshot
+
+COOKIE = "revos_session"
+
+
+def _sign_in_here(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.get_by_label("Email").fill(email, timeout=30_000)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _heading(page, title: str) -> None:
+    page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
+
+
+def _no_error_popups(page) -> None:
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_reload_and_a_new_tab_stay_signed_in(browser, app_url) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        _sign_in_here(page, "client2@revos.demo")
+        _heading(page, "Overview")
+        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        [cookie] = [c for c in context.cookies() if c["name"] == COOKIE]
+        assert cookie["sameSite"] == "Strict" and not cookie["secure"]  # served over http
+        days = (cookie["expires"] - time.time()) / 86400
+        assert 6.9 < days <= 7.0
+        page.reload()
+        _heading(page, "Overview")
+        second = context.new_page()
+        second.goto(f"{app_url}/leads")
+        _heading(second, "Leads")
+        assert second.get_by_text("client2@revos.demo").count() >= 1
+        _no_error_popups(second)
+        screenshot(second, "client2-new-tab-still-signed-in")
+    finally:
+        context.close()
+
+
+def test_a_shared_link_lands_after_sign_in_with_its_filters(browser, app_url) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{app_url}/leads?q=Acme&status=replied")
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        _no_error_popups(page)
+        assert page.get_by_text("admin", exact=True).count() == 0  # no raw file names
+        screenshot(page, "signed-out-deep-link")
+        _sign_in_here(page, "client1@revos.demo")
+        _heading(page, "Leads")
+        assert "q=Acme" in page.url and "status=replied" in page.url
+        assert page.get_by_role("textbox", name="Search").input_value() == "Acme"
+        _no_error_popups(page)
+    finally:
+        page.close()
+
+
+def test_a_page_outside_the_role_says_so(browser, app_url) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(f"{app_url}/admin")
+        _sign_in_here(page, "reviewer@revos.demo")
+        page.get_by_text("Tenants is not available for your role").wait_for(timeout=30_000)
+        _no_error_popups(page)
+    finally:
+        page.close()
+
+
+def test_a_cookie_replayed_after_sign_out_is_refused(browser, app_url) -> None:
+    first = browser.new_context()
+    try:
+        page = first.new_page()
+        page.goto(app_url)
+        _sign_in_here(page, "client3@revos.demo")
+        _heading(page, "Overview")
+        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        [stolen] = [c for c in first.cookies() if c["name"] == COOKIE]
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        _no_error_popups(page)
+        page.wait_for_function(
+            f"() => !document.cookie.includes('{COOKIE}=')", timeout=30_000
+        )  # the browser dropped it too
+    finally:
+        first.close()
+    replay = browser.new_context()
+    try:
+        replay.add_cookies([stolen])
+        page = replay.new_page()
+        page.goto(f"{app_url}/overview")
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+    finally:
+        replay.close()
+
+
+@pytest.fixture
+def lockout_email(runtime) -> str:
+    email = "client4@revos.demo"
+    yield email
+    with psycopg.connect(runtime.service_url, autocommit=True) as conn:
+        conn.execute("delete from private.login_failures where email = %s", [email])
+
+
+def _failures(runtime, email: str) -> int:
+    with psycopg.connect(runtime.service_url) as conn:
+        return conn.execute(
+            "select count(*) from private.login_failures where email = %s", [email]
+        ).fetchone()[0]
+
+
+def test_repeated_failures_lock_the_email_for_a_while(
+    browser, app_url, runtime, lockout_email
+) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(app_url)
+        for attempt in range(5):
+            _sign_in_here(page, lockout_email, f"wrong-{attempt}")
+            deadline = time.monotonic() + 30
+            while _failures(runtime, lockout_email) <= attempt and time.monotonic() < deadline:
+                page.wait_for_timeout(100)
+            page.get_by_text("do not match").first.wait_for(timeout=30_000)
+        _sign_in_here(page, lockout_email)  # even the right password waits now
+        page.get_by_text(re.compile("Too many failed sign-ins for this email")).wait_for(
+            timeout=30_000
+        )
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        screenshot(page, "lockout")
+    finally:
+        page.close()
