@@ -1,6 +1,5 @@
 """Admin: every tenant at a glance, with alerts. The SQL refuses anyone but a super admin."""
 
-import pandas as pd
 import streamlit as st
 
 from revos import charts, metrics
@@ -80,7 +79,28 @@ st.dataframe(
         ),
     },
 )
-tables.csv_download("Export tenants (CSV)", "tenants.csv", lambda: pd.DataFrame(stats))
+tables.csv_download(
+    "Export tenants (CSV)",
+    "tenants.csv",
+    lambda: stats,
+    {
+        "tenant": "Tenant",
+        "email": "Login",
+        "active_campaigns": "Active campaigns",
+        "leads_total": "Leads",
+        "leads_7d": "Leads 7d",
+        "leads_30d": "Leads 30d",
+        "enrichment_rate_30d": "Enrichment 30d",
+        "dm_reply_rate_30d": "DM reply 30d",
+        "email_reply_rate_30d": "Email reply 30d",
+        "apollo_success_rate_month": "Apollo success (month)",
+        "apollo_credits_month": "Apollo credits (month)",
+        "drafts_waiting": "Drafts waiting",
+        "last_activity": "Last activity (UTC)",
+    },
+    timestamps=("last_activity",),
+    percentages=tuple(rates),
+)
 
 left, right = st.columns(2)
 left.plotly_chart(charts.ranking_figure(stats, "leads_30d", "tenant", "New leads, last 30 days"))

@@ -24,6 +24,26 @@ OWNED_PARAMS = (
     "asc",
     "page",
 )
+EXPORT_COLUMNS = {
+    "name": "Name",
+    "company_name": "Company",
+    "job_title": "Title",
+    "company_size": "Company size",
+    "email": "Email",
+    "linkedin_profile_url": "LinkedIn profile",
+    "campaign_name": "Campaign",
+    "comment_text": "Comment",
+    "commented_at": "Commented at (UTC)",
+    "status": "Status",
+    "enrichment_status": "Enrichment",
+    "enriched_at": "Enriched at (UTC)",
+    "dm_status": "DM status",
+    "dm_sent_at": "DM sent at (UTC)",
+    "dm_replied_at": "DM replied at (UTC)",
+    "email_status": "Email status",
+    "email_sent_at": "Email sent at (UTC)",
+    "email_replied_at": "Email replied at (UTC)",
+}
 DATE_COLUMNS = [
     "commented_at",
     "dm_sent_at",
@@ -57,6 +77,12 @@ descending = order_col.toggle("Descending", value=filters.descending, key="lf_de
 filters = replace(filters, sort=sort, descending=descending)
 if replace(filters, page=1) != replace(from_url, page=1, problems=()):
     filters = filters.with_page(1)  # new filters start on the first page
+
+
+def export_rows() -> list[dict]:
+    return gateway.call("leads_export", **filters.sql_params(client_id), p_limit=lf.EXPORT_LIMIT)[
+        0
+    ]["rows"]
 
 
 def fetch(limit: int, offset: int) -> dict:
@@ -131,7 +157,9 @@ with pager[3]:
     tables.csv_download(
         f"Export {exported:,} leads (CSV)",
         "leads.csv",
-        lambda: pd.DataFrame(fetch(lf.EXPORT_LIMIT, 0)["rows"]),
+        lambda: pd.DataFrame(export_rows()),
+        EXPORT_COLUMNS,
+        timestamps=tuple(c for c in EXPORT_COLUMNS if c.endswith("_at")),
     )
     if total > lf.EXPORT_LIMIT:
         st.caption(

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from revos import export
+
 STATUS_LABELS = {
     "scraped": "Scraped",
     "enriched": "Enriched",
@@ -42,11 +44,21 @@ def percent_column(label: str, help_text: str | None = None) -> st.column_config
     return st.column_config.NumberColumn(label, format="percent", help=help_text)
 
 
-def csv_download(label: str, file_name: str, frame: Callable[[], pd.DataFrame]) -> None:
-    """A download button that builds the CSV only when clicked."""
+def csv_download(
+    label: str,
+    file_name: str,
+    frame: Callable[[], pd.DataFrame],
+    columns: dict[str, str],
+    *,
+    timestamps: tuple[str, ...] = (),
+    percentages: tuple[str, ...] = (),
+) -> None:
+    """A download button that builds the CSV (see revos.export) only when clicked."""
     st.download_button(
         label,
-        data=lambda: frame().to_csv(index=False).encode(),
+        data=lambda: export.to_csv(
+            frame(), columns, timestamps=timestamps, percentages=percentages, labels=readable
+        ),
         file_name=file_name,
         mime="text/csv",
         icon=":material/download:",
