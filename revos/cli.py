@@ -68,6 +68,9 @@ def cmd_db_migrate(settings: Settings, _: argparse.Namespace) -> int:
     url = _service_url(settings, prepare=False)
     with psycopg.connect(url, autocommit=True) as conn:
         applied = migrations.migrate(conn)
+        if settings.gateway_database_url:
+            role = migrations.ensure_gateway_role(conn, settings.gateway_database_url)
+            print(f"Gateway login role {role}: can switch to anon and authenticated only.")
     print("Applied: " + ", ".join(applied) if applied else "Schema is up to date.")
     return 0
 

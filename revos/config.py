@@ -21,6 +21,7 @@ SETTING_NAMES = (
     "SUPABASE_ANON_KEY",
     "SUPABASE_JWT_SECRET",
     "DATABASE_URL",
+    "GATEWAY_DATABASE_URL",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
     "OPENAI_MODEL",
@@ -46,6 +47,7 @@ class BackendKind(StrEnum):
 class Settings:
     backend: BackendKind
     database_url: str | None
+    gateway_database_url: str | None
     supabase_url: str | None
     supabase_anon_key: str | None
     jwt_secret: str | None
@@ -91,6 +93,7 @@ def load_settings(env: dict[str, str] | None = None, secrets_file: Path | None =
     settings = Settings(
         backend=backend,
         database_url=get("DATABASE_URL"),
+        gateway_database_url=get("GATEWAY_DATABASE_URL"),
         supabase_url=get("SUPABASE_URL"),
         supabase_anon_key=get("SUPABASE_ANON_KEY"),
         jwt_secret=get("SUPABASE_JWT_SECRET"),
@@ -117,8 +120,11 @@ def _check(settings: Settings) -> None:
         ):
             if not value:
                 missing.append(name)
-    if settings.backend is BackendKind.POSTGRES and not settings.jwt_secret:
-        missing.append("SUPABASE_JWT_SECRET")
+    if settings.backend is BackendKind.POSTGRES:
+        if not settings.jwt_secret:
+            missing.append("SUPABASE_JWT_SECRET")
+        if not settings.gateway_database_url:
+            missing.append("GATEWAY_DATABASE_URL")
     if missing:
         raise ConfigError(
             f"The {settings.backend} backend needs {', '.join(missing)}: set it in the "

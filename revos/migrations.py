@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 COMPAT_DIR_NAME = "compat"
@@ -125,3 +127,23 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
             )
     except psycopg.Error as exc:
         raise MigrationError(f"sql/{migration.name} failed: {exc}") from exc
+
+
+def ensure_gateway_role(conn: psycopg.Connection, gateway_url: str) -> str:
+    """Create or update the login role of GATEWAY_DATABASE_URL, as PostgREST's authenticator.
+
+    It may log in (with the URL's password) and switch to `anon` and `authenticated`, and
+    nothing else: no superuser, no BYPASSRLS, no privileges of its own (NOINHERIT).
+    Returns the role's name.
+    """
+    params = conninfo_to_dict(gateway_url)
+    role = params.get("user") or "authenticator"
+    exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
+    verb = sql.SQL("alter" if exists else "create")
+    options = sql.SQL("login noinherit nosuperuser nobypassrls nocreatedb nocreaterole")
+    statement = sql.SQL("{} role {} with {}").format(verb, sql.Identifier(role), options)
+    if params.get("password"):
+        statement += sql.SQL(" password {}").format(sql.Literal(params["password"]))
+    conn.execute(statement)
+    conn.execute(sql.SQL("grant anon, authenticated to {}").format(sql.Identifier(role)))
+    return role

@@ -12,7 +12,7 @@ import psycopg
 
 from revos import embedded, migrations, seed
 from revos.config import BackendKind, ConfigError, Settings
-from revos.gateway import Backend
+from revos.gateway import Backend, UnsafeConnection
 from revos.gateway.postgres import PostgresBackend
 from revos.gateway.supabase import SupabaseBackend
 
@@ -59,20 +59,36 @@ def resolve(settings: Settings) -> Runtime:
     if settings.backend is BackendKind.EMBEDDED:
         server = prepare_embedded(settings)
         secrets = embedded.load_secrets(settings.data_dir)
-        return Runtime(
+        runtime = Runtime(
             settings=settings,
             service_url=server.url(),
             gateway_url=server.url(user=embedded.GATEWAY_USER),
             jwt_secret=secrets.jwt_secret,
             cookie_key=settings.cookie_key or secrets.cookie_key,
         )
-    assert settings.database_url and settings.jwt_secret
-    if not settings.cookie_key:
-        raise ConfigError("COOKIE_KEY (at least 32 bytes) is required outside the embedded mode.")
-    return Runtime(
-        settings=settings,
-        service_url=settings.database_url,
-        gateway_url=settings.database_url if settings.backend is BackendKind.POSTGRES else None,
-        jwt_secret=settings.jwt_secret,
-        cookie_key=settings.cookie_key,
-    )
+    else:
+        assert settings.database_url and settings.jwt_secret
+        if not settings.cookie_key:
+            raise ConfigError(
+                "COOKIE_KEY (at least 32 bytes) is required outside the embedded mode."
+            )
+        runtime = Runtime(
+            settings=settings,
+            service_url=settings.database_url,
+            gateway_url=settings.gateway_database_url
+            if settings.backend is BackendKind.POSTGRES
+            else None,
+            jwt_secret=settings.jwt_secret,
+            cookie_key=settings.cookie_key,
+        )
+    if runtime.gateway_url is not None:
+        _refuse_unsafe_gateway(runtime.gateway_url)
+    return runtime
+
+
+def _refuse_unsafe_gateway(gateway_url: str) -> None:
+    """The gateway must not run as a role that reads past RLS: refuse to start instead."""
+    try:
+        PostgresBackend.check_conninfo(gateway_url)
+    except UnsafeConnection as exc:
+        raise ConfigError(str(exc)) from exc

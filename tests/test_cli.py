@@ -48,6 +48,7 @@ def test_reset_refuses_an_external_database(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "DATABASE_URL": "postgresql://nowhere/db",
+        "GATEWAY_DATABASE_URL": "postgresql://authenticator@nowhere/db",
         "SUPABASE_JWT_SECRET": "x" * 40,
         "REVOS_DATA_DIR": str(tmp_path),
     }

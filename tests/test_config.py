@@ -27,11 +27,13 @@ def test_environment_overrides_the_secrets_file(tmp_path: Path) -> None:
     path = _secrets(
         tmp_path,
         f'DATABASE_URL = "postgresql://file/db"\n'
+        f'GATEWAY_DATABASE_URL = "postgresql://authenticator@file/db"\n'
         f'SUPABASE_JWT_SECRET = "{SECRET}"\nOPENAI_MODEL = "from-file"\n',
     )
     settings = load_settings(env={"OPENAI_MODEL": "from-env"}, secrets_file=path)
     assert settings.backend is BackendKind.POSTGRES
     assert settings.database_url == "postgresql://file/db"
+    assert settings.gateway_database_url == "postgresql://authenticator@file/db"
     assert settings.openai_model == "from-env"
 
 
@@ -53,11 +55,23 @@ def test_supabase_url_selects_supabase_and_names_what_is_missing(tmp_path: Path)
 def test_short_secrets_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="at least 32 bytes"):
         load_settings(
-            env={"DATABASE_URL": "postgresql://x", "SUPABASE_JWT_SECRET": "short"},
+            env={
+                "DATABASE_URL": "postgresql://x",
+                "GATEWAY_DATABASE_URL": "postgresql://authenticator@x",
+                "SUPABASE_JWT_SECRET": "short",
+            },
             secrets_file=tmp_path / "none",
         )
     with pytest.raises(ConfigError, match="COOKIE_KEY"):
         load_settings(env={"COOKIE_KEY": "short"}, secrets_file=tmp_path / "none")
+
+
+def test_plain_postgres_needs_a_gateway_login(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="GATEWAY_DATABASE_URL"):
+        load_settings(
+            env={"DATABASE_URL": "postgresql://x", "SUPABASE_JWT_SECRET": SECRET},
+            secrets_file=tmp_path / "none",
+        )
 
 
 def test_a_broken_secrets_file_is_a_clear_error(tmp_path: Path) -> None:

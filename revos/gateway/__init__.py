@@ -26,8 +26,10 @@ from revos.gateway.errors import (
     DatabaseUnavailable,
     GatewayError,
     InvalidRequest,
+    QueryTimeout,
     SessionExpired,
     UnknownFunction,
+    UnsafeConnection,
 )
 
 __all__ = [
@@ -38,8 +40,10 @@ __all__ = [
     "Gateway",
     "GatewayError",
     "InvalidRequest",
+    "QueryTimeout",
     "SessionExpired",
     "UnknownFunction",
+    "UnsafeConnection",
     "UserSession",
     "to_json_params",
 ]

@@ -27,6 +27,14 @@ class Conflict(GatewayError):
     """Someone else changed the item first (e.g. a draft already reviewed); nothing changed."""
 
 
+class QueryTimeout(GatewayError):
+    """The query ran past the role's statement timeout and was stopped; nothing changed."""
+
+
+class UnsafeConnection(GatewayError):
+    """The gateway's connection could bypass RLS; it is refused before any user's call."""
+
+
 class UnknownFunction(GatewayError):
     """The app asked for a function the database does not have (schema not migrated?)."""
 
@@ -42,6 +50,11 @@ def classify_sqlstate(sqlstate: str | None, message: str) -> GatewayError:
         return AccessDenied(message)
     if state in ("55000", "40001"):
         return Conflict(message)
+    if state == "57014":
+        return QueryTimeout(
+            "The database took too long to answer and stopped the query. Narrow the filters "
+            "or the period, or try again in a moment."
+        )
     if state in ("42883", "PGRST202"):
         return UnknownFunction(f"The database has no such function: {message}")
     if state.startswith(INVALID_INPUT_STATES):

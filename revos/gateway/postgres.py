@@ -1,11 +1,15 @@
 """Direct Postgres backend: does per call what PostgREST does per request.
 
 1. verify the JWT (signature, exp, aud, sub, role) before touching the database;
-2. in one transaction: `set local role authenticated`, put the claims in
-   `request.jwt.claims`, call the SQL function, commit.
+2. in one transaction: `set local role authenticated`, apply that role's settings (its
+   `statement_timeout`: role settings apply at login, not on SET ROLE, so PostgREST applies
+   them per request and so do we), put the claims in `request.jwt.claims`, call the SQL
+   function, commit.
 
 The pool's connections log in as a role that can only switch to the API roles
-(`authenticator` on the embedded server), so a mistake here cannot become superuser access.
+(`authenticator`); the backend refuses a connection that could bypass RLS (a superuser or a
+BYPASSRLS role), so a mistake here cannot become superuser access. A pooled connection is
+checked before use, so after a database restart the next call reconnects by itself.
 Results come back as JSON built by Postgres, the same shape supabase-py returns.
 """
 
@@ -25,6 +29,7 @@ from revos.gateway.errors import (
     GatewayError,
     SessionExpired,
     UnknownFunction,
+    UnsafeConnection,
     classify_sqlstate,
 )
 
@@ -34,6 +39,19 @@ from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 cross join lateral unnest(p.proargnames[1:p.pronargs], p.proargtypes::oid[]) as a (name, type)
 where n.nspname = 'public' and p.proname = %s
+"""
+
+_ROLE_SETTINGS_SQL = """
+select split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1)
+from pg_db_role_setting s
+cross join lateral unnest(s.setconfig) as setting
+where s.setrole = 'authenticated'::regrole
+  and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+order by s.setdatabase
+"""
+
+_BYPASSES_RLS_SQL = """
+select rolname, rolsuper or rolbypassrls from pg_roles where rolname = current_user
 """
 
 _FUNCTION_EXISTS_SQL = """
@@ -56,8 +74,28 @@ class PostgresBackend:
             open=False,
             timeout=timeout,
             kwargs={"connect_timeout": max(1, int(timeout))},
+            configure=self._refuse_rls_bypass,
+            check=ConnectionPool.check_connection,
         )
         self._signatures: dict[str, dict[str, str]] = {}
+        self._role_settings: list[tuple[str, str]] | None = None
+
+    @staticmethod
+    def _refuse_rls_bypass(conn: psycopg.Connection) -> None:
+        """Every new pooled connection: a role that could read past RLS is never used."""
+        name, bypasses = conn.execute(_BYPASSES_RLS_SQL).fetchone()
+        conn.rollback()
+        if bypasses:
+            raise UnsafeConnection(
+                f"The gateway's database connection logs in as {name}, which bypasses row "
+                "level security. Connect it as the `authenticator` role (GATEWAY_DATABASE_URL)."
+            )
+
+    @classmethod
+    def check_conninfo(cls, conninfo: str) -> None:
+        """Refuse, before serving anyone, a gateway URL whose role bypasses RLS."""
+        with psycopg.connect(conninfo, connect_timeout=5) as conn:
+            cls._refuse_rls_bypass(conn)
 
     def open(self) -> PostgresBackend:
         self._pool.open(wait=False)
@@ -74,9 +112,12 @@ class PostgresBackend:
         try:
             with self._pool.connection() as conn, conn.transaction():
                 query = self._call_sql(conn, function, params)
+                settings = self._settings(conn)
                 conn.execute("set local role authenticated")
                 conn.execute(
-                    "select set_config('request.jwt.claims', %s, true)", [json.dumps(claims.raw)]
+                    "select set_config('request.jwt.claims', %s, true)"
+                    + ", set_config(%s, %s, true)" * len(settings),
+                    [json.dumps(claims.raw), *(part for pair in settings for part in pair)],
                 )
                 row = conn.execute(query, list(params.values())).fetchone()
         except PoolTimeout as exc:
@@ -105,6 +146,12 @@ class PostgresBackend:
         return sql.SQL("select coalesce(json_agg(r), '[]'::json) from public.{}({}) r").format(
             sql.Identifier(function), arguments
         )
+
+    def _settings(self, conn: psycopg.Connection) -> list[tuple[str, str]]:
+        """The `authenticated` role's own settings (e.g. statement_timeout), read once."""
+        if self._role_settings is None:
+            self._role_settings = list(dict(conn.execute(_ROLE_SETTINGS_SQL).fetchall()).items())
+        return self._role_settings
 
     def _signature(self, conn: psycopg.Connection, function: str) -> dict[str, str]:
         cached = self._signatures.get(function)
