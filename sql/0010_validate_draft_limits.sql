@@ -8,6 +8,8 @@ alter table public.messages validate constraint messages_content_length;
 
 alter table public.messages validate constraint messages_subject_length;
 
+alter table public.messages validate constraint messages_subject_one_line;
+
 alter table public.posts validate constraint posts_content_length;
 
 alter table public.review_audit validate constraint review_audit_reason_length;

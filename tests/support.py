@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,3 +122,8 @@ def review_world(server: embedded.EmbeddedServer, jwt_secret: str) -> Iterator[R
         backend.close()
         with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
             conn.execute(f'drop database "{name}" with (force)')
+
+
+def shown(markdown: str) -> str:
+    """What a person reads of Markdown that went through revos.ui.text.literal."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

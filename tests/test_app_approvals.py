@@ -8,6 +8,7 @@ import pytest
 from revos import rewrite
 from tests.apptest import open_page, signed_in
 from tests.fake_openai import REWRITTEN, fake_openai
+from tests.support import shown
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -90,7 +91,7 @@ def test_rewrite_failure_leaves_the_draft_as_it_was(monkeypatch) -> None:
         at = signed_in("reviewer@revos.demo")
         original = next(t for t in at.text_area if t.label == "Draft").value
         button(at, "Rewrite in voice").click().run()
-    assert any("error (500)" in e.value for e in at.error)
+    assert any("error (500)" in shown(e.value) for e in at.error)
     assert next(t for t in at.text_area if t.label == "Draft").value == original
     assert not any(b.label == "Use this rewrite" for b in at.button)
 
@@ -180,3 +181,28 @@ def test_skip_offers_the_next_draft_and_brings_it_back(runtime) -> None:
     assert draft_status(runtime, first) == "draft"
     button(at, "Bring back 1 skipped").click().run()
     assert not [b for b in at.button if b.label.startswith("Bring back")]
+
+
+def test_a_draft_deleted_while_open_says_so_and_lets_the_reviewer_move_on(runtime) -> None:
+    at = open_page(signed_in("client4@revos.demo"), "app_pages/approvals.py")
+    draft = current_draft_id(at)
+    saved = {}
+    with psycopg.connect(runtime.service_url) as conn:
+        for table in ("messages", "posts"):
+            cursor = conn.execute(f"delete from public.{table} where id = %s returning *", [draft])
+            if row := cursor.fetchone():
+                saved[table] = ([c.name for c in cursor.description], row)
+    try:
+        at.run()
+        assert not at.exception
+        assert any("no longer in your queue" in w.value for w in at.warning)
+        button(at, "Next draft").click().run()
+        assert current_draft_id(at) != draft
+    finally:  # the shared demo data stays as seeded
+        with psycopg.connect(runtime.service_url) as conn:
+            for table, (columns, row) in saved.items():
+                conn.execute(
+                    f"insert into public.{table} ({', '.join(columns)}) "
+                    f"values ({', '.join(['%s'] * len(columns))})",
+                    list(row),
+                )

@@ -15,6 +15,9 @@ from revos.gateway import Conflict, InvalidRequest
 from tests.support import ReviewWorld, as_user, review_world
 
 ACTORS = ("client1@revos.demo", "reviewer@revos.demo", "admin@revos.demo")
+# how audits and claims name people: the chosen name with the email they cannot change
+RITA = "Rita Reviewer (reviewer@revos.demo)"
+ADA = "Ada Admin (admin@revos.demo)"
 
 
 @pytest.fixture(scope="module")
@@ -186,9 +189,17 @@ def test_only_approved_drafts_move_on_even_for_the_service_role(world: ReviewWor
             with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="cannot go"):
                 conn.execute(statement)
             conn.rollback()
-        with pytest.raises(psycopg.errors.NotNullViolation, match="must name its reviewer"):
-            conn.execute(f"update public.messages set status = 'approved' where id = '{draft}'")
-        conn.rollback()
+        reviewer = world.id("reviewer@revos.demo")
+        for status in ("approved", "rejected"):  # a forged review, with a name on it
+            with pytest.raises(
+                psycopg.errors.ObjectNotInPrerequisiteState, match="only by a review"
+            ):
+                conn.execute(
+                    f"update public.messages set status = '{status}', approved_by = %s "
+                    f"where id = '{draft}'",
+                    [reviewer],
+                )
+            conn.rollback()
         sent = conn.execute(
             "select id from public.messages where status = 'sent' limit 1"
         ).fetchone()[0]
@@ -254,7 +265,7 @@ def test_a_stale_review_after_another_review_names_the_first(world: ReviewWorld)
     world.gateway("admin@revos.demo").call(
         "reject_draft", p_kind="message", p_id=draft, p_version=read, p_reason="Off-brand"
     )
-    with pytest.raises(Conflict, match="already rejected by Ada Admin"):
+    with pytest.raises(Conflict, match=r"already rejected by Ada Admin \(admin@revos.demo\)"):
         world.gateway("reviewer@revos.demo").call(
             "approve_draft", p_kind="message", p_id=draft, p_version=read
         )
@@ -310,7 +321,7 @@ def test_audit_facts_cannot_be_supplied(world: ReviewWorld, column: str) -> None
         "content_before": "x",
         "created_at": "2000-01-01",
         "drafted_at": "2000-01-01",
-        "actor_name": "Rita Reviewer",
+        "actor_name": RITA,
         "id": "00000000-0000-0000-0000-000000000001",
     }[column]
     with (
@@ -410,10 +421,10 @@ def test_a_client_reads_who_reviewed_their_draft(world: ReviewWorld) -> None:
     assert (state["status"], state["last_action"], state["last_actor"]) == (
         "approved",
         "approved",
-        "Rita Reviewer",
+        RITA,
     )
     history = world.gateway("client1@revos.demo").call("review_history")
-    assert next(h for h in history if h["item_id"] == draft)["reviewer"] == "Rita Reviewer"
+    assert next(h for h in history if h["item_id"] == draft)["reviewer"] == RITA
 
 
 # --- working in parallel -------------------------------------------------------------------
@@ -424,12 +435,14 @@ def test_a_claim_holds_others_off_until_released(world: ReviewWorld) -> None:
     version = world.version(draft)
     reviewer, admin = world.gateway("reviewer@revos.demo"), world.gateway("admin@revos.demo")
     [mine] = reviewer.call("claim_draft", p_kind="message", p_id=draft)
-    assert mine["mine"] and mine["reviewer_name"] == "Rita Reviewer"
+    assert mine["mine"] and mine["reviewer_name"] == RITA
     [theirs] = admin.call("claim_draft", p_kind="message", p_id=draft)
-    assert not theirs["mine"] and theirs["reviewer_name"] == "Rita Reviewer"
+    assert not theirs["mine"] and theirs["reviewer_name"] == RITA
     queued = next(q for q in admin.call("approval_queue", p_limit=1000) if q["id"] == draft)
-    assert queued["claimed_by_name"] == "Rita Reviewer"
-    with pytest.raises(Conflict, match="being reviewed by Rita Reviewer until"):
+    assert queued["claimed_by_name"] == RITA
+    with pytest.raises(
+        Conflict, match=r"being reviewed by Rita Reviewer \(reviewer@revos.demo\) until"
+    ):
         admin.call("approve_draft", p_kind="message", p_id=draft, p_version=version)
     # the client sees the claim too, and is held off like everyone else
     with pytest.raises(Conflict, match="being reviewed by Rita Reviewer"):
@@ -459,7 +472,7 @@ def test_a_claim_expires_on_its_own(world: ReviewWorld) -> None:
         conn.commit()
     assert minutes == 5
     [taken] = admin.call("claim_draft", p_kind="message", p_id=draft)
-    assert taken["mine"] and taken["reviewer_name"] == "Ada Admin"
+    assert taken["mine"] and taken["reviewer_name"] == ADA
     assert claim["mine"]
 
 
@@ -477,11 +490,16 @@ def test_claims_cannot_be_forged_stolen_or_made_on_foreign_drafts(world: ReviewW
     draft = world.new_draft("client1@revos.demo")
     reviewer_id, admin_id = world.id("reviewer@revos.demo"), world.id("admin@revos.demo")
     world.gateway("reviewer@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
-    with as_user(world.service_url, admin_id) as conn:
+    with as_user(world.service_url, world.id("client1@revos.demo")) as conn:
         stolen = conn.execute(
             "delete from public.review_claims where item_id = %s", [draft]
         ).rowcount
-    assert stolen == 0
+    assert stolen == 0  # the draft's owner cannot clear a reviewer's live claim
+    with as_user(world.service_url, admin_id) as conn:  # a super admin may break it
+        assert (
+            conn.execute("delete from public.review_claims where item_id = %s", [draft]).rowcount
+            == 1
+        )
     for column, value in (("reviewer_id", admin_id), ("expires_at", "2100-01-01")):
         with (
             as_user(world.service_url, reviewer_id) as conn,
@@ -539,3 +557,107 @@ def test_the_queue_pages_through_everything_without_a_silent_cap(world: ReviewWo
         admin.call("approval_queue", p_offset=-1)
     with pytest.raises(InvalidRequest, match="dm, email and post"):
         admin.call("approval_queue", p_channel="message")
+
+
+# --- what was reviewed is what goes out (found in review) ----------------------------------
+
+
+def test_reviewed_text_is_frozen_for_every_role(world: ReviewWorld) -> None:
+    draft = world.new_draft("client1@revos.demo", "email")
+    world.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+    )
+    with psycopg.connect(world.service_url) as conn:  # the service role (sending worker)
+        for change in ("content = 'Text nobody read'", "subject = 'Another subject'"):
+            with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="frozen"):
+                conn.execute(f"update public.messages set {change} where id = %s", [draft])
+            conn.rollback()
+        conn.execute(
+            "update public.messages set status = 'sent', sent_at = now() where id = %s", [draft]
+        )  # sending what was approved is the worker's job
+
+
+def test_a_posts_image_is_part_of_what_is_reviewed(world: ReviewWorld) -> None:
+    post = world.post("client3@revos.demo")
+    read = world.version(post)
+    with as_user(world.service_url, world.id("client3@revos.demo")) as conn:
+        conn.execute(
+            "update public.posts set image_url = 'https://img.example/new.png' where id = %s",
+            [post],
+        )
+        conn.commit()
+    assert world.version(post) == read + 1
+    with pytest.raises(Conflict, match="changed since you opened it"):
+        world.gateway("admin@revos.demo").call(
+            "approve_draft", p_kind="post", p_id=post, p_version=read
+        )
+    queued = {
+        q["id"]: q
+        for q in world.gateway("admin@revos.demo").call(
+            "approval_queue", p_channel="post", p_limit=1000
+        )
+    }
+    assert queued[post]["image_url"] == "https://img.example/new.png"
+
+
+def test_a_review_without_an_action_or_a_user_is_refused(world: ReviewWorld) -> None:
+    draft = world.new_draft("client1@revos.demo")
+    with (
+        as_user(world.service_url, world.id("client1@revos.demo")) as conn,
+        pytest.raises(psycopg.errors.InvalidParameterValue, match="approves or rejects"),
+    ):
+        conn.execute(
+            "insert into public.review_audit (item_kind, item_id, item_version) "
+            "values ('message', %s, %s)",
+            [draft, world.version(draft)],
+        )
+    with (
+        psycopg.connect(world.service_url) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="Sign in"),
+    ):  # the service role without a user's identity cannot review either
+        conn.execute(
+            "insert into public.review_audit (item_kind, item_id, item_version, action) "
+            "values ('message', %s, %s, 'approved')",
+            [draft, world.version(draft)],
+        )
+    assert world.audit_rows(draft) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"p_content": "\u200b\u2060 "}, "cannot be empty"),
+        ({"p_subject": "Quick question\r\nBcc: all@evil.example"}, "one line"),
+        ({"p_subject": "\u200b"}, "needs a subject"),
+    ],
+)
+def test_invisible_text_and_multi_line_subjects_are_refused(world, params, words) -> None:
+    draft = world.new_draft("client2@revos.demo", "email")
+    with pytest.raises(InvalidRequest, match=words):
+        world.gateway("reviewer@revos.demo").call(
+            "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft), **params
+        )
+    with (
+        as_user(world.service_url, world.id("client2@revos.demo")) as conn,
+        pytest.raises(psycopg.errors.CheckViolation, match="messages_subject_one_line"),
+    ):
+        conn.execute("update public.messages set subject = E'a\\nb' where id = %s", [draft])
+
+
+def test_nobody_holds_more_than_five_drafts_at_once(world: ReviewWorld) -> None:
+    reviewer = world.gateway("reviewer@revos.demo")
+    with psycopg.connect(world.service_url) as conn:  # start from no claims of hers
+        conn.execute(
+            "delete from public.review_claims where reviewer_id = %s",
+            [world.id("reviewer@revos.demo")],
+        )
+    drafts = [world.new_draft("client2@revos.demo") for _ in range(6)]
+    for draft in drafts[:5]:
+        [claim] = reviewer.call("claim_draft", p_kind="message", p_id=draft)
+        assert claim["mine"]
+    with pytest.raises(Conflict, match="reviewing 5 drafts already"):
+        reviewer.call("claim_draft", p_kind="message", p_id=drafts[5])
+    [renewed] = reviewer.call("claim_draft", p_kind="message", p_id=drafts[0])
+    assert renewed["mine"]  # renewing one you hold is fine
+    for draft in drafts[:5]:
+        reviewer.call("release_draft", p_id=draft)

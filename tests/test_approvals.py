@@ -85,7 +85,10 @@ def test_a_second_reviewer_is_told_who_was_first(world: ReviewWorld) -> None:
     world.gateway("reviewer@revos.demo").call(
         "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
     )
-    with pytest.raises(Conflict, match=r"already approved by Rita Reviewer at \d{4}-\d\d-\d\d"):
+    with pytest.raises(
+        Conflict,
+        match=r"already approved by Rita Reviewer \(reviewer@revos.demo\) at \d{4}-\d\d-\d\d",
+    ):
         world.gateway("admin@revos.demo").call(
             "reject_draft",
             p_kind="message",
@@ -240,7 +243,7 @@ def test_the_audit_trail_is_append_only(world: ReviewWorld) -> None:
             conn.rollback()
     reviewer_id = world.users["reviewer@revos.demo"][0]
     for statement in (
-        "insert into public.review_audit (item_kind) values ('post')",
+        "insert into public.review_audit (item_kind, actor_id) values ('post', gen_random_uuid())",
         "update public.review_audit set reason = 'x'",
         "delete from public.review_audit",
     ):

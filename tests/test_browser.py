@@ -157,30 +157,37 @@ def open_approvals(browser, app_url: str, email: str, client_label: str | None =
     return page
 
 
-def test_bulk_approve_then_nothing_stays_ticked(
+def test_bulk_approve_approves_exactly_the_rows_ticked_then_nothing_stays_ticked(
     browser, app_url, runtime, demo_users, gateway_for
 ) -> None:
-    """Three ticked, one of them claimed meanwhile by Ada: two approved, one reported."""
+    """Rows 1-3 ticked; meanwhile row 0 is approved elsewhere (the queue shifts) and Ada
+    claims row 2: rows 1 and 3 are approved, row 2 is reported, row 4 is untouched."""
     client = demo_users["client5@revos.demo"]
     with psycopg.connect(runtime.service_url) as conn:
         conn.execute("delete from public.review_claims where client_id = %s", [client.id])
     page = open_approvals(browser, app_url, "client5@revos.demo")
     try:
+        rows = gateway_for("client5@revos.demo").call("approval_queue")[:5]
         page.get_by_role("tab", name="Bulk approve").click()
         grid = page.locator('[data-testid="stDataFrame"]:visible').first
         grid.wait_for(timeout=30_000)
         box = grid.bounding_box()
-        for row in (0, 1, 2):  # the row-selection column, one row at a time
+        for n, row in enumerate((1, 2, 3), start=1):  # the row-selection column
             page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
-            page.get_by_role("button", name=f"Approve selected ({row + 1})").wait_for(
-                timeout=30_000
-            )
+            page.get_by_role("button", name=f"Approve selected ({n})").wait_for(timeout=30_000)
+        page.get_by_text("You are approving these 3 drafts, exactly as written").wait_for()
         screenshot(page, "client5-bulk-approve-ticked")
-        second = gateway_for("client5@revos.demo").call("approval_queue")[1]
-        gateway_for("admin@revos.demo").call(
-            "claim_draft", p_kind="post" if second["channel"] == "post" else "message",
-            p_id=second["id"],
-        )  # fmt: skip
+
+        def kind(row: dict) -> str:
+            return "post" if row["channel"] == "post" else "message"
+
+        with psycopg.connect(runtime.service_url) as conn:  # her card's claim on row 0 lapses
+            conn.execute("delete from public.review_claims where item_id = %s", [rows[0]["id"]])
+        admin = gateway_for("admin@revos.demo")
+        admin.call(
+            "approve_draft", p_kind=kind(rows[0]), p_id=rows[0]["id"], p_version=rows[0]["version"]
+        )
+        admin.call("claim_draft", p_kind=kind(rows[2]), p_id=rows[2]["id"])
         page.get_by_role("button", name="Approve selected (3)").click()
         page.get_by_text("Approved 2 of 3 drafts.").wait_for(timeout=30_000)
         page.get_by_text(re.compile(r"was not approved: .*being reviewed by Ada Admin")).wait_for(
@@ -192,7 +199,21 @@ def test_bulk_approve_then_nothing_stays_ticked(
         screenshot(page, "client5-bulk-approve-done")
     finally:
         page.close()
-    assert world_status(runtime, second["id"]) == "draft"
+    statuses = [world_status(runtime, row["id"]) for row in rows]
+    assert statuses == ["approved", "approved", "draft", "approved", "draft"]
+    with psycopg.connect(runtime.service_url) as conn:
+        approvers = dict(
+            conn.execute(
+                "select item_id::text, actor_id::text from public.review_audit "
+                "where item_id = any(%s::uuid[])",
+                [[row["id"] for row in rows]],
+            ).fetchall()
+        )
+    assert approvers == {
+        rows[0]["id"]: demo_users["admin@revos.demo"].id,
+        rows[1]["id"]: client.id,
+        rows[3]["id"]: client.id,
+    }
 
 
 def world_status(runtime, draft_id: str) -> str:

@@ -15,6 +15,7 @@ from revos.gateway import (
     SessionExpired,
 )
 from revos.ui import context
+from revos.ui.text import literal
 
 
 @contextlib.contextmanager
@@ -34,10 +35,10 @@ def banner_on_failure() -> Iterator[None]:
         st.warning(str(exc), icon=":material/timer_off:")
         st.stop()
     except InvalidRequest as exc:
-        st.error(f"That filter could not be used: {exc}")
+        st.error(f"That filter could not be used: {literal(str(exc))}")
         st.stop()
     except GatewayError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         st.stop()
 
 

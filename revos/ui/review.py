@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from revos import metrics, rewrite
-from revos.gateway import Conflict, Gateway, GatewayError
+from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError
 from revos.ui.text import literal
 
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
@@ -44,6 +44,7 @@ def kind_of(item: dict[str, Any]) -> str:
 
 
 def label(item: dict[str, Any]) -> str:
+    """'DM for Ada Lovelace': plain text (outcome banners escape it as a whole)."""
     return f"{KIND_LABELS[item['channel']]} for {item['lead_name'] or item['client']}"
 
 
@@ -77,7 +78,12 @@ def open_card(gateway: Gateway, queue: list[dict], view: tuple) -> Card | None:
             continue
         try:
             [claim] = gateway.call("claim_draft", p_kind=kind_of(candidate), p_id=candidate["id"])
-        except Conflict:  # reviewed since the queue was read
+        except Conflict as exc:
+            if str(exc).startswith("You are reviewing"):  # the cap on open drafts
+                st.warning(literal(str(exc)))
+                return None
+            continue  # reviewed since the queue was read
+        except AccessDenied:  # deleted since the queue was read
             continue
         if claim["mine"]:
             st.session_state[OPENED] = {"view": view, "item": candidate}
@@ -90,7 +96,7 @@ def _reopen(gateway: Gateway, queue: list[dict], item: dict) -> Card:
     try:
         [claim] = gateway.call("claim_draft", p_kind=kind_of(item), p_id=item["id"])
         mine = claim["mine"]
-    except Conflict:  # reviewed meanwhile
+    except (Conflict, AccessDenied):  # reviewed, deleted or unassigned meanwhile
         mine = False
     fresh = next((q for q in queue if q["id"] == item["id"]), None)
     if mine and fresh is not None and fresh["version"] == item["version"]:
@@ -128,8 +134,8 @@ def show_outcomes(slot) -> None:
     """What the last action did, in a fixed place so it never shifts the layout below."""
     outcomes = st.session_state.pop(OUTCOMES, [])
     with slot.container():
-        for level, sentence in outcomes:
-            getattr(st, level)(sentence)
+        for level, sentence in outcomes:  # names and database messages: shown literally
+            getattr(st, level)(literal(sentence))
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -144,6 +150,8 @@ def context_panel(item: dict) -> None:
         f"Voice: {literal(item['cartridge_name'])}" if item["cartridge_name"] else None,
     ]
     st.caption(" · ".join(d for d in details if d) or "No campaign or voice attached.")
+    if item.get("image_url"):
+        st.caption(f"Image (published with the post): {literal(item['image_url'])}")
     if item["lead_name"]:
         who = ", ".join(literal(p) for p in (item["lead_title"], item["lead_company"]) if p)
         st.markdown(f"**{literal(item['lead_name'])}**" + (f" · {who}" if who else ""))
@@ -260,7 +268,7 @@ def rewrite_panel(item: dict, rewriter: rewrite.Rewriter | None) -> None:
                     rewrite.Voice.from_row(item), item["channel"], st.session_state[keys["content"]]
                 )
             except rewrite.RewriteFailed as exc:
-                st.error(str(exc))
+                st.error(literal(str(exc)))
     proposal = st.session_state.get(keys["proposal"])
     if not proposal:
         return
@@ -366,8 +374,18 @@ def claims_note(queue: list[dict], user_id: str) -> None:
 # --- bulk approval -------------------------------------------------------------------------
 
 
-def bulk_panel(gateway: Gateway, queue: list[dict]) -> None:
-    """Tick drafts and approve them as they are. The selection never outlives an action."""
+def bulk_panel(gateway: Gateway, queue: list[dict], view: tuple) -> None:
+    """Tick drafts, read them in full, approve them as they are.
+
+    The rows (and versions) approved are the ones drawn when the reviewer ticked them, kept
+    with the table, never the queue as reloaded at the click; the selection starts empty
+    after every action and for every view.
+    """
+    key = f"bulk_table-{hash(view)}-{st.session_state.get(ROUND, 0)}"
+    if f"{key}-rows" not in st.session_state:  # a new view or round: forget the old snapshots
+        for old in [k for k in st.session_state if str(k).startswith("bulk_table-")]:
+            del st.session_state[old]
+    shown = st.session_state.setdefault(f"{key}-rows", queue)
     listing = pd.DataFrame(
         [
             {
@@ -378,16 +396,15 @@ def bulk_panel(gateway: Gateway, queue: list[dict]) -> None:
                 "in_review": q["claimed_by_name"] or "",
                 "draft": (q["subject"] or q["content"])[:90],
             }
-            for q in queue
+            for q in shown
         ]
     )
-    round_ = st.session_state.get(ROUND, 0)
     picked = st.dataframe(
         listing,
         hide_index=True,
         on_select="rerun",
         selection_mode="multi-row",
-        key=f"bulk_table-{round_}",
+        key=key,
         column_config={
             "kind": "Kind",
             "client": "Client",
@@ -397,12 +414,20 @@ def bulk_panel(gateway: Gateway, queue: list[dict]) -> None:
             "draft": "Draft",
         },
     )
-    chosen = [queue[i] for i in picked.selection.rows if i < len(queue)]
+    chosen = [shown[i] for i in picked.selection.rows if i < len(shown)]
+    if chosen:
+        st.markdown(f"**You are approving these {len(chosen)} drafts, exactly as written:**")
+        for item in chosen:
+            with st.container(border=True):
+                st.caption(literal(label(item)))
+                if item["subject"]:
+                    st.text(f"Subject: {item['subject']}")
+                st.text(item["content"])
     if st.button(
         f"Approve selected ({len(chosen)})",
         disabled=not chosen,
         type="primary",
-        key=f"bulk_approve-{round_}",
+        key=f"{key}-approve",
     ):
         approved, problems = bulk_approve(gateway, chosen)
         outcomes = [("success", f"Approved {approved} of {len(chosen)} drafts.")]
