@@ -158,3 +158,22 @@ else:
     reviewer_col.dataframe(by_reviewer[shown], hide_index=True, column_config=review_columns)
     if not reasons.empty:
         st.plotly_chart(charts.ranking_figure(reasons, "rejections", "reason", "Rejection reasons"))
+
+st.subheader("Sessions")
+with errors.banner_on_failure():
+    people = {p["id"]: p for p in gateway.rows("user_directory")}
+left, right = st.columns([3, 1])
+who = left.selectbox(
+    "Sign a user out of every browser",
+    list(people),
+    format_func=lambda i: (
+        f"{people[i]['full_name'] or people[i]['company'] or ''} "
+        f"({people[i]['email']}, {people[i]['role'].replace('_', ' ')})"
+    ),
+    help="Ends every session of theirs at once: a copied cookie stops working too. "
+    "They can sign in again with their password.",
+)
+if right.button("Sign out everywhere", icon=":material/logout:", disabled=who is None):
+    with errors.banner_on_failure():
+        gateway.call("sign_out_everywhere", p_user_id=who)
+    st.success(f"Signed {literal(people[who]['email'])} out of every browser.")

@@ -414,3 +414,18 @@ $$;
 revoke all on function public.sign_out_everywhere(uuid) from public, anon;
 
 grant execute on function public.sign_out_everywhere(uuid) to authenticated;
+
+-- The people the caller may see (RLS on users decides): a super admin's pick list.
+create function public.user_directory()
+returns table (id uuid, email text, role text, full_name text, company text)
+language sql stable
+security invoker
+set search_path = ''
+as $$
+  select u.id, u.email, u.role, u.full_name, u.company from public.users u
+  order by u.role, coalesce(u.company, u.full_name, u.email)
+$$;
+
+revoke all on function public.user_directory() from public, anon;
+
+grant execute on function public.user_directory() to authenticated;

@@ -1,0 +1,146 @@
+"""Sign-in in the database: throttling, constant cost, and sessions that can be ended."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+
+import bcrypt
+import psycopg
+import pytest
+
+from revos import accounts, migrations
+from revos.seed import DEMO_PASSWORD
+from tests.support import as_user
+
+
+@pytest.fixture
+def people(fresh_database: str) -> dict[str, str]:
+    """A database of its own with two accounts (bcrypt cost 10, as Supabase hashes)."""
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        migrations.migrate(conn)
+        ids = {}
+        for email, role in (("ann@example.com", "client"), ("sam@example.com", "super_admin")):
+            hashed = bcrypt.hashpw(DEMO_PASSWORD.encode(), bcrypt.gensalt(rounds=10)).decode()
+            user_id = conn.execute(
+                "insert into auth.users (email, encrypted_password) values (%s, %s) "
+                "returning id::text",
+                [email, hashed],
+            ).fetchone()[0]
+            conn.execute(
+                "insert into public.users (id, email, role, full_name) values (%s, %s, %s, %s)",
+                [user_id, email, role, email.split("@")[0].title()],
+            )
+            ids[email] = user_id
+    return {"url": fresh_database, **ids}
+
+
+def test_sign_in_resume_and_sign_out(people) -> None:
+    signed = accounts.sign_in(people["url"], " Ann@Example.com ", DEMO_PASSWORD, 7)
+    assert signed.account.email == "ann@example.com"
+    assert accounts.resume(people["url"], signed.token).user_id == people["ann@example.com"]
+    accounts.sign_out(people["url"], signed.token)
+    assert accounts.resume(people["url"], signed.token) is None  # a replayed cookie
+    assert accounts.resume(people["url"], "made-up-token") is None
+
+
+def test_the_message_never_says_which_part_was_wrong(people) -> None:
+    messages = set()
+    for email, password in (("ann@example.com", "wrong"), ("nobody@example.com", DEMO_PASSWORD)):
+        with pytest.raises(accounts.SignInRefused) as refused:
+            accounts.sign_in(people["url"], email, password, 7)
+        messages.add(str(refused.value))
+    assert messages == {accounts.REFUSED}
+    with pytest.raises(accounts.SignInRefused, match="Enter your email and your password"):
+        accounts.sign_in(people["url"], "  ", "", 7)
+
+
+def test_five_failures_make_the_email_wait_and_success_clears_them(people) -> None:
+    url = people["url"]
+    for email in ("ann@example.com", "ghost@example.com"):  # known or not, the same rule
+        for _ in range(5):
+            with pytest.raises(accounts.SignInRefused, match="do not match"):
+                accounts.sign_in(url, email, "wrong", 7)
+        with pytest.raises(accounts.SignInRefused, match=r"Try again in \d+ seconds"):
+            accounts.sign_in(url, email, DEMO_PASSWORD, 7)  # even the right password waits
+    with psycopg.connect(url, autocommit=True) as conn:  # a minute later
+        conn.execute("update private.login_failures set failed_at = failed_at - interval '1 min'")
+        waits = conn.execute(
+            "select extract(epoch from private.login_wait('ann@example.com'))"
+        ).fetchone()[0]
+    assert waits == 0
+    accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7)
+    with psycopg.connect(url) as conn:
+        left = conn.execute(
+            "select count(*) from private.login_failures where email = 'ann@example.com'"
+        ).fetchone()[0]
+    assert left == 0
+
+
+def test_an_unknown_email_costs_what_a_known_one_does(people) -> None:
+    """Median over 10 tries each: within 10 ms (one bcrypt check either way)."""
+    url = people["url"]
+
+    def cost(email: str) -> float:
+        started = time.perf_counter()
+        with pytest.raises(accounts.SignInRefused):
+            accounts.sign_in(url, email, "wrong-password", 7)
+        elapsed = time.perf_counter() - started
+        with psycopg.connect(url, autocommit=True) as conn:  # stay under the lockout
+            conn.execute("delete from private.login_failures")
+        return elapsed
+
+    known, unknown = [], []
+    for n in range(10):
+        known.append(cost("ann@example.com"))
+        unknown.append(cost(f"nobody{n}@example.com"))
+    gap = abs(statistics.median(known) - statistics.median(unknown))
+    assert gap < 0.010, (
+        f"known {statistics.median(known):.4f}s, unknown {statistics.median(unknown):.4f}s"
+    )
+
+
+def test_a_password_change_ends_every_session(people) -> None:
+    url = people["url"]
+    tokens = [accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7).token for _ in range(2)]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "update auth.users set encrypted_password = %s where email = 'ann@example.com'",
+            [bcrypt.hashpw(b"a new password", bcrypt.gensalt(rounds=4)).decode()],
+        )
+    assert [accounts.resume(url, t) for t in tokens] == [None, None]
+
+
+def test_only_a_super_admin_signs_someone_out_everywhere(people) -> None:
+    url = people["url"]
+    ann, sam = people["ann@example.com"], people["sam@example.com"]
+    token = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7).token
+    with (
+        as_user(url, ann) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        conn.execute("select * from public.sign_out_everywhere(%s)", [sam])
+    assert accounts.resume(url, token) is not None
+    with as_user(url, sam) as conn:
+        conn.execute("select * from public.sign_out_everywhere(%s)", [ann])
+        conn.commit()
+    assert accounts.resume(url, token) is None
+
+
+def test_sessions_are_not_readable_by_api_roles(people) -> None:
+    for role, user in (("authenticated", people["ann@example.com"]), ("anon", None)):
+        with (
+            as_user(people["url"], user, role=role) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute("select * from private.login_sessions")
+
+
+def test_an_expired_session_does_not_resume(people) -> None:
+    url = people["url"]
+    token = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 1).token
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update private.login_sessions set expires_at = now() - interval '1 s'")
+    assert accounts.resume(url, token) is None
+    assert uuid.UUID(people["ann@example.com"])
