@@ -115,6 +115,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    if args.load:
+        return _bench_load(settings, args)
     from revos import bench
 
     plan = (
@@ -137,6 +139,20 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_load(settings: Settings, args: argparse.Namespace) -> int:
+    from revos import load
+
+    if args.users < 1 or not 0 < args.seconds <= 3600:
+        raise ValueError("A load run needs at least 1 user and 1 to 3600 seconds.")
+    report = load.run(settings.data_dir / "load", load.LoadPlan(args.users, args.seconds))
+    print()
+    print(load.markdown(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+        print(f"\nWrote {args.json}")
+    return 1 if report["errors"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="revos", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -154,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="about 50 clients and 100,000 leads (CI)"
     )
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    bench.add_argument("--load", action="store_true", help="simulate many concurrent users instead")
+    bench.add_argument("--users", type=int, default=50, help="with --load (default 50)")
+    bench.add_argument(
+        "--seconds", type=float, default=30.0, help="with --load: how long (default 30)"
+    )
     bench.set_defaults(handler=cmd_bench)
 
     db = commands.add_parser("db", help="manage the database").add_subparsers(

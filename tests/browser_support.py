@@ -8,6 +8,7 @@ user signs in through the real form. Screenshots land in artifacts/screenshots/.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -100,6 +101,30 @@ def _wait_healthy(url: str, server: subprocess.Popen, seconds: float = 60) -> No
     raise TimeoutError(f"streamlit did not become healthy at {url}")
 
 
+class LocalBrowser:
+    """Chromium whose pages reach only this machine.
+
+    Streamlit fetches Material icons from Google's servers; with no network here a lookup
+    may hang, which stalls "networkidle" waits. Those requests are refused at once instead.
+    """
+
+    OUTSIDE = re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])")
+
+    def __init__(self, chromium) -> None:
+        self._chromium = chromium
+
+    def new_context(self, **options):
+        context = self._chromium.new_context(**options)
+        context.route(self.OUTSIDE, lambda route: route.abort())
+        return context
+
+    def new_page(self, **options):
+        context = self.new_context(**options)
+        page = context.new_page()
+        page.on("close", lambda _: context.close())
+        return page
+
+
 @pytest.fixture(scope="session")
 def browser():
     _require_chromium()
@@ -107,7 +132,7 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
+        yield LocalBrowser(chromium)
         chromium.close()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.support import shown
+
 
 def _page(error_name: str) -> None:
     import streamlit as st
@@ -31,7 +33,7 @@ def test_failures_become_banners(error: str, kind: str, words: str) -> None:
     at = AppTest.from_function(_page, args=(error,))
     at.run()
     assert not at.exception
-    assert any(words in banner.value for banner in getattr(at, kind))
+    assert any(words in shown(banner.value) for banner in getattr(at, kind))
     assert not at.markdown  # the page stopped at the banner
 
 

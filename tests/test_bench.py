@@ -91,3 +91,34 @@ def test_markdown_shows_ratios() -> None:
     text = bench.markdown(report)
     assert "| funnel | big client | 10.0 | 12.0 | 10.0 | 1.2x | 240.0 | 20.0x |" in text
     assert "| overview | 300.0 |" in text
+
+
+def test_a_short_load_run_reports_throughput_latency_and_no_errors(tmp_path: Path) -> None:
+    import shutil
+
+    from revos import embedded
+
+    data_dir = Path(f"/tmp/revos-load-{os.getpid()}")
+    report_path = tmp_path / "load.json"
+    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}
+    for name in ("DATABASE_URL", "SUPABASE_URL"):
+        env.pop(name, None)
+    command = ["bench", "--load", "--users", "12", "--seconds", "4", "--json", str(report_path)]
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "revos.cli", *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        embedded.destroy(data_dir / "load")
+        shutil.rmtree(data_dir, ignore_errors=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    assert report["users"] == 12 and report["errors"] == 0
+    assert report["requests"] > 12 and report["throughput_per_s"] > 0
+    assert 0 < report["p50_ms"] <= report["p95_ms"]
+    assert {"overview_kpis", "leads_page", "approval_queue", "review"} <= set(report["actions"])
+    assert "requests" in result.stdout and "per second" in result.stdout

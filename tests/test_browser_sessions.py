@@ -10,6 +10,7 @@ import time
 
 import psycopg
 import pytest
+from playwright.sync_api import expect
 
 from revos.seed import DEMO_PASSWORD
 from tests.browser_support import screenshot
@@ -67,7 +68,7 @@ def test_a_shared_link_lands_after_sign_in_with_its_filters(browser, app_url) ->
         _sign_in_here(page, "client1@revos.demo")
         _heading(page, "Leads")
         assert "q=Acme" in page.url and "status=replied" in page.url
-        assert page.get_by_role("textbox", name="Search").input_value() == "Acme"
+        expect(page.get_by_role("textbox", name="Search")).to_have_value("Acme", timeout=30_000)
         _no_error_popups(page)
     finally:
         page.close()

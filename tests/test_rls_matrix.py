@@ -91,6 +91,11 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
         "select item_id::text, client_id::text from public.review_claims",
         tenant_rule,
     ),
+    "session_revocations": (
+        "id::text",
+        "select id::text, user_id::text from public.session_revocations",
+        private_rule,  # the signed-out user and super admins
+    ),
     "lead_magnet_embeddings": (
         "id::text",
         "select e.id::text, m.user_id::text from public.lead_magnet_embeddings e "
