@@ -105,7 +105,7 @@ class LocalBrowser:
     """Chromium whose pages reach only this machine.
 
     Streamlit fetches Material icons from Google's servers; with no network here a lookup
-    may hang, which stalls "networkidle" waits. Those requests are refused at once instead.
+    may hang and leave the page half drawn. Those requests are refused at once instead.
     """
 
     OUTSIDE = re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])")
@@ -143,6 +143,25 @@ def sign_in(browser, app_url: str, email: str):
     page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     return page
+
+
+def settle(page, quiet_ms: int = 600, timeout_ms: int = 30_000) -> None:
+    """Wait until the app has finished its reruns: no "Running…" indicator for a moment.
+
+    (Not Playwright's "networkidle": Streamlit's page loads keep a connection open now and
+    then, which made that wait time out at random.)
+    """
+    page.wait_for_function(
+        """([quiet]) => {
+            const running = document.querySelector('[data-testid="stStatusWidget"]');
+            const now = Date.now();
+            if (running) { window.__revosBusy = now; return false; }
+            return now - (window.__revosBusy || 0) > quiet;
+        }""",
+        arg=[quiet_ms],
+        timeout=timeout_ms,
+        polling=100,
+    )
 
 
 def screenshot(page, name: str) -> None:

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from revos.ui import navigation
-from tests.browser_support import screenshot, sign_in
+from tests.browser_support import screenshot, settle, sign_in
 from tests.conftest import DEMO_EMAILS
 
 # what shows that a page drew its data (its h1 is its menu title): a chart, table or tile
@@ -37,7 +37,7 @@ def test_each_demo_user_opens_every_page_of_their_menu(browser, app_url, email, 
         for title in titles:
             page.get_by_role("link", name=title, exact=True).first.click()
             page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
-            page.wait_for_load_state("networkidle")
+            settle(page)
             page.locator(PAGE_CONTENT[title]).first.wait_for(timeout=30_000)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.locator('[data-testid="stAlertContentError"]').count() == 0
@@ -153,7 +153,7 @@ def open_approvals(browser, app_url: str, email: str, client_label: str | None =
         page.get_by_role("option", name=client_label).click()
         page.wait_for_url(re.compile(r"client="), timeout=30_000)
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     return page
 
 
@@ -245,7 +245,7 @@ def test_two_reviewers_see_each_others_claims_and_conflicts(
         rita_draft.wait_for(timeout=30_000)
         rita_draft.fill("Rita's careful edit.")
         rita.keyboard.press("Control+Enter")
-        rita.wait_for_load_state("networkidle")
+        settle(rita)
         item_id, client_id = _live_claim(runtime, reviewer_id)
         with psycopg.connect(runtime.service_url) as conn:
             label = conn.execute(
