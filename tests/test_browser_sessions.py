@@ -148,3 +148,15 @@ def test_repeated_failures_lock_the_email_for_a_while(
         screenshot(page, "lockout")
     finally:
         page.close()
+
+
+def test_an_unknown_address_says_not_found(browser, app_url) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(f"{app_url}/no-such-page")
+        page.get_by_text("There is no page at /no-such-page").wait_for(timeout=30_000)
+        assert page.get_by_role("button", name="Sign in").count() == 0
+        page.goto(app_url)  # the app's root still signs in
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    finally:
+        page.close()

@@ -8,8 +8,10 @@ is not available for that role. The menu is convenience; RLS is the security.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlparse
 
 import streamlit as st
 
@@ -34,6 +36,31 @@ def url_path(page: tuple[str, str, str]) -> str:
 
 def menu_titles(role: str) -> list[str]:
     return [title for _, title, _ in MENUS.get(role, [])]
+
+
+def unknown_address() -> str | None:
+    """The page address the browser asked for, when no page has it (else None)."""
+    url = st.context.url
+    if not isinstance(url, str):
+        return None
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    path = urlparse(url).path.strip("/")
+    if base and path.startswith(base):
+        path = path[len(base) :].strip("/")
+    known = {Path(page[0]).stem for page in ALL_PAGES}
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", path) or path in known:
+        return None
+    return path
+
+
+def not_found_page(address: str) -> st.Page:
+    """A clear answer at an address nobody has, instead of a silent home page."""
+
+    def page() -> None:
+        st.title("Page not found")
+        st.warning(f"There is no page at /{address}. Pick a page from the menu.")
+
+    return st.Page(page, title="Page not found", url_path=address, visibility="hidden")
 
 
 def pages_for(role: str) -> list[st.Page]:
