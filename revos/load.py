@@ -186,6 +186,7 @@ def run(data_dir: Path, plan: LoadPlan, say=print) -> dict[str, Any]:
             thread.join()
     finally:
         backend.close()
+        embedded.stop(data_dir)  # its data stays in the data dir until the next run
     return summarise(tally, plan, time.monotonic() - started)
 
 
