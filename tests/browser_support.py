@@ -7,6 +7,7 @@ user signs in through the real form. Screenshots land in artifacts/screenshots/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -54,11 +55,18 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def app_url(data_dir: Path, runtime) -> Iterator[str]:
     _require_chromium()
+    with serve_app(data_dir, "streamlit-browser-test.log") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_app(data_dir: Path, log_name: str, **settings: str) -> Iterator[str]:
+    """`streamlit run Home.py` on a free port against the embedded server in `data_dir`."""
     port = _free_port()
-    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir), **settings}
     for name in ("DATABASE_URL", "SUPABASE_URL"):
         env.pop(name, None)
-    log = (ROOT / "artifacts").joinpath("streamlit-browser-test.log")
+    log = (ROOT / "artifacts").joinpath(log_name)
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as out:
         server = subprocess.Popen(

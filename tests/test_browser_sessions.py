@@ -6,14 +6,19 @@ Served and driven as tests/browser_support.py says (fixtures `app_url` and `brow
 from __future__ import annotations
 
 import re
+import shutil
 import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 from playwright.sync_api import expect
 
+from revos import embedded, migrations, seed
 from revos.seed import DEMO_PASSWORD
-from tests.browser_support import screenshot
+from tests.browser_support import screenshot, serve_app
 
 COOKIE = "revos_session"
 
@@ -158,5 +163,44 @@ def test_an_unknown_address_says_not_found(browser, app_url) -> None:
         assert page.get_by_role("button", name="Sign in").count() == 0
         page.goto(app_url)  # the app's root still signs in
         page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def outage_app(browser) -> Iterator[tuple[str, Path]]:
+    """An app and an embedded server of their own: this test stops and starts the database."""
+    path = Path(f"/tmp/revos-outage-b-{uuid.uuid4().hex[:8]}")
+    server = embedded.start(path)
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        migrations.migrate(conn)
+        seed.seed(conn, seed.SeedPlan(clients=2, leads_min=100, leads_max=150, seed=7))
+    try:
+        with serve_app(path, "streamlit-outage-test.log", REVOS_READ_CACHE_SECONDS="0") as url:
+            yield url, path
+    finally:
+        embedded.destroy(path)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_an_outage_is_a_banner_and_the_page_comes_back_by_itself(browser, outage_app) -> None:
+    url, path = outage_app
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(url)
+        _sign_in_here(page, "client1@revos.demo")
+        _heading(page, "Overview")
+        embedded.stop(path)
+        try:
+            page.get_by_role("link", name="Funnels", exact=True).first.click()
+            page.get_by_text("The database is not answering; retrying").wait_for(timeout=30_000)
+            _no_error_popups(page)
+            screenshot(page, "outage-banner")
+        finally:
+            embedded.start(path)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # redrawn by itself
+        assert page.get_by_text("The database is not answering").count() == 0
+        assert page.get_by_role("button", name="Sign in").count() == 0
+        screenshot(page, "outage-recovered")
     finally:
         page.close()
