@@ -35,7 +35,25 @@ from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
 
 BIG, TYPICAL, ADMIN = "client1@revos.demo", "client2@revos.demo", "admin@revos.demo"
-USER_LABELS = {BIG: "big client", TYPICAL: "typical client", ADMIN: "super admin"}
+REVIEWER = "reviewer@revos.demo"  # assigned to client1 (the big one) and client2
+USER_LABELS = {
+    BIG: "big client",
+    TYPICAL: "typical client",
+    ADMIN: "super admin",
+    REVIEWER: "reviewer",
+}
+# tables with an owner column, read the way a Supabase client reads them: no filter at all
+DIRECT_TABLES = (
+    "leads",
+    "messages",
+    "campaigns",
+    "posts",
+    "cartridges",
+    "lead_magnet_downloads",
+    "apollo_usage",
+    "embeddings",
+)
+NOT_FOR_REVIEWERS = ("apollo_usage", "embeddings")  # billing and memories
 PAGES = (
     "app_pages/overview.py",
     "app_pages/funnels.py",
@@ -53,6 +71,7 @@ class BenchPlan:
     runs: int = 20
     naive_runs: int = 3  # the naive way pulls every row; a few runs show its cost well enough
     page_runs: int = 5
+    direct_runs: int = 5  # a direct read fetches every row the user may see: a few runs
 
     @classmethod
     def quick(cls) -> BenchPlan:
@@ -293,6 +312,59 @@ def measure_calls(
     return results
 
 
+def measure_direct_reads(
+    server: embedded.EmbeddedServer, users: list[User], plan: BenchPlan, say: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """`select * from <table>` as the user under RLS, against the floor: the same rows as
+    superuser with an explicit owner filter. Both fetch every row, so the ratio is RLS's."""
+    results = []
+    readers = [u for u in users if u.role != "super_admin"]
+    with psycopg.connect(server.url(), autocommit=True) as superuser:
+        owners = {
+            u.email: [u.id]
+            if u.role == "client"
+            else [
+                r[0]
+                for r in superuser.execute(
+                    "select client_id::text from public.reviewer_assignments "
+                    "where reviewer_id = %s",
+                    [u.id],
+                )
+            ]
+            for u in readers
+        }
+        for table in DIRECT_TABLES:
+            for user in readers:
+                if user.role == "reviewer" and table in NOT_FOR_REVIEWERS:
+                    continue
+                query = f"select * from public.{table}"
+                with as_user(server.url(user=embedded.GATEWAY_USER), user) as conn:
+                    ours = timed(
+                        lambda c=conn, q=query: c.execute(q).fetchall(),
+                        plan.direct_runs,
+                        warmup=1,
+                    )
+                    rows = len(conn.execute(query).fetchall())
+                floor = timed(
+                    lambda o=owners[user.email], q=query: superuser.execute(
+                        f"{q} where user_id = any(%s::uuid[])", [o]
+                    ).fetchall(),
+                    plan.direct_runs,
+                    warmup=1,
+                )
+                result = {
+                    "table": table,
+                    "user": USER_LABELS[user.email],
+                    "rows": rows,
+                    "p50_ms": round(statistics.median(ours), 1),
+                    "p95_ms": round(p95(ours), 1),
+                    "floor_p95_ms": round(p95(floor), 1),
+                }
+                say(f"  select * from {table:<22} {result['user']:<15} {result['p95_ms']:8.1f} ms")
+                results.append(result)
+    return results
+
+
 def measure_pages(data_dir: Path, plan: BenchPlan) -> list[dict[str, Any]]:
     """AppTest run time of each page for the big client (median of plan.page_runs)."""
     from revos.apptesting import open_page, signed_in
@@ -350,13 +422,14 @@ def prepare(
             "select u.id::text, u.email, u.role, count(l.id) from public.users u "
             "left join public.leads l on l.user_id = u.id where u.email = any(%s) "
             "group by u.id",
-            [[BIG, TYPICAL, ADMIN]],
+            [[BIG, TYPICAL, REVIEWER, ADMIN]],
         ).fetchall()
     say(
         f"Seeded {report.rows:,} rows in {report.seconds:.1f} s "
         f"({report.rows_per_second:,.0f} rows/s)."
     )
-    users = sorted((User(*row) for row in rows), key=lambda u: [BIG, TYPICAL, ADMIN].index(u.email))
+    order = [BIG, TYPICAL, REVIEWER, ADMIN]
+    users = sorted((User(*row) for row in rows), key=lambda u: order.index(u.email))
     return server, report.rows_per_second, users
 
 
@@ -364,11 +437,15 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
     server, rows_per_second, users = prepare(data_dir, plan, say)
     secret = embedded.load_secrets(data_dir).jwt_secret
     say("Timing the data calls…")
-    calls = measure_calls(server, secret, users, plan, say)
+    page_users = [u for u in users if u.email != REVIEWER]
+    calls = measure_calls(server, secret, page_users, plan, say)
+    say("Timing direct table reads under RLS…")
+    direct = measure_direct_reads(server, users, plan, say)
     say("Timing the pages (AppTest, big client)…")
     pages = measure_pages(data_dir, plan)
     return {
         "calls": [vars(c) for c in calls],
+        "direct_reads": direct,
         "pages": pages,
         "seed_rows_per_s": round(rows_per_second),
         "machine": machine(),
@@ -392,6 +469,18 @@ def markdown(report: dict[str, Any]) -> str:
             f"{c['floor_p95_ms']:,.1f} | {ratio(c['p95_ms'], c['floor_p95_ms'])} | {naive} | "
             f"{ratio(c['naive_p95_ms'], c['p95_ms']) if naive else ''} |"
         )
+    lines += [
+        "",
+        "Direct table reads under RLS (`select *`, no filter, as a Supabase client reads):",
+        "",
+        "| table | user | rows | p50 ms | p95 ms | floor p95 ms | RLS / floor |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {d['table']} | {d['user']} | {d['rows']:,} | {d['p50_ms']:,.1f} | "
+        f"{d['p95_ms']:,.1f} | {d['floor_p95_ms']:,.1f} | {ratio(d['p95_ms'], d['floor_p95_ms'])} |"
+        for d in report.get("direct_reads", [])
+    ]
     lines += ["", "| page (AppTest, big client) | median ms |", "|---|---:|"]
     lines += [f"| {p['name']} | {p['median_ms']:,.1f} |" for p in report["pages"]]
     plan, host = report["plan"], report["machine"]

@@ -49,13 +49,25 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
         assert 0 < c["floor_p95_ms"] < 60_000
         naive_expected = next(k for k in bench.CALLS if k.name == c["name"]).naive is not None
         assert (c["naive_p95_ms"] is not None) == naive_expected
+    direct = report["direct_reads"]
+    expected = {
+        (table, user)
+        for table in bench.DIRECT_TABLES
+        for user in ("big client", "typical client", "reviewer")
+        if not (user == "reviewer" and table in bench.NOT_FOR_REVIEWERS)
+    }
+    assert {(d["table"], d["user"]) for d in direct} == expected
+    for d in direct:
+        assert 0 < d["p50_ms"] <= d["p95_ms"] < 60_000 and 0 < d["floor_p95_ms"] < 60_000
+    big_leads = next(d for d in direct if (d["table"], d["user"]) == ("leads", "big client"))
+    assert big_leads["rows"] == 20_000  # the quick plan's big client: only their own rows
     assert [p["name"] for p in report["pages"]] == [Path(p).stem for p in bench.PAGES]
     assert all(0 < p["median_ms"] < 60_000 for p in report["pages"])
     assert report["seed_rows_per_s"] > 1_000
     assert report["machine"]["cpus"] >= 1
     # the Markdown table is on stdout, one row per measured call
     table_rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
-    assert len(table_rows) >= len(calls) + len(report["pages"]) + 2
+    assert len(table_rows) >= len(calls) + len(direct) + len(report["pages"]) + 3
 
 
 def test_p95_is_nearest_rank() -> None:
