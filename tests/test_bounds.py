@@ -77,3 +77,15 @@ def test_text_a_user_writes_has_a_length_limit(runtime, service, demo_users, sta
         pytest.raises(psycopg.errors.CheckViolation, match=constraint),
     ):
         conn.execute(statement, {"me": me, "lead": lead})
+
+
+@pytest.mark.parametrize("function", ["overview_kpis", "campaign_funnel"])
+def test_a_period_is_at_most_three_years(gateway_for, function) -> None:
+    long = {
+        "p_from": dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        "p_to": dt.datetime(2023, 1, 3, tzinfo=dt.UTC),
+    }
+    with pytest.raises(InvalidRequest, match="at most three years"):
+        gateway_for("client1@revos.demo").rows(function, **long)
+    three = {**long, "p_to": dt.datetime(2022, 12, 31, tzinfo=dt.UTC)}
+    assert gateway_for("client1@revos.demo").rows(function, **three) is not None
