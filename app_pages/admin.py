@@ -6,6 +6,23 @@ from revos import charts, metrics
 from revos.ui import context, errors, tables
 from revos.ui.text import literal
 
+# the columns an admin scans, as the table and the CSV export both name them
+HEADERS = {
+    "tenant": "Tenant",
+    "email": "Login",
+    "active_campaigns": "Active campaigns",
+    "leads_total": "Leads",
+    "leads_7d": "Leads 7d",
+    "leads_30d": "Leads 30d",
+    "enrichment_rate_30d": "Enrichment 30d",
+    "dm_reply_rate_30d": "DM reply 30d",
+    "email_reply_rate_30d": "Email reply 30d",
+    "apollo_success_rate_month": "Apollo success (month)",
+    "apollo_credits_month": "Apollo credits (month)",
+    "drafts_waiting": "Drafts waiting",
+    "last_activity": "Last activity (UTC)",
+}
+
 st.title("Tenants")
 gateway = context.gateway()
 
@@ -46,36 +63,13 @@ else:
 
 st.subheader("Tenants")
 st.dataframe(
-    stats[
-        [
-            "tenant",
-            "email",
-            "active_campaigns",
-            "leads_total",
-            "leads_7d",
-            "leads_30d",
-            *rates,
-            "apollo_credits_month",
-            "drafts_waiting",
-            "last_activity",
-        ]
-    ],
+    stats[list(HEADERS)],
     hide_index=True,
     column_config={
-        "tenant": "Tenant",
-        "email": "Login",
-        "active_campaigns": "Active campaigns",
-        "leads_total": "Leads",
-        "leads_7d": "Leads 7d",
-        "leads_30d": "Leads 30d",
-        "enrichment_rate_30d": tables.percent_column("Enrichment 30d"),
-        "dm_reply_rate_30d": tables.percent_column("DM reply 30d"),
-        "email_reply_rate_30d": tables.percent_column("Email reply 30d"),
-        "apollo_success_rate_month": tables.percent_column("Apollo success (month)"),
-        "apollo_credits_month": "Apollo credits (month)",
-        "drafts_waiting": "Drafts waiting",
+        **HEADERS,
+        **{rate: tables.percent_column(HEADERS[rate]) for rate in rates},
         "last_activity": st.column_config.DatetimeColumn(
-            "Last activity", format="YYYY-MM-DD HH:mm"
+            HEADERS["last_activity"], format="YYYY-MM-DD HH:mm"
         ),
     },
 )
@@ -83,21 +77,7 @@ tables.csv_download(
     "Export tenants (CSV)",
     "tenants.csv",
     lambda: stats,
-    {
-        "tenant": "Tenant",
-        "email": "Login",
-        "active_campaigns": "Active campaigns",
-        "leads_total": "Leads",
-        "leads_7d": "Leads 7d",
-        "leads_30d": "Leads 30d",
-        "enrichment_rate_30d": "Enrichment 30d",
-        "dm_reply_rate_30d": "DM reply 30d",
-        "email_reply_rate_30d": "Email reply 30d",
-        "apollo_success_rate_month": "Apollo success (month)",
-        "apollo_credits_month": "Apollo credits (month)",
-        "drafts_waiting": "Drafts waiting",
-        "last_activity": "Last activity (UTC)",
-    },
+    HEADERS,
     timestamps=("last_activity",),
     percentages=tuple(rates),
 )

@@ -127,3 +127,13 @@ def review_world(server: embedded.EmbeddedServer, jwt_secret: str) -> Iterator[R
 def shown(markdown: str) -> str:
     """What a person reads of Markdown that went through revos.ui.text.literal."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def draft_status(service_url: str, draft_id: str) -> str:
+    """A message's or post's status, read as superuser."""
+    with psycopg.connect(service_url) as conn:
+        return conn.execute(
+            "select status from public.messages where id = %s "
+            "union all select status from public.posts where id = %s",
+            [draft_id, draft_id],
+        ).fetchone()[0]

@@ -8,7 +8,7 @@ import pytest
 from revos import rewrite
 from tests.apptest import open_page, signed_in
 from tests.fake_openai import REWRITTEN, fake_openai
-from tests.support import shown
+from tests.support import draft_status, shown
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -21,13 +21,8 @@ def waiting(at) -> int:
     return int(next(m for m in at.metric if m.label == "Waiting").value.replace(",", ""))
 
 
-def draft_status(runtime, draft_id: str) -> str:
-    with psycopg.connect(runtime.service_url) as conn:
-        return conn.execute(
-            "select status from public.messages where id = %s "
-            "union all select status from public.posts where id = %s",
-            [draft_id, draft_id],
-        ).fetchone()[0]
+def status_of(runtime, draft_id: str) -> str:
+    return draft_status(runtime.service_url, draft_id)
 
 
 def current_draft_id(at) -> str:
@@ -43,7 +38,7 @@ def test_reviewer_approves_the_oldest_draft_and_the_next_appears(runtime) -> Non
     assert any(s.value.startswith("Approved the") for s in at.success)
     assert waiting(at) == before - 1
     assert current_draft_id(at) != first
-    assert draft_status(runtime, first) == "approved"
+    assert status_of(runtime, first) == "approved"
 
 
 def test_a_refused_rejection_keeps_the_edit(runtime) -> None:
@@ -54,7 +49,7 @@ def test_a_refused_rejection_keeps_the_edit(runtime) -> None:
     button(at, "Reject").click().run()  # no reason given
     assert any("Say why" in e.value for e in at.error)
     assert next(t for t in at.text_area if t.label == "Draft").value == "My careful edit."
-    assert draft_status(runtime, draft) == "draft"
+    assert status_of(runtime, draft) == "draft"
 
 
 def test_rewrite_is_disabled_without_a_key() -> None:
@@ -73,7 +68,7 @@ def test_rewrite_proposes_and_the_reviewer_accepts_it(runtime, monkeypatch) -> N
         button(at, "Rewrite in voice").click().run()
         assert not at.exception and not at.error
         assert server.requests and original in server.requests[0]["body"]["messages"][1]["content"]
-        assert draft_status(runtime, draft) == "draft"  # nothing saved by a proposal
+        assert status_of(runtime, draft) == "draft"  # nothing saved by a proposal
         button(at, "Use this rewrite").click().run()
         assert next(t for t in at.text_area if t.label == "Draft").value == REWRITTEN
         button(at, "Approve").click().run()
@@ -160,12 +155,12 @@ def test_a_draft_changed_underneath_shows_the_change(runtime, demo_users) -> Non
     button(at, "Approve").click().run()
     assert any("changed since you opened it" in w.value for w in at.warning)
     assert any("Changed meanwhile." in c.value for c in at.code)
-    assert draft_status(runtime, draft) == "draft"
+    assert status_of(runtime, draft) == "draft"
     button(at, "Review the new version").click().run()
     assert next(t for t in at.text_area if t.label == "Draft").value.endswith("Changed meanwhile.")
     assert not button(at, "Approve").disabled
     button(at, "Approve").click().run()
-    assert draft_status(runtime, draft) == "approved"
+    assert status_of(runtime, draft) == "approved"
     with psycopg.connect(runtime.service_url) as conn:
         after = conn.execute(
             "select content_after from public.review_audit where item_id = %s", [draft]
@@ -178,7 +173,7 @@ def test_skip_offers_the_next_draft_and_brings_it_back(runtime) -> None:
     first = current_draft_id(at)
     button(at, "Skip").click().run()
     assert current_draft_id(at) != first
-    assert draft_status(runtime, first) == "draft"
+    assert status_of(runtime, first) == "draft"
     button(at, "Bring back 1 skipped").click().run()
     assert not [b for b in at.button if b.label.startswith("Bring back")]
 

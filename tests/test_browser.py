@@ -15,6 +15,7 @@ import pytest
 from revos.ui import navigation
 from tests.browser_support import screenshot, settle, sign_in
 from tests.conftest import DEMO_EMAILS
+from tests.support import draft_status
 
 # what shows that a page drew its data (its h1 is its menu title): a chart, table or tile
 PAGE_CONTENT = {
@@ -199,7 +200,7 @@ def test_bulk_approve_approves_exactly_the_rows_ticked_then_nothing_stays_ticked
         screenshot(page, "client5-bulk-approve-done")
     finally:
         page.close()
-    statuses = [world_status(runtime, row["id"]) for row in rows]
+    statuses = [draft_status(runtime.service_url, row["id"]) for row in rows]
     assert statuses == ["approved", "approved", "draft", "approved", "draft"]
     with psycopg.connect(runtime.service_url) as conn:
         approvers = dict(
@@ -214,15 +215,6 @@ def test_bulk_approve_approves_exactly_the_rows_ticked_then_nothing_stays_ticked
         rows[1]["id"]: client.id,
         rows[3]["id"]: client.id,
     }
-
-
-def world_status(runtime, draft_id: str) -> str:
-    with psycopg.connect(runtime.service_url) as conn:
-        return conn.execute(
-            "select status from public.messages where id = %s "
-            "union all select status from public.posts where id = %s",
-            [draft_id, draft_id],
-        ).fetchone()[0]
 
 
 def _live_claim(runtime, reviewer_id: str) -> tuple[str, str]:
