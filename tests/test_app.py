@@ -67,3 +67,26 @@ def test_reviewer_picking_a_client_sees_only_that_client(demo_users, world) -> N
     assert client2.id in demo_users["reviewer@revos.demo"].assigned
     shown = {m.label: m.value for m in at.metric}
     assert shown["New leads"] == metrics.format_value(metrics.KPIS[0], expected["new_leads"])
+
+
+def test_an_admin_signs_a_user_out_everywhere(runtime, demo_users) -> None:
+    import psycopg
+
+    from revos import accounts
+    from revos.seed import DEMO_PASSWORD
+
+    victim = demo_users["client4@revos.demo"]
+    token = accounts.sign_in(runtime.service_url, victim.email, DEMO_PASSWORD, 7).token
+    at = open_page(signed_in("admin@revos.demo"), "app_pages/admin.py")
+    picker = next(s for s in at.selectbox if s.label == "Sign a user out of every browser")
+    picker.select(victim.id).run()
+    next(b for b in at.button if b.label == "Sign out everywhere").click().run()
+    assert not at.exception
+    assert any("out of every browser" in s.value for s in at.success)
+    assert accounts.resume(runtime.service_url, token) is None
+    with psycopg.connect(runtime.service_url) as conn:
+        revoked_by = conn.execute(
+            "select revoked_by::text from public.session_revocations where user_id = %s",
+            [victim.id],
+        ).fetchall()
+    assert (demo_users["admin@revos.demo"].id,) in revoked_by
