@@ -349,13 +349,7 @@ def test_an_unknown_action_is_refused(world: ReviewWorld) -> None:
 
 
 # private functions: only the read-only policy helpers are callable by the API roles
-POLICY_HELPERS = {
-    "is_super_admin()",
-    "reviewed_client_ids()",
-    "owner_scope(uuid)",
-    "visible_owners()",
-    "private_owners()",
-}
+POLICY_HELPERS = {"is_super_admin()", "reviewed_client_ids()", "owner_scope(uuid)"}
 
 
 def test_private_functions_are_not_callable_by_api_roles_except_read_only_helpers(world) -> None:
