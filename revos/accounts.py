@@ -26,6 +26,7 @@ import bcrypt
 import psycopg
 
 REFUSED = "That email and password do not match an account."
+MAX_EMAIL = 320
 # bcrypt cost 10, as Supabase Auth and the demo seed hash passwords
 _STAND_IN_HASH = bcrypt.hashpw(b"no account has this password", bcrypt.gensalt(rounds=10))
 
@@ -76,9 +77,12 @@ def sign_in(service_url: str, email: str, password: str, days: float) -> SignedI
     email = email.strip().lower()
     if not email or not password:
         raise SignInRefused("Enter your email and your password.")
+    if len(email) > MAX_EMAIL or any(ord(c) < 32 for c in email + password):
+        raise SignInRefused(REFUSED)
     with psycopg.connect(service_url, autocommit=True, connect_timeout=5) as conn:
+        # counted as a failure before the password is checked; a success clears it
         wait = conn.execute(
-            "select extract(epoch from private.login_wait(%s))::float", [email]
+            "select extract(epoch from private.begin_login_attempt(%s))::float", [email]
         ).fetchone()[0]
         if wait > 0:
             raise SignInRefused(
@@ -88,7 +92,6 @@ def sign_in(service_url: str, email: str, password: str, days: float) -> SignedI
         account = Account(*row) if row else None
         stored = account.password_hash.encode() if account else _STAND_IN_HASH
         if not (_password_matches(password, stored) and account is not None):
-            conn.execute("select private.record_login_failure(%s)", [email])
             raise SignInRefused(REFUSED)
         token = secrets.token_urlsafe(32)
         expires_at = conn.execute(

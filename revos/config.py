@@ -77,6 +77,19 @@ def _lookup(name: str, env: dict[str, str], secrets: dict[str, Any]) -> str | No
     return value or None
 
 
+def _days(raw: str | None) -> float:
+    """COOKIE_EXPIRY_DAYS: 1 to 90 days (the database caps sessions at 90), default 7."""
+    if raw is None:
+        return 7.0
+    try:
+        days = float(raw)
+    except ValueError:
+        days = float("nan")
+    if not 1 <= days <= 90:  # also false for NaN
+        raise ConfigError(f"COOKIE_EXPIRY_DAYS must be a number of days from 1 to 90, not {raw!r}.")
+    return days
+
+
 def load_settings(env: dict[str, str] | None = None, secrets_file: Path | None = None) -> Settings:
     """Read settings; the environment wins over the secrets file."""
     env = dict(os.environ) if env is None else env
@@ -102,7 +115,7 @@ def load_settings(env: dict[str, str] | None = None, secrets_file: Path | None =
         openai_model=get("OPENAI_MODEL") or "gpt-4o-mini",
         cookie_name=get("COOKIE_NAME") or "revos_session",
         cookie_key=get("COOKIE_KEY"),
-        cookie_expiry_days=float(get("COOKIE_EXPIRY_DAYS") or 7),
+        cookie_expiry_days=_days(get("COOKIE_EXPIRY_DAYS")),
         data_dir=Path(get("REVOS_DATA_DIR") or ".revos").resolve(),
         read_cache_seconds=float(get("REVOS_READ_CACHE_SECONDS") or 30),
     )

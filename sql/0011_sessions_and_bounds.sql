@@ -29,11 +29,13 @@ create index login_sessions_user_idx on private.login_sessions (user_id);
 -- Failed sign-ins per email (known or not), for throttling.
 create table private.login_failures (
   id bigint generated always as identity primary key,
-  email text not null,
+  email text not null check (length(email) <= 320),
   failed_at timestamptz not null default now()
 );
 
 create index login_failures_email_idx on private.login_failures (email, failed_at);
+
+create index login_failures_failed_at_idx on private.login_failures (failed_at);
 
 -- How long `p_email` must wait before trying again: after 5 failures within 15 minutes,
 -- 30 s doubling with each further failure, at most 15 minutes. Zero when it may try now.
@@ -56,14 +58,26 @@ as $$
   from recent r
 $$;
 
--- Record one failed sign-in; old failures are forgotten as new ones arrive.
-create function private.record_login_failure(p_email text) returns void
-language sql
+-- Start a sign-in attempt: how long `p_email` must wait, or, when it may try now, count the
+-- attempt as a failure at once (a success clears it). Attempts for one email queue on a lock,
+-- so concurrent guesses cannot all pass the check before any is counted. Failures older than
+-- a day are forgotten.
+create function private.begin_login_attempt(p_email text) returns interval
+language plpgsql
 set search_path = ''
 as $$
-  delete from private.login_failures f
-  where f.email = lower(btrim(p_email)) and f.failed_at < now() - interval '1 day';
-  insert into private.login_failures (email) values (lower(btrim(p_email)));
+declare
+  v_email text := lower(btrim(p_email));
+  v_wait interval;
+begin
+  perform pg_advisory_xact_lock(hashtextextended('revos.login:' || v_email, 0));
+  delete from private.login_failures f where f.failed_at < now() - interval '1 day';
+  v_wait := private.login_wait(v_email);
+  if v_wait = interval '0' then
+    insert into private.login_failures (email) values (v_email);
+  end if;
+  return v_wait;
+end
 $$;
 
 -- A successful sign-in clears the email's failures and starts a session.
@@ -126,7 +140,7 @@ grant usage on schema private to service_role;
 
 grant execute on function private.login_wait(text) to service_role;
 
-grant execute on function private.record_login_failure(text) to service_role;
+grant execute on function private.begin_login_attempt(text) to service_role;
 
 grant execute on function private.start_session(uuid, text, integer) to service_role;
 

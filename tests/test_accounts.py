@@ -144,3 +144,36 @@ def test_an_expired_session_does_not_resume(people) -> None:
         conn.execute("update private.login_sessions set expires_at = now() - interval '1 s'")
     assert accounts.resume(url, token) is None
     assert uuid.UUID(people["ann@example.com"])
+
+
+def test_concurrent_guesses_cannot_all_pass_the_throttle(people) -> None:
+    """Twenty guesses at once: five are checked, the rest wait (the check and the count are one)."""
+    import threading
+
+    url, outcomes, lock = people["url"], [], threading.Lock()
+    start = threading.Barrier(20)
+
+    def guess(n: int) -> None:
+        start.wait()
+        try:
+            accounts.sign_in(url, "ann@example.com", f"guess-{n}", 7)
+            outcome = "in"
+        except accounts.SignInRefused as exc:
+            outcome = "checked" if str(exc) == accounts.REFUSED else "waits"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["checked"] * 5 + ["waits"] * 15
+
+
+def test_oversized_or_control_character_emails_are_refused_before_any_query(people) -> None:
+    for email in ("a" * 321 + "@example.com", "ann@example.com\x00"):
+        with pytest.raises(accounts.SignInRefused, match="do not match"):
+            accounts.sign_in(people["url"], email, DEMO_PASSWORD, 7)
+    with psycopg.connect(people["url"]) as conn:
+        assert conn.execute("select count(*) from private.login_failures").fetchone()[0] == 0

@@ -90,3 +90,17 @@ def test_an_admin_signs_a_user_out_everywhere(runtime, demo_users) -> None:
             [victim.id],
         ).fetchall()
     assert (demo_users["admin@revos.demo"].id,) in revoked_by
+
+
+def test_an_open_tab_ends_when_its_session_is_ended_elsewhere(runtime) -> None:
+    from revos import accounts
+    from revos.ui import auth
+
+    at = signed_in("client3@revos.demo")
+    assert at.metric  # signed in, on Overview
+    accounts.sign_out(runtime.service_url, at.session_state[auth.TOKEN])  # e.g. another tab
+    at.session_state[auth.CHECKED] = 0.0  # as if RECHECK_SECONDS had passed
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    assert not at.metric

@@ -85,3 +85,9 @@ def test_example_secrets_file_names_every_setting() -> None:
     example = (Path(__file__).parent.parent / ".streamlit" / "secrets.toml.example").read_text()
     for name in SETTING_NAMES:
         assert name in example
+
+
+@pytest.mark.parametrize("days", ["nan", "0", "1000", "seven"])
+def test_cookie_expiry_days_must_be_sensible(tmp_path: Path, days: str) -> None:
+    with pytest.raises(ConfigError, match="COOKIE_EXPIRY_DAYS"):
+        load_settings(env={"COOKIE_EXPIRY_DAYS": days}, secrets_file=tmp_path / "none")

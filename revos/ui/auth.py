@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import psycopg
 import streamlit as st
@@ -23,13 +24,21 @@ from revos.ui import context
 TOKEN = "revos_session_token"  # this browser session's login token (the cookie's value)
 EXPIRES = "revos_session_expires"
 SIGNED_OUT = "revos_signed_out"  # set by sign-out: the cookie the request carried is dead
+CHECKED = "revos_session_checked"  # when this tab last asked the database if it may go on
+RECHECK_SECONDS = 30
 
 
 def current_session(rt: Runtime) -> UserSession | None:
-    """The signed-in user: from this browser session, else from a live login cookie."""
+    """The signed-in user: from this browser session, else from a live login cookie.
+
+    An open tab asks the database again every RECHECK_SECONDS whether its session is still
+    live, so a sign-out elsewhere, a password change or an administrator ends it here too.
+    """
     session = context.current_session()
-    if session is not None or st.session_state.get(SIGNED_OUT):
-        return session
+    if session is not None:
+        return session if _still_live(rt) else None
+    if st.session_state.get(SIGNED_OUT):
+        return None
     token = _cookie(rt)
     if not token:
         return None
@@ -41,7 +50,25 @@ def current_session(rt: Runtime) -> UserSession | None:
         st.session_state[SIGNED_OUT] = True
         return None
     st.session_state[TOKEN] = token
+    st.session_state[CHECKED] = time.monotonic()
     return context.start_session(account)
+
+
+def _still_live(rt: Runtime) -> bool:
+    if time.monotonic() - st.session_state.get(CHECKED, 0.0) < RECHECK_SECONDS:
+        return True
+    token = st.session_state.get(TOKEN)
+    try:
+        live = token is not None and accounts.resume(rt.service_url, token) is not None
+    except psycopg.Error:
+        return True  # the database is away: pages say so; the session is judged when it is back
+    if not live:
+        st.session_state.pop(TOKEN, None)
+        st.session_state[SIGNED_OUT] = True
+        context.end_session()
+        return False
+    st.session_state[CHECKED] = time.monotonic()
+    return True
 
 
 def sign_in_form(rt: Runtime) -> None:
@@ -64,6 +91,7 @@ def sign_in_form(rt: Runtime) -> None:
     st.session_state.pop(SIGNED_OUT, None)
     st.session_state[TOKEN] = signed.token
     st.session_state[EXPIRES] = signed.expires_at
+    st.session_state[CHECKED] = time.monotonic()
     context.start_session(signed.account)
     st.rerun()
 

@@ -67,7 +67,7 @@ def _backend(rt: Runtime) -> Backend:
 def gateway() -> Gateway:
     """The signed-in user's gateway; pages call this only after login."""
     session = current_session()
-    if session is None:  # signed out in another tab: back to the sign-in form
+    if session is None:  # the session ended during this run: back to the sign-in form
         st.rerun()
     rt = runtime()
     return Gateway(
