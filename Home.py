@@ -31,7 +31,7 @@ except Exception as exc:  # the database cannot be reached or prepared
 def sign_in() -> None:
     st.title("RevOS Dashboard")
     st.caption("Outreach analytics and approvals for your LinkedIn campaigns.")
-    if st.session_state.pop("revos_sign_out_failed", False):
+    if st.session_state.pop(auth.SIGN_OUT_FAILED, False):
         st.warning("You are signed out here, but the database could not end the session.")
     auth.sign_in_form(runtime)
     auth.forget_cookie(runtime)

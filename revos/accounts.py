@@ -53,19 +53,12 @@ class SignInRefused(Exception):
 
 _ACCOUNT_COLUMNS = "a.id::text, a.email, u.role, u.full_name, a.encrypted_password"
 
-_ACCOUNTS_SQL = f"""
+_ACCOUNT_SQL = f"""
 select {_ACCOUNT_COLUMNS}
 from auth.users a
 join public.users u on u.id = a.id
 where a.encrypted_password is not null and a.email is not null
 """
-
-
-def load_accounts(service_url: str) -> list[Account]:
-    """Every account that can sign in (for tools and tests)."""
-    with psycopg.connect(service_url, autocommit=True, connect_timeout=5) as conn:
-        rows = conn.execute(_ACCOUNTS_SQL + " order by u.role, a.email").fetchall()
-    return [Account(*row) for row in rows]
 
 
 def token_hash(token: str) -> str:
@@ -88,7 +81,7 @@ def sign_in(service_url: str, email: str, password: str, days: float) -> SignedI
             raise SignInRefused(
                 f"Too many failed sign-ins for this email. Try again in {_wait_text(wait)}."
             )
-        row = conn.execute(_ACCOUNTS_SQL + " and lower(a.email) = %s", [email]).fetchone()
+        row = conn.execute(_ACCOUNT_SQL + " and lower(a.email) = %s", [email]).fetchone()
         account = Account(*row) if row else None
         stored = account.password_hash.encode() if account else _STAND_IN_HASH
         if not (_password_matches(password, stored) and account is not None):

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from revos import accounts, embedded
+from revos import embedded
 from revos.config import load_settings
 from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
@@ -115,11 +115,6 @@ def fresh_database(server: embedded.EmbeddedServer) -> Iterator[str]:
     yield server.url(database=name)
     with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
         conn.execute(f'drop database "{name}" with (force)')
-
-
-@pytest.fixture(scope="session")
-def accounts_list(runtime: Runtime) -> list[accounts.Account]:
-    return accounts.load_accounts(runtime.service_url)
 
 
 @pytest.fixture

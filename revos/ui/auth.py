@@ -25,6 +25,7 @@ TOKEN = "revos_session_token"  # this browser session's login token (the cookie'
 EXPIRES = "revos_session_expires"
 SIGNED_OUT = "revos_signed_out"  # set by sign-out: the cookie the request carried is dead
 CHECKED = "revos_session_checked"  # when this tab last asked the database if it may go on
+SIGN_OUT_FAILED = "revos_sign_out_failed"  # the database could not end the session
 RECHECK_SECONDS = 30
 
 
@@ -63,9 +64,7 @@ def _still_live(rt: Runtime) -> bool:
     except psycopg.Error:
         return True  # the database is away: pages say so; the session is judged when it is back
     if not live:
-        st.session_state.pop(TOKEN, None)
-        st.session_state[SIGNED_OUT] = True
-        context.end_session()
+        _end_here()
         return False
     st.session_state[CHECKED] = time.monotonic()
     return True
@@ -115,13 +114,19 @@ def sign_out_button(rt: Runtime) -> None:
 
 def _sign_out(rt: Runtime) -> None:
     """End the session in the database first, so a copied cookie stops working too."""
-    token = st.session_state.pop(TOKEN, None) or _cookie(rt)
+    token = st.session_state.get(TOKEN) or _cookie(rt)
     if token:
         try:
             accounts.sign_out(rt.service_url, token)
         except psycopg.Error:
-            st.session_state["revos_sign_out_failed"] = True
-    st.session_state.pop(EXPIRES, None)
+            st.session_state[SIGN_OUT_FAILED] = True
+    _end_here()
+
+
+def _end_here() -> None:
+    """This browser session is signed out: forget its token, user and cookie."""
+    for key in (TOKEN, EXPIRES):
+        st.session_state.pop(key, None)
     st.session_state[SIGNED_OUT] = True
     context.end_session()
 

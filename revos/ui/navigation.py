@@ -47,7 +47,7 @@ def unknown_address() -> str | None:
     path = urlparse(url).path.strip("/")
     if base and path.startswith(base):
         path = path[len(base) :].strip("/")
-    known = {Path(page[0]).stem for page in ALL_PAGES}
+    known = {url_path(page) for page in ALL_PAGES}
     if not re.fullmatch(r"[A-Za-z0-9_-]+", path) or path in known:
         return None
     return path
@@ -72,8 +72,8 @@ def pages_for(role: str) -> list[st.Page]:
     ]
     elsewhere = [page for page in ALL_PAGES if page not in menu]
     return pages + [
-        st.Page(_not_for_role(title), title=title, url_path=Path(path).stem, visibility="hidden")
-        for path, title, _ in elsewhere
+        st.Page(_not_for_role(page[1]), title=page[1], url_path=url_path(page), visibility="hidden")
+        for page in elsewhere
     ]
 
 
