@@ -137,8 +137,11 @@ def weekly_trend(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Time
         ("emails_sent", "email_sent_at"),
         ("email_replies", "email_replied_at"),
     ):
+        # whole UTC days: from the start's day through the day of the end's last instant
+        first = start.tz_convert("UTC").floor("D")
+        last = (end - pd.Timedelta(microseconds=1)).tz_convert("UTC").floor("D")
         stamps = leads[column].dropna()
-        stamps = stamps[(stamps >= start) & (stamps < end)]
+        stamps = stamps[(stamps >= first) & (stamps < last + pd.Timedelta(days=1))]
         weeks = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W-SUN")
         for week, count in weeks.dt.start_time.dt.date.astype(str).value_counts().items():
             buckets.setdefault(week, {})[series] = int(count)

@@ -32,6 +32,7 @@ create policy bad_write on public.bad for insert to authenticated with check (tr
 create table public.bad_nokey (n int);
 create view public.bad_users as select id, email from auth.users;
 create function public.bad_fn() returns int language sql security definer as $$ select 1 $$;
+grant execute on function public.bad_fn() to anon, authenticated;
 """
 
 EXPECTED_OFFENDERS = {

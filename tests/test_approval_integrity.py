@@ -349,7 +349,13 @@ def test_an_unknown_action_is_refused(world: ReviewWorld) -> None:
 
 
 # private functions: only the read-only policy helpers are callable by the API roles
-POLICY_HELPERS = {"is_super_admin()", "reviewed_client_ids()", "owner_scope(uuid)"}
+POLICY_HELPERS = {
+    "is_super_admin()",
+    "owner_scope(uuid)",
+    "visible_owners()",
+    "all_owners_from()",
+    "all_owners_to()",
+}
 
 
 def test_private_functions_are_not_callable_by_api_roles_except_read_only_helpers(world) -> None:

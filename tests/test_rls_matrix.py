@@ -96,6 +96,22 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
         "select id::text, user_id::text from public.session_revocations",
         private_rule,  # the signed-out user and super admins
     ),
+    "lead_daily_stats": (
+        "user_id::text || day::text || campaign_id::text",
+        "select user_id::text || day::text || campaign_id::text, user_id::text "
+        "from public.lead_daily_stats",
+        tenant_rule,  # counts of leads, read like the leads
+    ),
+    "lead_owner_totals": (
+        "user_id::text",
+        "select user_id::text, user_id::text from public.lead_owner_totals",
+        tenant_rule,
+    ),
+    "apollo_daily_usage": (
+        "user_id::text || day::text",
+        "select user_id::text || day::text, user_id::text from public.apollo_daily_usage",
+        private_rule,  # billing, like the attempts it sums
+    ),
     "lead_magnet_embeddings": (
         "id::text",
         "select e.id::text, m.user_id::text from public.lead_magnet_embeddings e "

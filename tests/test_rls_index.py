@@ -1,0 +1,91 @@
+"""Policies the planner can use an index for: a user's plain `select` reads only their rows.
+
+With sequential scans switched off, a policy the planner can turn into an index condition
+gets index scans on the owner column; an OR with an arm that does not name the owner column
+(what the policies were before 0014) cannot, and the plan falls back to a (disabled)
+sequential scan of every tenant's rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+
+from tests.support import as_user
+
+OWNED = {
+    "cartridges": "user_id",
+    "campaigns": "user_id",
+    "posts": "user_id",
+    "leads": "user_id",
+    "messages": "user_id",
+    "lead_magnet_downloads": "user_id",
+    "lead_magnets": "user_id",
+    "apollo_usage": "user_id",
+    "embeddings": "user_id",
+    "review_audit": "client_id",
+    "review_claims": "client_id",
+    "session_revocations": "user_id",
+    "users": "id",
+    "lead_daily_stats": "user_id",
+    "lead_owner_totals": "user_id",
+    "apollo_daily_usage": "user_id",
+}
+
+
+def _nodes(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _nodes(child))]
+
+
+def _plan(url: str, user_id: str, table: str) -> dict:
+    with as_user(url, user_id) as conn:
+        conn.execute("set local enable_seqscan = off")
+        [[plan]] = conn.execute(f"explain (format json) select * from public.{table}").fetchone()
+    return plan["Plan"]
+
+
+@pytest.mark.parametrize(
+    "email", ["client2@revos.demo", "reviewer@revos.demo", "admin@revos.demo"]
+)
+@pytest.mark.parametrize("table", sorted(OWNED))
+def test_a_plain_select_uses_the_owner_index(runtime, demo_users, table, email) -> None:
+    plan = _plan(runtime.service_url, demo_users[email].id, table)
+    scans = [n for n in _nodes(plan) if n.get("Relation Name") == table]
+    assert scans, json.dumps(plan)
+    assert all(scan["Node Type"] != "Seq Scan" for scan in scans), json.dumps(plan, indent=1)
+    conditions = " ".join(node.get("Index Cond", "") for node in _nodes(plan))
+    assert f"({OWNED[table]} = " in conditions, json.dumps(plan, indent=1)  # by name
+    assert f"({OWNED[table]} >= " in conditions, json.dumps(plan, indent=1)  # super admins
+
+
+def test_every_select_policy_uses_the_one_rule(service) -> None:
+    """Each select policy compares its owner column with the rule's helpers, nothing else."""
+    policies = dict(
+        service.execute(
+            "select tablename, qual from pg_policies "
+            "where schemaname = 'public' and cmd = 'SELECT'"
+        ).fetchall()
+    )
+    for table, column in OWNED.items():
+        qual = policies[table]
+        assert f"{column} >= ( SELECT private.all_owners_from()" in qual, (table, qual)
+        assert "is_super_admin" not in qual, (table, qual)
+
+
+def test_functions_created_later_are_not_executable_by_public_or_anon(runtime) -> None:
+    """`alter default privileges` in 0014: a new function starts callable by nobody."""
+    with psycopg.connect(runtime.service_url) as conn:
+        owner = conn.execute(
+            "select pg_get_userbyid(proowner) from pg_proc "
+            "where oid = 'public.overview_kpis(timestamptz, timestamptz, uuid)'::regprocedure"
+        ).fetchone()[0]
+        conn.execute(f'set local role "{owner}"')
+        conn.execute("create function public.zz_probe() returns int language sql as 'select 1'")
+        grants = conn.execute(
+            "select has_function_privilege('anon', 'public.zz_probe()', 'execute'), "
+            "has_function_privilege('authenticated', 'public.zz_probe()', 'execute')"
+        ).fetchone()
+        conn.rollback()
+    assert grants == (False, False)

@@ -1,0 +1,219 @@
+"""The daily rollups stay equal to a recomputation from raw rows, whatever changes the rows.
+
+Random inserts, status changes, time shifts, deletes (of leads and of whole campaigns) and
+Apollo attempts, many rows per statement, in random order; after every step each rollup is
+compared with the same counts computed here in pandas from the raw rows. Different seeds,
+different histories: a trigger that misses one kind of change fails one of them.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import psycopg
+import pytest
+
+from revos import migrations, seed
+from tests.support import as_user
+
+EVENTS = {  # rollup column -> (timestamp column, extra condition on the lead)
+    "new_leads": ("commented_at", None),
+    "enriched": ("commented_at", lambda f: f.enrichment_status.isin(["enriched", "partial"])),
+    "enrichment_failed": ("commented_at", lambda f: f.enrichment_status == "failed"),
+    "dms_sent": ("dm_sent_at", None),
+    "dms_sent_replied": ("dm_sent_at", lambda f: f.dm_replied_at.notna()),
+    "dm_replies": ("dm_replied_at", None),
+    "emails_sent": ("email_sent_at", None),
+    "emails_sent_replied": ("email_sent_at", lambda f: f.email_replied_at.notna()),
+    "email_replies": ("email_replied_at", None),
+}
+
+CHANGES = {
+    "insert leads": """
+        insert into public.leads (user_id, campaign_id, linkedin_profile_url, name,
+                                  commented_at)
+        select l.user_id, l.campaign_id, 'https://www.linkedin.com/in/p-' || gen_random_uuid(),
+               l.name, l.commented_at - random() * interval '20 days'
+        from public.leads l order by random() limit 1 + floor(random() * 40)::int
+    """,
+    "enrich": """
+        update public.leads set
+          enrichment_status = (array['enriched', 'partial', 'failed'])[1 + floor(random() * 3)],
+          enriched_at = commented_at + interval '1 hour'
+        where id in (select id from public.leads where enrichment_status = 'pending'
+                     order by random() limit 30)
+    """,
+    "send DMs": """
+        update public.leads set dm_status = 'sent',
+          dm_sent_at = commented_at + random() * interval '3 days'
+        where id in (select id from public.leads where dm_status = 'pending'
+                     order by random() limit 30)
+    """,
+    "DM replies": """
+        update public.leads set dm_status = 'replied',
+          dm_delivered_at = dm_sent_at + interval '1 hour',
+          dm_replied_at = dm_sent_at + random() * interval '4 days' + interval '1 hour'
+        where id in (select id from public.leads where dm_status = 'sent'
+                     order by random() limit 20)
+    """,
+    "send emails": """
+        update public.leads set email = coalesce(email, 'x' || left(id::text, 8) || '@example.com'),
+          email_status = 'sent', email_sent_at = commented_at + random() * interval '5 days'
+        where id in (select id from public.leads where email_status is null
+                     order by random() limit 30)
+    """,
+    "email replies": """
+        update public.leads set email_status = 'replied',
+          email_opened_at = email_sent_at + interval '1 hour',
+          email_clicked_at = email_sent_at + interval '2 hours',
+          email_replied_at = email_sent_at + random() * interval '3 days' + interval '2 hours'
+        where id in (select id from public.leads where email_status = 'sent'
+                     order by random() limit 20)
+    """,
+    "shift comments earlier": """
+        update public.leads set commented_at = commented_at - random() * interval '2 days'
+        where id in (select id from public.leads order by random() limit 40)
+    """,
+    "touch without change": """
+        update public.leads set name = name
+        where id in (select id from public.leads order by random() limit 40)
+    """,
+    "delete leads": """
+        delete from public.leads
+        where id in (select id from public.leads order by random() limit 25)
+    """,
+    "delete a campaign": """
+        delete from public.campaigns
+        where id = (select id from public.campaigns order by random() limit 1)
+    """,
+    "Apollo attempts": """
+        insert into public.apollo_usage (user_id, lead_id, credits_used, result, created_at)
+        select l.user_id, l.id, floor(random() * 3)::int,
+               (array['success', 'partial', 'failed'])[1 + floor(random() * 3)],
+               l.commented_at + random() * interval '1 day'
+        from public.leads l order by random() limit 1 + floor(random() * 30)::int
+    """,
+    "Apollo refunds": """
+        update public.apollo_usage set credits_used = 0, result = 'failed'
+        where id in (select id from public.apollo_usage order by random() limit 15)
+    """,
+    "Apollo deletes": """
+        delete from public.apollo_usage
+        where id in (select id from public.apollo_usage order by random() limit 15)
+    """,
+}
+
+
+def _frame(conn: psycopg.Connection, query: str) -> pd.DataFrame:
+    cursor = conn.execute(query)
+    return pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description])
+
+
+def _utc_day(stamps: pd.Series) -> pd.Series:
+    return pd.to_datetime(stamps, utc=True).dt.date
+
+
+def expected_daily(leads: pd.DataFrame) -> dict[tuple, dict[str, int]]:
+    counts: dict[tuple, dict[str, int]] = {}
+    for column, (stamp, condition) in EVENTS.items():
+        rows = leads[leads[stamp].notna()]
+        if condition is not None:
+            rows = rows[condition(rows)]
+        keys = zip(rows.user_id, _utc_day(rows[stamp]), rows.campaign_id, strict=True)
+        for key, n in pd.Series(list(keys), dtype=object).value_counts().items():
+            counts.setdefault(key, {})[column] = int(n)
+    return counts
+
+
+def stored_daily(conn: psycopg.Connection) -> dict[tuple, dict[str, int]]:
+    stored = _frame(conn, "select * from public.lead_daily_stats")
+    result = {}
+    for row in stored.to_dict("records"):
+        values = {k: row[k] for k in EVENTS if row[k]}
+        if values:
+            result[(row["user_id"], row["day"], row["campaign_id"])] = values
+    return result
+
+
+def expected_apollo(attempts: pd.DataFrame) -> dict[tuple, tuple[int, int, int]]:
+    result = {}
+    if attempts.empty:
+        return result
+    attempts = attempts.assign(day=_utc_day(attempts.created_at))
+    for (user, day), group in attempts.groupby(["user_id", "day"]):
+        result[(user, day)] = (
+            int(group.credits_used.sum()),
+            len(group),
+            int((group.result == "success").sum()),
+        )
+    return result
+
+
+def stored_apollo(conn: psycopg.Connection) -> dict[tuple, tuple[int, int, int]]:
+    rows = conn.execute(
+        "select user_id, day, credits, attempts, successes from public.apollo_daily_usage"
+    ).fetchall()
+    return {(u, d): (c, a, s) for u, d, c, a, s in rows if (c, a, s) != (0, 0, 0)}
+
+
+def assert_rollups_match(conn: psycopg.Connection, step: str) -> None:
+    leads = _frame(conn, "select * from public.leads")
+    assert stored_daily(conn) == expected_daily(leads), step
+    totals = dict(conn.execute("select user_id, leads from public.lead_owner_totals").fetchall())
+    assert {u: n for u, n in totals.items() if n} == leads.user_id.value_counts().to_dict(), step
+    attempts = _frame(conn, "select * from public.apollo_usage")
+    assert stored_apollo(conn) == expected_apollo(attempts), step
+
+
+@pytest.fixture(scope="module")
+def small_world(server) -> str:
+    """A small seeded database of its own: these tests rewrite its leads at random."""
+    import uuid
+
+    name = f"t_rollups_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    url = server.url(database=name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrations.migrate(conn)
+        seed.seed(conn, seed.SeedPlan(clients=3, leads_min=60, leads_max=120, seed=5))
+    yield url
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database "{name}" with (force)')
+
+
+def test_the_seed_leaves_rollups_equal_to_the_raw_rows(small_world: str) -> None:
+    with psycopg.connect(small_world) as conn:
+        assert_rollups_match(conn, "after seeding")
+        assert conn.execute("select count(*) from public.lead_daily_stats").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("history", range(6))
+def test_random_changes_keep_every_rollup_exact(small_world: str, history: int) -> None:
+    rng = random.Random(history)
+    with psycopg.connect(small_world) as conn:
+        conn.execute("select setseed(%s)", [history / 10])
+        for step in range(12):
+            name = rng.choice(sorted(CHANGES))
+            conn.execute(CHANGES[name])
+            assert_rollups_match(conn, f"step {step}: {name}")
+        conn.rollback()  # the next history starts from the seeded data again
+
+
+def test_truncate_empties_the_rollups(small_world: str) -> None:
+    with psycopg.connect(small_world) as conn:
+        conn.execute("truncate public.leads, public.apollo_usage cascade")
+        assert_rollups_match(conn, "after truncate")
+        assert conn.execute("select count(*) from public.lead_daily_stats").fetchone()[0] == 0
+        conn.rollback()
+
+
+def test_nobody_writes_a_rollup_directly(small_world: str) -> None:
+    with psycopg.connect(small_world) as conn:
+        client = conn.execute(
+            "select id::text from public.users where role = 'client' limit 1"
+        ).fetchone()[0]
+    for table in ("lead_daily_stats", "lead_owner_totals", "apollo_daily_usage"):
+        with as_user(small_world, client) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(f"update public.{table} set user_id = user_id")
