@@ -46,9 +46,7 @@ def _plan(url: str, user_id: str, table: str) -> dict:
     return plan["Plan"]
 
 
-@pytest.mark.parametrize(
-    "email", ["client2@revos.demo", "reviewer@revos.demo", "admin@revos.demo"]
-)
+@pytest.mark.parametrize("email", ["client2@revos.demo", "reviewer@revos.demo", "admin@revos.demo"])
 @pytest.mark.parametrize("table", sorted(OWNED))
 def test_a_plain_select_uses_the_owner_index(runtime, demo_users, table, email) -> None:
     plan = _plan(runtime.service_url, demo_users[email].id, table)
@@ -64,8 +62,7 @@ def test_every_select_policy_uses_the_one_rule(service) -> None:
     """Each select policy compares its owner column with the rule's helpers, nothing else."""
     policies = dict(
         service.execute(
-            "select tablename, qual from pg_policies "
-            "where schemaname = 'public' and cmd = 'SELECT'"
+            "select tablename, qual from pg_policies where schemaname = 'public' and cmd = 'SELECT'"
         ).fetchall()
     )
     for table, column in OWNED.items():
