@@ -5,6 +5,11 @@ that changed after it was applied means the database no longer matches the sourc
 so nothing runs until someone writes a new migration instead. The Supabase compat file is
 applied only to a database without an `auth` schema (plain Postgres); on a hosted Supabase
 project the real `auth` schema is already there and the file is skipped.
+
+A file whose first line is `-- revos: no-transaction` runs statement by statement outside a
+transaction, for `create index concurrently` on tables that hold data. Such a file holds
+only simple statements (no function bodies), each ending a line with `;`, and must be safe
+to re-run: if it fails halfway it is not recorded and runs again from the top next time.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from psycopg.conninfo import conninfo_to_dict
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 COMPAT_DIR_NAME = "compat"
 _LOCK_KEY = 0x7265766F73  # "revos": one runner at a time per database
+NO_TRANSACTION = "-- revos: no-transaction"
 
 
 class MigrationError(RuntimeError):
@@ -118,15 +124,39 @@ def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
 
 
 def _apply(conn: psycopg.Connection, migration: Migration) -> None:
+    record = "insert into revos_meta.schema_migrations (name, checksum) values (%s, %s)"
     try:
+        if migration.sql.startswith(NO_TRANSACTION):
+            try:
+                for statement in statements(migration.sql):
+                    conn.execute(statement.encode())
+            finally:  # the file's session settings end with it
+                conn.execute("reset lock_timeout")
+                conn.execute("reset statement_timeout")
+            conn.execute(record, [migration.name, migration.checksum])
+            return
         with conn.transaction():
             conn.execute(migration.sql.encode())
-            conn.execute(
-                "insert into revos_meta.schema_migrations (name, checksum) values (%s, %s)",
-                [migration.name, migration.checksum],
-            )
+            conn.execute(record, [migration.name, migration.checksum])
     except psycopg.Error as exc:
         raise MigrationError(f"sql/{migration.name} failed: {exc}") from exc
+
+
+def statements(text: str) -> list[str]:
+    """The statements of a no-transaction file: each ends a line with `;`."""
+    if "$$" in text:
+        raise MigrationError("A no-transaction migration holds simple statements only.")
+    found, current = [], []
+    for line in text.splitlines():
+        if line.lstrip().startswith("--") and not current:
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            found.append("\n".join(current).strip())
+            current = []
+    if "".join(current).strip():
+        raise MigrationError("A no-transaction migration's last statement lacks its `;`.")
+    return found
 
 
 def ensure_gateway_role(conn: psycopg.Connection, gateway_url: str) -> str:

@@ -139,3 +139,26 @@ def test_squawk_catches_a_locking_migration(tmp_path: Path) -> None:
         [_squawk(), str(bad)], cwd=migrations.SQL_DIR.parent, capture_output=True, text=True
     )
     assert result.returncode != 0 and "constraint-missing-not-valid" in result.stdout
+
+
+def test_a_no_transaction_file_splits_into_its_statements() -> None:
+    text = (
+        "-- revos: no-transaction\n-- why\nset lock_timeout = '1s';\n\n"
+        "create index concurrently x\n  on t (a);\n"
+    )
+    assert migrations.statements(text) == [
+        "set lock_timeout = '1s';",
+        "create index concurrently x\n  on t (a);",
+    ]
+    with pytest.raises(migrations.MigrationError, match="simple statements"):
+        migrations.statements("-- revos: no-transaction\ncreate function f() as $$ x $$;\n")
+    with pytest.raises(migrations.MigrationError, match="lacks its"):
+        migrations.statements("-- revos: no-transaction\ndrop index x\n")
+
+
+def test_the_search_index_is_built_valid_outside_a_transaction(service) -> None:
+    valid = service.execute(
+        "select indisvalid from pg_index "
+        "where indexrelid = 'public.leads_owner_search_idx'::regclass"
+    ).fetchone()
+    assert valid == (True,)

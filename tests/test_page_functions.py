@@ -77,6 +77,24 @@ def test_leads_search_treats_wildcards_literally(gateway_for) -> None:
 
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_search_alone_matches_the_oracle(email, gateway_for, demo_users, world) -> None:
+    """The search runs through its own index (private.search_lead_ids): same rows, same count."""
+    leads = world.scoped(world.leads, demo_users[email])
+    wanted = leads[oracle.search_text(leads).str.contains("sales", regex=False)]
+    page = gateway_for(email).rows("leads_page", p_search="SALES", p_limit=500)[0]
+    assert page["total"] == len(wanted) > 0
+    ordered = wanted.sort_values(["commented_at", "id"], ascending=False).id
+    assert [r["id"] for r in page["rows"]] == list(ordered[:500])
+
+
+def test_search_never_reaches_another_tenants_leads(gateway_for, demo_users) -> None:
+    other = demo_users["client2@revos.demo"].id
+    for email in ("client1@revos.demo", "client3@revos.demo"):
+        page = gateway_for(email).rows("leads_page", p_client_id=other, p_search="a")[0]
+        assert (page["total"], page["rows"]) == (0, [])
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
 def test_lead_magnet_performance(email, gateway_for, demo_users, world) -> None:
     rows = gateway_for(email).rows("lead_magnet_performance")
     got = {r["lead_magnet_id"]: (r["downloads"], r["replies"]) for r in rows}
