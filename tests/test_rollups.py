@@ -1,4 +1,4 @@
-"""The daily rollups stay equal to a recomputation from raw rows, whatever changes the rows.
+"""The rollups (and downloads' reply flags) stay equal to a recomputation from raw rows.
 
 Random inserts, status changes, time shifts, deletes (of leads and of whole campaigns) and
 Apollo attempts, many rows per statement, in random order; after every step each rollup is
@@ -56,6 +56,22 @@ CHANGES = {
           dm_replied_at = dm_sent_at + random() * interval '4 days' + interval '1 hour'
         where id in (select id from public.leads where dm_status = 'sent'
                      order by random() limit 20)
+    """,
+    "withdraw DM replies": """
+        update public.leads set dm_status = 'delivered', dm_replied_at = null
+        where id in (select id from public.leads where dm_status = 'replied'
+                     order by random() limit 15)
+    """,
+    "downloads": """
+        insert into public.lead_magnet_downloads (user_id, lead_id, lead_magnet_id, downloaded_at)
+        select l.user_id, l.id, m.id, l.commented_at + interval '1 day'
+        from public.leads l
+        cross join lateral (
+          select m.id from public.lead_magnets m
+          where m.user_id is null or m.user_id = l.user_id
+          order by random() limit 1
+        ) m
+        order by random() limit 1 + floor(random() * 30)::int
     """,
     "send emails": """
         update public.leads set email = coalesce(email, 'x' || left(id::text, 8) || '@example.com'),
@@ -164,6 +180,12 @@ def assert_rollups_match(conn: psycopg.Connection, step: str) -> None:
     assert {u: n for u, n in totals.items() if n} == leads.user_id.value_counts().to_dict(), step
     attempts = _frame(conn, "select * from public.apollo_usage")
     assert stored_apollo(conn) == expected_apollo(attempts), step
+    wrong_flags = conn.execute(
+        "select count(*) from public.lead_magnet_downloads d join public.leads l "
+        "on l.id = d.lead_id where d.lead_replied "
+        "<> (l.dm_replied_at is not null or l.email_replied_at is not null)"
+    ).fetchone()[0]
+    assert wrong_flags == 0, step
 
 
 @pytest.fixture(scope="module")
