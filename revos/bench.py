@@ -42,18 +42,22 @@ USER_LABELS = {
     ADMIN: "super admin",
     REVIEWER: "reviewer",
 }
-# tables with an owner column, read the way a Supabase client reads them: no filter at all
-DIRECT_TABLES = (
-    "leads",
-    "messages",
-    "campaigns",
-    "posts",
-    "cartridges",
-    "lead_magnet_downloads",
-    "apollo_usage",
-    "embeddings",
-)
-NOT_FOR_REVIEWERS = ("apollo_usage", "embeddings")  # billing and memories
+# tables with an owner, and its column, read the way a Supabase client reads them: no filter
+DIRECT_TABLES = {
+    "leads": "user_id",
+    "messages": "user_id",
+    "campaigns": "user_id",
+    "posts": "user_id",
+    "cartridges": "user_id",
+    "lead_magnet_downloads": "user_id",
+    "review_audit": "client_id",
+    "lead_daily_stats": "user_id",
+    "lead_owner_totals": "user_id",
+    "apollo_usage": "user_id",
+    "apollo_daily_usage": "user_id",
+    "embeddings": "user_id",
+}
+NOT_FOR_REVIEWERS = ("apollo_usage", "apollo_daily_usage", "embeddings")  # billing, memories
 PAGES = (
     "app_pages/overview.py",
     "app_pages/funnels.py",
@@ -333,7 +337,7 @@ def measure_direct_reads(
             ]
             for u in readers
         }
-        for table in DIRECT_TABLES:
+        for table, owner_column in DIRECT_TABLES.items():
             for user in readers:
                 if user.role == "reviewer" and table in NOT_FOR_REVIEWERS:
                     continue
@@ -346,8 +350,8 @@ def measure_direct_reads(
                     )
                     rows = len(conn.execute(query).fetchall())
                 floor = timed(
-                    lambda o=owners[user.email], q=query: superuser.execute(
-                        f"{q} where user_id = any(%s::uuid[])", [o]
+                    lambda o=owners[user.email], q=query, c=owner_column: superuser.execute(
+                        f"{q} where {c} = any(%s::uuid[])", [o]
                     ).fetchall(),
                     plan.direct_runs,
                     warmup=1,
@@ -405,7 +409,7 @@ def machine() -> dict[str, Any]:
 
 def prepare(
     data_dir: Path, plan: BenchPlan, say: Callable[[str], None]
-) -> tuple[embedded.EmbeddedServer, float, list[User]]:
+) -> tuple[embedded.EmbeddedServer, seed.SeedReport, list[User]]:
     embedded.destroy(data_dir)
     server = embedded.start(data_dir)
     seed_plan = seed.SeedPlan(
@@ -430,11 +434,12 @@ def prepare(
     )
     order = [BIG, TYPICAL, REVIEWER, ADMIN]
     users = sorted((User(*row) for row in rows), key=lambda u: order.index(u.email))
-    return server, report.rows_per_second, users
+    return server, report, users
 
 
 def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> dict[str, Any]:
-    server, rows_per_second, users = prepare(data_dir, plan, say)
+    started = time.perf_counter()
+    server, seeded, users = prepare(data_dir, plan, say)
     secret = embedded.load_secrets(data_dir).jwt_secret
     say("Timing the data calls…")
     page_users = [u for u in users if u.email != REVIEWER]
@@ -447,9 +452,37 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
         "calls": [vars(c) for c in calls],
         "direct_reads": direct,
         "pages": pages,
-        "seed_rows_per_s": round(rows_per_second),
+        "seed_rows_per_s": round(seeded.rows_per_second),
+        "seed_rows": seeded.rows,
+        "seed_seconds": round(seeded.seconds, 1),
+        "run_seconds": round(time.perf_counter() - started),
         "machine": machine(),
         "plan": vars(plan),
+    }
+
+
+def compare(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """The same users' calls and direct reads here against an earlier run (another scale):
+    how much a tenant's cost grew with other tenants' data. The target is at most 1.3x."""
+
+    def rows(section: str, key: Callable[[dict], tuple]) -> list[dict[str, Any]]:
+        before = {key(r): r for r in baseline.get(section, [])}
+        return [
+            {
+                "what": " / ".join(str(k) for k in key(r)),
+                "baseline_p95_ms": before[key(r)]["p95_ms"],
+                "p95_ms": r["p95_ms"],
+                "ratio": round(r["p95_ms"] / before[key(r)]["p95_ms"], 2),
+            }
+            for r in report.get(section, [])
+            if key(r) in before and before[key(r)]["p95_ms"]
+        ]
+
+    return {
+        "baseline_leads": baseline["plan"]["leads"],
+        "leads": report["plan"]["leads"],
+        "calls": rows("calls", lambda r: (r["name"], r["user"])),
+        "direct_reads": rows("direct_reads", lambda r: (f"select * from {r['table']}", r["user"])),
     }
 
 
@@ -483,10 +516,26 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     lines += ["", "| page (AppTest, big client) | median ms |", "|---|---:|"]
     lines += [f"| {p['name']} | {p['median_ms']:,.1f} |" for p in report["pages"]]
+    scale = report.get("scale")
+    if scale:
+        lines += [
+            "",
+            f"The same tenants at {scale['leads']:,} leads against {scale['baseline_leads']:,}"
+            " (p95; target: at most 1.3x):",
+            "",
+            "| call or read | p95 ms before | p95 ms now | now / before |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['what']} | {r['baseline_p95_ms']:,.1f} | {r['p95_ms']:,.1f} | {r['ratio']}x |"
+            for r in scale["calls"] + scale["direct_reads"]
+        ]
     plan, host = report["plan"], report["machine"]
     lines += [
         "",
-        f"Seeding: {report['seed_rows_per_s']:,} rows/s. "
+        f"Seeding: {report.get('seed_rows', 0):,} rows in {report.get('seed_seconds', 0):,} s, "
+        f"{report['seed_rows_per_s']:,} rows/s; the whole run took "
+        f"{report.get('run_seconds', 0) / 60:,.0f} min. "
         f"{plan['clients']:,} clients, {plan['leads']:,} leads (big client "
         f"{plan['big_client_leads']:,}); {plan['runs']} runs per call. "
         f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}.",

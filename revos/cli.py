@@ -6,7 +6,9 @@ revos db migrate               apply sql/ to the configured database
 revos db reset                 embedded only: fresh schema and fresh demo data
 revos db seed --clients N --leads-per-client M [--seed S]
 revos bench [--clients 1000] [--leads 1000000] [--big-client-leads 200000] [--quick]
-            [--json PATH]          measure data calls and pages at scale
+            [--json PATH] [--compare EARLIER.json]
+                               measure data calls and pages at scale (--compare: against
+                               an earlier run at another scale)
 """
 
 from __future__ import annotations
@@ -130,7 +132,10 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         raise ValueError(
             "A benchmark needs at least 3 clients and more leads than the big client has."
         )
+    baseline = json.loads(Path(args.compare).read_text()) if args.compare else None
     report = bench.run(settings.data_dir / "bench", plan)
+    if baseline is not None:
+        report["scale"] = bench.compare(report, baseline)
     print()
     print(bench.markdown(report))
     if args.json:
@@ -170,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="about 50 clients and 100,000 leads (CI)"
     )
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    bench.add_argument(
+        "--compare",
+        metavar="PATH",
+        help="an earlier run's JSON (another scale): report how each call and read grew",
+    )
     bench.add_argument("--load", action="store_true", help="simulate many concurrent users instead")
     bench.add_argument("--users", type=int, default=50, help="with --load (default 50)")
     bench.add_argument(

@@ -31,9 +31,12 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
             timeout=900,
         )
     finally:
+        import shutil
+
         from revos import embedded
 
         embedded.destroy(data_dir / "bench")
+        shutil.rmtree(data_dir, ignore_errors=True)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(report_path.read_text())
 
@@ -103,6 +106,35 @@ def test_markdown_shows_ratios() -> None:
     text = bench.markdown(report)
     assert "| funnel | big client | 10.0 | 12.0 | 10.0 | 1.2x | 240.0 | 20.0x |" in text
     assert "| overview | 300.0 |" in text
+
+
+def test_compare_reports_growth_of_the_same_calls_and_reads() -> None:
+    def report(leads: int, factor: float) -> dict:
+        return {
+            "plan": {"leads": leads},
+            "calls": [{"name": "trend", "user": "big client", "p95_ms": 10.0 * factor}],
+            "direct_reads": [
+                {"table": "leads", "user": "reviewer", "p95_ms": 40.0 * factor},
+                {"table": "posts", "user": "reviewer", "p95_ms": 1.0},  # not in the baseline
+            ],
+        }
+
+    baseline = report(1_000_000, 1.0)
+    baseline["direct_reads"].pop()
+    scale = bench.compare(report(10_000_000, 1.25), baseline)
+    assert (scale["baseline_leads"], scale["leads"]) == (1_000_000, 10_000_000)
+    assert [(r["what"], r["ratio"]) for r in scale["calls"] + scale["direct_reads"]] == [
+        ("trend / big client", 1.25),
+        ("select * from leads / reviewer", 1.25),
+    ]
+    full = {**report(10_000_000, 1.25), "scale": scale, "pages": [], "seed_rows_per_s": 1}
+    full["calls"] = [
+        {"p50_ms": 1.0, "floor_p95_ms": 1.0, "naive_p95_ms": None} | c for c in full["calls"]
+    ]
+    full["direct_reads"] = []
+    full |= {"machine": {"cpus": 2, "memory_gib": 24, "platform": "Linux"}}
+    full["plan"] |= {"clients": 1000, "big_client_leads": 200_000, "runs": 20}
+    assert "| trend / big client | 10.0 | 12.5 | 1.25x |" in bench.markdown(full)
 
 
 def test_a_short_load_run_reports_throughput_latency_and_no_errors(tmp_path: Path) -> None:
