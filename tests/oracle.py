@@ -74,12 +74,20 @@ def rate(numerator: int, denominator: int) -> float | None:
     return None if denominator == 0 else round(numerator / denominator, 4)
 
 
+def whole_days(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) widened to whole UTC days, as the rollup-based functions count."""
+    first = start.tz_convert("UTC").floor("D")
+    last = (end - pd.Timedelta(microseconds=1)).tz_convert("UTC").floor("D")
+    return first, last + pd.Timedelta(days=1)
+
+
 def funnel(
     world: World, user: DemoUser, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
 ) -> dict[str, dict[str, int]]:
     leads = world.scoped(world.leads, user)
     if start is not None and end is not None:
-        leads = leads[(leads.commented_at >= start) & (leads.commented_at < end)]
+        first, after = whole_days(start, end)
+        leads = leads[(leads.commented_at >= first) & (leads.commented_at < after)]
     result = {}
     for campaign_id in world.scoped(world.campaigns, user).id:
         rows = leads[leads.campaign_id == campaign_id]
@@ -137,11 +145,9 @@ def weekly_trend(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Time
         ("emails_sent", "email_sent_at"),
         ("email_replies", "email_replied_at"),
     ):
-        # whole UTC days: from the start's day through the day of the end's last instant
-        first = start.tz_convert("UTC").floor("D")
-        last = (end - pd.Timedelta(microseconds=1)).tz_convert("UTC").floor("D")
+        first, after = whole_days(start, end)
         stamps = leads[column].dropna()
-        stamps = stamps[(stamps >= first) & (stamps < last + pd.Timedelta(days=1))]
+        stamps = stamps[(stamps >= first) & (stamps < after)]
         weeks = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W-SUN")
         for week, count in weeks.dt.start_time.dt.date.astype(str).value_counts().items():
             buckets.setdefault(week, {})[series] = int(count)

@@ -12,6 +12,8 @@ from revos.gateway import AccessDenied
 from tests import oracle
 from tests.conftest import DEMO_EMAILS
 
+FUNNEL_LABELS = ("campaign_id", "campaign_name", "campaign_status", "client_id")
+
 
 @pytest.fixture(scope="module")
 def period() -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -35,12 +37,27 @@ def test_campaign_funnel(email, gateway_for, demo_users, world) -> None:
 
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_campaign_funnel_over_a_period_counts_whole_days(
+    email, gateway_for, demo_users, world, period
+) -> None:
+    start, end = period  # not at midnight: the period's days count whole
+    rows = gateway_for(email).rows("campaign_funnel", p_from=start, p_to=end)
+    got = {r["campaign_id"]: {k: r[k] for k in r if k not in FUNNEL_LABELS} for r in rows}
+    assert got == oracle.funnel(world, demo_users[email], start, end)
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
 def test_overview_kpis_current_and_previous(email, gateway_for, demo_users, world, period) -> None:
     start, end = period
     rows = gateway_for(email).rows("overview_kpis", p_from=start, p_to=end)
     assert [r["period"] for r in rows] == ["current", "previous"]
     user = demo_users[email]
-    for row, (lo, hi) in zip(rows, [(start, end), (start - (end - start), start)], strict=True):
+    first, after = oracle.whole_days(start, end)
+    windows = [(first, after), (first - (after - first), first)]
+    assert [
+        (pd.Timestamp(r["period_start"]), pd.Timestamp(r["period_end"])) for r in rows
+    ] == windows
+    for row, (lo, hi) in zip(rows, windows, strict=True):
         expected = oracle.kpis(world, user, lo, hi)
         assert {k: row[k] for k in expected} == expected
 

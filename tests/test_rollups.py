@@ -27,6 +27,14 @@ EVENTS = {  # rollup column -> (timestamp column, extra condition on the lead)
     "emails_sent": ("email_sent_at", None),
     "emails_sent_replied": ("email_sent_at", lambda f: f.email_replied_at.notna()),
     "email_replies": ("email_replied_at", None),
+    # the funnel's cohort: of the leads who commented that day, how many reached each stage
+    "cohort_dm_sent": ("commented_at", lambda f: f.dm_sent_at.notna()),
+    "cohort_dm_delivered": ("commented_at", lambda f: f.dm_delivered_at.notna()),
+    "cohort_dm_replied": ("commented_at", lambda f: f.dm_replied_at.notna()),
+    "cohort_email_sent": ("commented_at", lambda f: f.email_sent_at.notna()),
+    "cohort_email_opened": ("commented_at", lambda f: f.email_opened_at.notna()),
+    "cohort_email_clicked": ("commented_at", lambda f: f.email_clicked_at.notna()),
+    "cohort_email_replied": ("commented_at", lambda f: f.email_replied_at.notna()),
 }
 
 CHANGES = {

@@ -1,0 +1,84 @@
+"""Print the plans of the key calls as each user runs them, for docs/performance.md.
+
+    python scripts/explain_calls.py "SUPERUSER_URL" > plans.md
+
+Connects as superuser (to load auto_explain), then acts as each user exactly as the gateway
+does (`set local role authenticated` + JWT claims) and calls each page function; auto_explain
+sends the plan of every statement inside the function back as a notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import psycopg
+
+USERS = ("client1@revos.demo", "client2@revos.demo", "reviewer@revos.demo", "admin@revos.demo")
+CALLS = {
+    "direct read of leads": "select * from public.leads",
+    "trend (90 days, weekly)": "select * from public.funnel_trend(%(from)s, %(to)s, 'week')",
+    "leads search": "select * from public.leads_page(p_limit => 50, p_search => 'head of sales')",
+    "lead magnets": "select * from public.lead_magnet_performance()",
+    "admin tenant stats": "select * from public.admin_tenant_stats()",
+}
+
+
+# the helpers' own one-row statements, and the outer Function Scan: the calls' reads remain
+HELPERS = (
+    "set_config(",
+    "current_setting('request.jwt.claim",
+    "from public.reviewer_assignments a",
+    "select 1 from public.users",
+    "::uuid where private.is_super_admin()",
+    "Query Text: select * from public.funnel_trend(",  # the outer calls: a Function Scan
+    "Query Text: select * from public.leads_page(",
+    "Query Text: select * from public.lead_magnet_performance(",
+    "Query Text: select * from public.admin_tenant_stats(",
+    "when p_client_id is not null then array[p_client_id]",
+)
+
+
+def explain(url: str, user_id: str, query: str) -> list[str]:
+    plans: list[str] = []
+    with psycopg.connect(url) as conn:
+        conn.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+        conn.execute("load 'auto_explain'")
+        for setting in (
+            "auto_explain.log_min_duration = 0",
+            "auto_explain.log_analyze = on",
+            "auto_explain.log_buffers = on",
+            "auto_explain.log_timing = on",
+            "auto_explain.log_nested_statements = on",
+            "auto_explain.log_level = notice",
+        ):
+            conn.execute(f"set local {setting}")
+        conn.execute("set local role authenticated")
+        claims = json.dumps({"sub": user_id, "role": "authenticated"})
+        conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+        now = dt.datetime.now(dt.UTC)
+        conn.execute(query, {"from": now - dt.timedelta(days=90), "to": now}).fetchall()
+        conn.rollback()
+    return [p for p in plans if not any(noise in p for noise in HELPERS)]
+
+
+def main(url: str) -> None:
+    with psycopg.connect(url) as conn:
+        ids = dict(
+            conn.execute(
+                "select email, id::text from public.users where email = any(%s)", [list(USERS)]
+            ).fetchall()
+        )
+    for name, query in CALLS.items():
+        for email in USERS:
+            if name == "admin tenant stats" and not email.startswith("admin"):
+                continue
+            print(f"### {name}, as {email}\n\n```")
+            for plan in explain(url, ids[email], query):
+                print(plan.strip())
+            print("```\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
