@@ -24,7 +24,7 @@ left, right = st.columns([2, 1])
 with left:
     chosen = widgets.campaign_picker(campaigns)
 with right:
-    start, end = widgets.period(default_days=90)
+    start, end = widgets.period().bounds()
 scope = {"p_campaign_ids": list(chosen) or None, "p_client_id": client_id}
 
 with errors.banner_on_failure(), st.spinner("Counting the funnel…"):

@@ -18,9 +18,14 @@ COLUMNS = {
 st.title("Lead magnets")
 gateway = context.gateway()
 
-with errors.banner_on_failure(), st.spinner("Loading lead magnets…"):
+with errors.banner_on_failure():
     client_id = widgets.client_scope(gateway)
-    magnets = gateway.frame("lead_magnet_performance", p_client_id=client_id)
+    period = widgets.period()
+    start, end = period.bounds()
+    with st.spinner("Loading lead magnets…"):
+        magnets = gateway.frame(
+            "lead_magnet_performance", p_client_id=client_id, p_from=start, p_to=end
+        )
 if magnets.empty:
     st.info("No lead magnets yet. Add a custom one, or use the global library.")
     st.stop()
@@ -34,7 +39,7 @@ totals[0].metric(
     "Downloads",
     f"{int(magnets['downloads'].sum()):,}",
     border=True,
-    help="Lead magnets downloaded by your leads.",
+    help="Lead magnets your leads downloaded in the period.",
 )
 totals[1].metric(
     "Replies after a download",

@@ -10,10 +10,15 @@ gateway = context.gateway()
 
 with errors.banner_on_failure():
     client_id = widgets.client_scope(gateway)
-    start, end = widgets.period()
+    period = widgets.period()
+    start, end = period.bounds()
     with st.spinner("Loading KPIs…"):
         current, previous = gateway.rows(
             "overview_kpis", p_from=start, p_to=end, p_client_id=client_id
+        )
+        grain = "day" if period.days <= 31 else "week"
+        trend = gateway.frame(
+            "funnel_trend", p_from=start, p_to=end, p_grain=grain, p_client_id=client_id
         )
 
 if not current["new_leads"] and not current["dms_sent"] and not current["emails_sent"]:
@@ -22,8 +27,9 @@ if not current["new_leads"] and not current["dms_sent"] and not current["emails_
         "to see leads arrive here."
     )
 
-widgets.kpi_grid(metrics.kpi_tiles(current, previous))
+widgets.kpi_grid(metrics.kpi_tiles(current, previous), metrics.sparklines(trend))
 st.caption(
-    f"Compared with {previous['period_start'][:10]} to "
-    f"{previous['period_end'][:10]} (the previous period of the same length)."
+    f"{period.label()}, compared with {period.previous().label()} (the {period.days} days "
+    "before). Counts by the day each thing happened, in UTC: new leads by comment date, DMs "
+    "and emails by send date; reply rates are the replies so far to those sends."
 )

@@ -28,6 +28,7 @@ SORTS = {
 PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000
 MAX_SEARCH_LENGTH = 200
+MAX_RANGE_DAYS = 1096  # leads_export refuses longer date ranges (three years)
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,22 @@ def _date(raw: str, name: str, problems: list[str]) -> dt.date | None:
         return None
 
 
-def from_query_params(params: Mapping[str, str]) -> LeadFilters:
+def from_query_params(params: Mapping[str, str], today: dt.date | None = None) -> LeadFilters:
     problems: list[str] = []
+    today = today or dt.datetime.now(dt.UTC).date()
     start = _date(params.get("from", ""), "start", problems)
     end = _date(params.get("to", ""), "end", problems)
     if start and end and end < start:
         problems.append("The end date was before the start date, so the dates were swapped.")
         start, end = end, start
+    if end and end > today:
+        problems.append("No lead has commented in the future: the end date is today.")
+        end = today
+    if start and start > today:
+        start = today
+    if start and end and (end - start).days >= MAX_RANGE_DAYS:
+        start = end - dt.timedelta(days=MAX_RANGE_DAYS - 1)
+        problems.append(f"A date range covers at most three years: it starts {start} now.")
     sort = params.get("sort", "commented_at")
     if sort not in SORTS:
         problems.append(f"Ignored unknown sort {sort[:40]!r}.")

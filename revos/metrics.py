@@ -27,6 +27,7 @@ class Metric:
     definition: str
     target: float | None = None  # rates: the minimum we aim for
     period_bound: bool = True  # False: a count of now, with nothing to compare against
+    sample_key: str | None = None  # rates: the count they are a share of (their n)
 
 
 KPIS: tuple[Metric, ...] = (
@@ -42,6 +43,7 @@ KPIS: tuple[Metric, ...] = (
         Kind.RATE,
         "Share of the period's new leads that Apollo enriched fully or partially.",
         0.70,
+        sample_key="new_leads",
     ),
     Metric("dms_sent", "DMs sent", Kind.COUNT, "LinkedIn DMs sent in the period."),
     Metric(
@@ -50,6 +52,7 @@ KPIS: tuple[Metric, ...] = (
         Kind.RATE,
         "Share of the DMs sent in the period that got a reply (at any time since).",
         0.10,
+        sample_key="dms_sent",
     ),
     Metric("emails_sent", "Emails sent", Kind.COUNT, "Emails sent in the period."),
     Metric(
@@ -58,6 +61,7 @@ KPIS: tuple[Metric, ...] = (
         Kind.RATE,
         "Share of the emails sent in the period that got a reply (at any time since).",
         0.05,
+        sample_key="emails_sent",
     ),
     Metric(
         "magnet_downloads",
@@ -92,6 +96,7 @@ class Tile:
     metric: Metric
     value: float | None
     previous: float | None
+    sample: float | None = None  # a rate's n
 
     @property
     def delta(self) -> float | None:
@@ -120,9 +125,22 @@ def kpi_tiles(current: dict, previous: dict) -> list[Tile]:
             metric,
             _number(current.get(metric.key)),
             _number(previous.get(metric.key)) if metric.period_bound else None,
+            _number(current.get(metric.sample_key)) if metric.sample_key else None,
         )
         for metric in KPIS
     ]
+
+
+# KPI -> the trend column that draws its sparkline (counts only: a rate's weekly points would
+# mix sends of one week with replies of another)
+SPARKLINES = {"new_leads": "new_leads", "dms_sent": "dms_sent", "emails_sent": "emails_sent"}
+
+
+def sparklines(trend: pd.DataFrame) -> dict[str, list[float]]:
+    """Each counted KPI's points over the period, from `funnel_trend` rows."""
+    if trend.empty:
+        return {}
+    return {key: [float(v) for v in trend[column]] for key, column in SPARKLINES.items()}
 
 
 def format_value(metric: Metric, value: float | None) -> str:

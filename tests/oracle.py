@@ -154,13 +154,21 @@ def weekly_trend(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Time
     return buckets
 
 
-def magnet_performance(world: World, user: DemoUser) -> dict[str, tuple[int, int]]:
+def magnet_performance(
+    world: World, user: DemoUser, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> dict[str, tuple[int, int]]:
     visible = world.magnets[
         world.magnets.user_id.isna()
         | world.magnets.user_id.isin(world.clients_of(user))
         | (user.role == "super_admin")
     ]
-    downloads = world.scoped(world.downloads, user).merge(
+    downloads = world.scoped(world.downloads, user)
+    if start is not None and end is not None:
+        first, after = whole_days(start, end)
+        downloads = downloads[
+            (downloads.downloaded_at >= first) & (downloads.downloaded_at < after)
+        ]
+    downloads = downloads.merge(
         world.leads[["id", "dm_replied_at", "email_replied_at"]],
         left_on="lead_id",
         right_on="id",

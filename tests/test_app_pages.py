@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandas as pd
 import pytest
 
+from revos import periods
 from revos.gateway import AccessDenied
 from revos.ui import navigation
 from tests import oracle
@@ -23,9 +25,12 @@ pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def _period(at) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start = pd.Timestamp(at.query_params["from"], tz="UTC")
-    end = pd.Timestamp(at.query_params["to"], tz="UTC") + pd.Timedelta(days=1)
-    return start, end
+    """The period the page shows, as its URL says (the page writes it there)."""
+    params = {k: at.query_params[k] for k in ("period", "from", "to") if k in at.query_params}
+    assert params, "the page puts its period in the URL"
+    today = dt.datetime.now(dt.UTC).date()
+    start, end = periods.from_params(params, today).bounds()
+    return pd.Timestamp(start), pd.Timestamp(end)
 
 
 @pytest.mark.parametrize("role", sorted(MENU_TITLES))
@@ -90,7 +95,7 @@ def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
     at = signed_in(email)
     open_page(at, "app_pages/lead_magnets.py")
     assert not at.exception and not at.error
-    performance = oracle.magnet_performance(world, demo_users[email])
+    performance = oracle.magnet_performance(world, demo_users[email], *_period(at))
     downloads = sum(d for d, _ in performance.values())
     replies = sum(r for _, r in performance.values())
     assert [m.value for m in at.metric][:2] == [f"{downloads:,}", f"{replies:,}"]

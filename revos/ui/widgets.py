@@ -1,7 +1,8 @@
 """Widgets every page shares: who we look at, over which period, and KPI tiles.
 
 Pickers keep their value in the URL (`st.query_params`), so a view can be bookmarked and
-shared, and links between pages land on the same selection.
+shared, and in the session, so the client and period a user picked follow them from page to
+page (the menu opens pages without the previous page's URL parameters).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import datetime as dt
 
 import streamlit as st
 
-from revos import metrics
+from revos import metrics, periods
 from revos.gateway import Gateway
 
 ALL = "__all__"
+CLIENT_KEY = "revos_client"  # the client picked, carried from page to page
+PERIOD_KEY = "revos_period"  # the period picked, carried from page to page
 
 
 def client_scope(gateway: Gateway) -> str | None:
@@ -26,7 +29,11 @@ def client_scope(gateway: Gateway) -> str | None:
         st.stop()
     labels = {ALL: "All clients" if gateway.session.role == "super_admin" else "All my clients"}
     labels |= {c["id"]: f"{c['company'] or c['email']} ({c['email']})" for c in clients}
-    wanted = st.query_params.get("client", ALL)
+    # the URL first (a shared link), else what this user picked on another page
+    wanted = st.query_params.get("client") or st.session_state.get(CLIENT_KEY, ALL)
+    if wanted not in labels:
+        st.warning("The client in the address is not one you can see; showing all of yours.")
+        wanted = ALL
     options = list(labels)
     chosen = st.sidebar.selectbox(
         "Client",
@@ -35,61 +42,83 @@ def client_scope(gateway: Gateway) -> str | None:
         format_func=labels.__getitem__,
         key="client_scope",
     )
+    st.session_state[CLIENT_KEY] = chosen
     _remember("client", None if chosen == ALL else chosen)
     return None if chosen == ALL else chosen
 
 
-def period(default_days: int = 30) -> tuple[dt.datetime, dt.datetime]:
-    """A date range (inclusive days) as [start, end) UTC datetimes for the SQL functions."""
+def period() -> periods.Period:
+    """The one period selector: presets or custom days, the same on every page.
+
+    Seeded from the URL (a shared link), else from what the user chose on another page, else
+    the default; what the address got wrong is said once and corrected.
+    """
     today = dt.datetime.now(dt.UTC).date()
-    start = _date_param("from") or today - dt.timedelta(days=default_days - 1)
-    end = _date_param("to") or today
-    picked = st.date_input("Period", value=(start, end), max_value=today, key="period")
-    if not isinstance(picked, tuple | list) or len(picked) != 2:
-        st.info("Pick the last day of the period too.")
-        st.stop()
-    start, end = picked
-    _remember("from", start.isoformat())
-    _remember("to", end.isoformat())
-    return _utc_midnight(start), _utc_midnight(end + dt.timedelta(days=1))
+    stored = st.session_state.get(PERIOD_KEY)
+    chosen = periods.from_params(st.query_params.to_dict(), today, stored)
+    for problem in chosen.problems:
+        st.warning(problem)
+    # The widgets keep what the user clicks; they are (re)seeded when they have no state
+    # yet, or when the address asks for another period than the one last shown (a link).
+    if chosen != stored or "period_preset" not in st.session_state:
+        st.session_state["period_preset"] = chosen.preset
+        st.session_state["period_days"] = (chosen.first, chosen.last)
+    preset_col, days_col = st.columns([3, 2])
+    name = preset_col.segmented_control(
+        "Period", list(periods.PRESETS), format_func=periods.PRESETS.get, key="period_preset"
+    )
+    if name == "custom":
+        picked = days_col.date_input(
+            "Days",
+            min_value=today - dt.timedelta(days=periods.MAX_DAYS - 1),
+            max_value=today,
+            key="period_days",
+        )
+        if not isinstance(picked, tuple | list) or len(picked) != 2:
+            st.info("Pick the last day of the period too.")
+            st.stop()
+        result = periods.custom(picked[0], picked[1], today)
+    else:
+        result = periods.preset(name or chosen.preset, today)
+        days_col.caption(result.label())
+    st.session_state[PERIOD_KEY] = result
+    set_query(result.params(), owned=("period", "from", "to"))
+    return result
 
 
-def kpi_grid(tiles: list[metrics.Tile], columns: int = 4) -> None:
+def kpi_grid(
+    tiles: list[metrics.Tile], lines: dict[str, list[float]] | None = None, columns: int = 4
+) -> None:
     for offset in range(0, len(tiles), columns):
         for column, tile in zip(
             st.columns(columns), tiles[offset : offset + columns], strict=False
         ):
             with column:
-                kpi_tile(tile)
+                kpi_tile(tile, (lines or {}).get(tile.metric.key))
 
 
-def kpi_tile(tile: metrics.Tile) -> None:
+def kpi_tile(tile: metrics.Tile, line: list[float] | None = None) -> None:
     metric = tile.metric
     help_text = metric.definition
     if metric.target is not None:
         help_text += f" Target: at least {metric.target:.0%}."
+    unchanged = tile.delta == 0  # no change is news of nothing: grey, no arrow
     st.metric(
         metric.label,
         metrics.format_value(metric, tile.value),
         metrics.format_delta(metric, tile.delta),
+        delta_color="off" if unchanged else "normal",
+        delta_arrow="off" if unchanged else "auto",
         help=help_text,
         border=True,
+        chart_data=line if line and len(line) > 1 else None,
+        chart_type="area",
     )
+    sample = f" · of {tile.sample:,.0f}" if tile.sample is not None else ""
     if tile.on_target is True:
-        st.caption(f":green[On target] (≥ {metric.target:.0%})")
+        st.caption(f":green[On target] (≥ {metric.target:.0%}){sample}")
     elif tile.on_target is False:
-        st.caption(f":red[Below target] (≥ {metric.target:.0%})")
-
-
-def _utc_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-
-
-def _date_param(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(st.query_params.get(name, ""))
-    except ValueError:
-        return None
+        st.caption(f":red[Below target] (≥ {metric.target:.0%}){sample}")
 
 
 def _remember(name: str, value: str | None) -> None:
@@ -124,7 +153,9 @@ def set_query(params: dict[str, str], owned: tuple[str, ...]) -> None:
 def page_param(name: str = "page") -> int:
     """The 1-based page number in the URL; anything that is not a positive number is page 1."""
     raw = st.query_params.get(name, "1")
-    return int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+    if not raw.isdigit() or len(raw) > 6:  # nobody pages past a million pages
+        return 1
+    return max(1, int(raw))
 
 
 def pager(previous_slot, next_slot, current: int, pages: int, name: str = "page") -> None:

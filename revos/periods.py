@@ -1,0 +1,118 @@
+"""The period every page shares: a preset or custom days, read from the URL, never trusted.
+
+Pure: pages hand it the URL's parameters and today's date and get back the period plus a
+note for each thing in the URL it could not use. A period is whole UTC days, first to last
+inclusive, which the SQL functions read as the half-open range [first 00:00, last+1 00:00).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+PRESETS = {
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "90d": "Last 90 days",
+    "month": "This month",
+    "custom": "Custom",
+}
+DEFAULT = "30d"
+MAX_DAYS = 1096  # the SQL functions refuse longer periods (three years)
+
+
+@dataclass(frozen=True)
+class Period:
+    preset: str
+    first: dt.date
+    last: dt.date
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) as UTC datetimes, what the SQL functions take."""
+        return _midnight(self.first), _midnight(self.last + dt.timedelta(days=1))
+
+    def previous(self) -> Period:
+        """The same number of days just before this period."""
+        last = self.first - dt.timedelta(days=1)
+        return Period("custom", last - dt.timedelta(days=self.days - 1), last)
+
+    def label(self) -> str:
+        return f"{self.first:%b %-d, %Y} to {self.last:%b %-d, %Y}"
+
+    def params(self) -> dict[str, str]:
+        """The URL parameters that describe this period."""
+        if self.preset != "custom":
+            return {"period": self.preset}
+        return {"period": "custom", "from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def preset(name: str, today: dt.date) -> Period:
+    if name == "7d":
+        return Period(name, today - dt.timedelta(days=6), today)
+    if name == "90d":
+        return Period(name, today - dt.timedelta(days=89), today)
+    if name == "month":
+        return Period(name, today.replace(day=1), today)
+    return Period("30d", today - dt.timedelta(days=29), today)
+
+
+def custom(first: dt.date, last: dt.date, today: dt.date) -> Period:
+    """Custom days, clamped to what can be shown: not after today, at most three years."""
+    problems = []
+    earliest = today - dt.timedelta(days=MAX_DAYS - 1)
+    if last > today:
+        problems.append(f"The period cannot end after today; it ends on {today:%b %-d, %Y}.")
+        last = today
+    if first > last:
+        problems.append("The period started after it ended; it is one day long now.")
+        first = last
+    if first < earliest:
+        problems.append(f"A period covers at most three years; it starts {earliest:%b %-d, %Y}.")
+        first = earliest
+    return Period("custom", first, last, tuple(problems))
+
+
+def from_params(params: dict[str, str], today: dt.date, fallback: Period | None = None) -> Period:
+    """The period the URL describes (`period`, and `from`/`to` for custom days).
+
+    Without a `period` or dates in the URL, the fallback (what the user chose on another
+    page) or the default. Anything unusable becomes a note, never an error.
+    """
+    name = params.get("period")
+    if name is None and ("from" in params or "to" in params):
+        name = "custom"  # older links carry only the dates
+    if name is None:
+        return fallback or preset(DEFAULT, today)
+    if name not in PRESETS:
+        shown = name[:20]
+        default = preset(DEFAULT, today)
+        return _with(default, f"Unknown period '{shown}'; showing {PRESETS[DEFAULT].lower()}.")
+    if name != "custom":
+        return preset(name, today)
+    first, first_problem = _day(params.get("from"), "from")
+    last, last_problem = _day(params.get("to"), "to")
+    base = fallback or preset(DEFAULT, today)
+    period = custom(first or base.first, last or base.last, today)
+    return _with(period, *(p for p in (first_problem, last_problem) if p))
+
+
+def _day(raw: str | None, name: str) -> tuple[dt.date | None, str | None]:
+    if raw is None:
+        return None, None
+    try:
+        return dt.date.fromisoformat(raw), None
+    except ValueError:
+        return None, f"The '{name}' date in the address is not a date (YYYY-MM-DD); ignored."
+
+
+def _with(period: Period, *problems: str) -> Period:
+    return Period(period.preset, period.first, period.last, period.problems + problems)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)

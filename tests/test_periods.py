@@ -1,0 +1,72 @@
+"""The shared period: presets, custom days, and every way a URL can get it wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from revos import periods
+
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "days"),
+    [("7d", "2026-11-19", 7), ("30d", "2026-10-27", 30), ("90d", "2026-08-28", 90)],
+)
+def test_presets_end_today_and_count_whole_days(name: str, first: str, days: int) -> None:
+    period = periods.from_params({"period": name}, TODAY)
+    assert (period.first.isoformat(), period.last, period.days) == (first, TODAY, days)
+    start, end = period.bounds()
+    assert (end - start).days == days and start.tzinfo is dt.UTC
+
+
+def test_this_month_starts_on_the_first() -> None:
+    period = periods.from_params({"period": "month"}, TODAY)
+    assert (period.first, period.last) == (dt.date(2026, 11, 1), TODAY)
+
+
+def test_the_previous_period_is_the_same_length_and_does_not_overlap() -> None:
+    period = periods.from_params({"period": "30d"}, TODAY)
+    previous = period.previous()
+    assert previous.days == period.days
+    assert previous.last == period.first - dt.timedelta(days=1)
+    assert previous.label() == "Sep 27, 2026 to Oct 26, 2026"
+
+
+def test_nothing_in_the_url_means_what_was_picked_before_else_the_default() -> None:
+    assert periods.from_params({}, TODAY).preset == periods.DEFAULT
+    before = periods.preset("7d", TODAY)
+    assert periods.from_params({"client": "x"}, TODAY, before) == before
+
+
+def test_custom_days_round_trip_through_the_url() -> None:
+    period = periods.from_params(
+        {"period": "custom", "from": "2026-01-05", "to": "2026-02-01"}, TODAY
+    )
+    assert (period.first, period.last, period.problems) == (
+        dt.date(2026, 1, 5),
+        dt.date(2026, 2, 1),
+        (),
+    )
+    assert periods.from_params(period.params(), TODAY) == period
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "note"),
+    [
+        ({"to": "2027-05-01"}, ("2026-10-27", "2026-11-25"), "cannot end after today"),
+        ({"from": "2026-11-20", "to": "2026-11-01"}, ("2026-11-01", "2026-11-01"), "started after"),
+        ({"from": "1999-01-01", "to": "2026-01-01"}, ("2023-11-26", "2026-01-01"), "three years"),
+        ({"from": "yesterday"}, ("2026-10-27", "2026-11-25"), "not a date"),
+        ({"period": "x" * 5000}, ("2026-10-27", "2026-11-25"), "Unknown period"),
+        ({"period": "custom", "to": "2026-13-45"}, ("2026-10-27", "2026-11-25"), "not a date"),
+    ],
+)
+def test_a_tampered_url_is_clamped_with_a_note(params, expected, note) -> None:
+    period = periods.from_params(params, TODAY)
+    assert (period.first.isoformat(), period.last.isoformat()) == expected
+    assert any(note in problem for problem in period.problems), period.problems
+    assert all(len(problem) < 200 for problem in period.problems)
+    assert period.days <= periods.MAX_DAYS
