@@ -1,0 +1,45 @@
+"""In a real browser: a reviewer's client and a user's period follow them through the menu."""
+
+from __future__ import annotations
+
+from tests.browser_support import screenshot, settle, sign_in
+
+# what a select box shows: its text, or its input's value or title
+SHOWN_VALUE = (
+    "e => [e.textContent, e.querySelector('input')?.value, e.querySelector('[title]')?.title]"
+    ".join(' ')"
+)
+
+
+def test_the_client_and_period_survive_the_menu(browser, app_url, demo_users) -> None:
+    page = sign_in(browser, app_url, "reviewer@revos.demo")
+    try:
+        page.get_by_role("heading", level=1, name="Approvals", exact=True).wait_for(timeout=30_000)
+        settle(page)
+        page.get_by_role("link", name="Overview", exact=True).first.click()
+        page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
+        settle(page)
+        picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        picker.click()
+        page.get_by_role("option", name="Brightline Consulting", exact=False).first.click()
+        settle(page)
+        page.get_by_text("Last 7 days", exact=True).click()
+        page.wait_for_url("**period=7d**", timeout=30_000)
+        settle(page)
+        screenshot(page, "reviewer-overview-brightline-7d")
+        client = demo_users["client2@revos.demo"].id
+        for title in ("Funnels", "Leads", "Approvals", "Overview"):
+            page.get_by_role("link", name=title, exact=True).first.click()
+            page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
+            # each page writes what it shows into the address: wait for it, or fail
+            page.wait_for_url(f"**client={client}**", timeout=30_000)
+            if title in ("Funnels", "Overview"):
+                page.wait_for_url("**period=7d**", timeout=30_000)
+            settle(page)
+            shown = picker.evaluate(SHOWN_VALUE)
+            assert "Brightline Consulting" in shown, (title, shown)
+        page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
+        settle(page)
+        screenshot(page, "reviewer-back-on-overview")
+    finally:
+        page.close()
