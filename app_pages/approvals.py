@@ -76,29 +76,36 @@ widgets.set_query(
     ("campaign", "kind", "page"),
 )
 
-tiles = st.columns(4)
+tiles = st.columns(5)
 tiles[0].metric(
     "Waiting",
     f"{total:,}",
     border=True,
     help="Drafts in this queue (with the filters above).",
 )
-median = summary.get("median_minutes_to_review")
+oldest = metrics.age_seconds(queue[0]["created_at"]) if queue and page == 1 else None
 tiles[1].metric(
+    "Oldest waiting",
+    metrics.humanize_duration(oldest) if oldest is not None else "n/a",
+    border=True,
+    help="How long the oldest draft in this queue has waited for a review.",
+)
+median = summary.get("median_minutes_to_review")
+tiles[2].metric(
     "Median time to review",
     metrics.humanize_duration(float(median) * 60) if median is not None else "n/a",
     border=True,
     help="From draft to approval or rejection, last 30 days.",
 )
 rate = summary.get("first_draft_approval_rate")
-tiles[2].metric(
+tiles[3].metric(
     "First-draft approval",
     f"{float(rate):.0%}" if rate is not None else "n/a",
     border=True,
     help="Approved without edits / reviewed, last 30 days. "
     f"Target: at least {metrics.FIRST_DRAFT_APPROVAL_TARGET:.0%}.",
 )
-tiles[3].metric("Rejected (30 days)", f"{summary.get('rejected', 0):,}", border=True)
+tiles[4].metric("Rejected (30 days)", f"{summary.get('rejected', 0):,}", border=True)
 
 review.show_outcomes(st.empty())
 if total > len(queue):

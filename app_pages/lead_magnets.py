@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from revos import charts
+from revos import charts, metrics
 from revos.ui import context, errors, tables, widgets
 
 MIN_DOWNLOADS_TO_RANK = 5  # fewer downloads than this and a conversion rate is mostly noise
@@ -13,6 +13,11 @@ COLUMNS = {
     "downloads": "Downloads",
     "replies": "Replies",
     "conversion_rate": tables.percent_column("Conversion", "Replies / downloads."),
+    "rate_low": tables.percent_column(
+        "At least (95%)",
+        "The conversion this magnet reaches with 95% confidence (Wilson lower bound): "
+        "few downloads make it low, however good the rate looks.",
+    ),
 }
 
 st.title("Lead magnets")
@@ -32,7 +37,11 @@ if magnets.empty:
 
 magnets["conversion_rate"] = magnets["conversion_rate"].astype(float)
 magnets["source"] = magnets["scope"].map({"global": "Global library", "custom": "Custom"})
-downloaded = magnets[magnets["downloads"] > 0]
+downloaded = metrics.rank_by_confidence(magnets[magnets["downloads"] > 0], "replies", "downloads")
+downloaded["label"] = [
+    f"{title} (n={n:,})"
+    for title, n in zip(downloaded["title"], downloaded["downloads"], strict=True)
+]
 
 totals = st.columns(3)
 totals[0].metric(
@@ -59,13 +68,14 @@ else:
     left.plotly_chart(
         charts.ranking_figure(downloaded.head(15), "downloads", "title", "Most downloaded")
     )
+    # best and worst by how sure the rate is, not by the rate: 2 of 6 does not top 40 of 300
     ranked = downloaded[downloaded["downloads"] >= MIN_DOWNLOADS_TO_RANK]
     right.plotly_chart(
         charts.ranking_figure(
-            ranked.nlargest(15, "conversion_rate"),
+            ranked.nlargest(15, "rate_low"),
             "conversion_rate",
-            "title",
-            "Best conversion (downloads to replies)",
+            "label",
+            "Best conversion (ranked by its 95% lower bound)",
             percent=True,
         )
     )
@@ -85,17 +95,19 @@ else:
     )
     if len(ranked) >= 2:
         best, worst = st.columns(2)
-        shown = ["title", "downloads", "conversion_rate"]
-        best.markdown("**Top performers**")
+        shown = ["title", "downloads", "conversion_rate", "rate_low"]
+        best.markdown("**Top performers** (surely high)")
         best.dataframe(
-            ranked.nlargest(3, "conversion_rate")[shown], hide_index=True, column_config=COLUMNS
+            ranked.nlargest(3, "rate_low")[shown], hide_index=True, column_config=COLUMNS
         )
-        worst.markdown("**Laggards**")
+        worst.markdown("**Laggards** (surely low)")
         worst.dataframe(
-            ranked.nsmallest(3, "conversion_rate")[shown], hide_index=True, column_config=COLUMNS
+            ranked.nsmallest(3, "rate_high")[shown], hide_index=True, column_config=COLUMNS
         )
     st.caption(
-        f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads."
+        f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads "
+        "and order them by how sure their rate is (95% Wilson interval), so a few lucky "
+        "downloads cannot top the list."
     )
 
 st.subheader("All lead magnets")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from revos import metrics
 
 
@@ -113,3 +115,22 @@ def test_tenant_alerts() -> None:
         "Enrichment failures high",
     ]
     assert set(alerts["tenant"]) == {"Low"}
+
+
+def test_age_is_seconds_since_a_database_timestamp() -> None:
+    now = pd.Timestamp("2026-11-25T12:00:00Z")
+    assert metrics.age_seconds("2026-11-25T10:30:00+00:00", now) == 5400
+    assert metrics.age_seconds("2026-11-26T10:30:00+00:00", now) == 0  # never negative
+    assert metrics.humanize_duration(metrics.age_seconds("2026-11-22T12:00:00Z", now)) == "3 d"
+
+
+def test_wilson_bounds_rank_a_sure_rate_above_a_lucky_one() -> None:
+    lucky_low, lucky_high = metrics.wilson_bounds(2, 6)
+    sure_low, sure_high = metrics.wilson_bounds(40, 300)
+    assert lucky_low < 2 / 6 < lucky_high and sure_low < 40 / 300 < sure_high
+    assert sure_low > lucky_low  # 13% of 300 ranks above 33% of 6
+    assert round(sure_low, 3) == 0.099  # the textbook value for 40/300
+    assert metrics.wilson_bounds(0, 0) == (0.0, 1.0)
+    frame = pd.DataFrame({"replies": [2, 40], "downloads": [6, 300]})
+    ranked = metrics.rank_by_confidence(frame, "replies", "downloads")
+    assert ranked.nlargest(1, "rate_low")["downloads"].item() == 300
