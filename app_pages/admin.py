@@ -7,20 +7,20 @@ from revos.ui import context, errors, tables
 from revos.ui.text import literal
 
 # the columns an admin scans, as the table and the CSV export both name them
-HEADERS = {
+HEADERS = {  # what an admin scans first comes first: no sideways scrolling for it
     "tenant": "Tenant",
-    "email": "Login",
-    "active_campaigns": "Active campaigns",
-    "leads_total": "Leads",
-    "leads_7d": "Leads 7d",
+    "drafts_waiting": "Drafts waiting",
+    "last_activity": "Last activity (UTC)",
+    "apollo_credits_month": "Apollo credits (month)",
     "leads_30d": "Leads 30d",
     "enrichment_rate_30d": "Enrichment 30d",
     "dm_reply_rate_30d": "DM reply 30d",
     "email_reply_rate_30d": "Email reply 30d",
+    "leads_7d": "Leads 7d",
+    "leads_total": "Leads",
     "apollo_success_rate_month": "Apollo success (month)",
-    "apollo_credits_month": "Apollo credits (month)",
-    "drafts_waiting": "Drafts waiting",
-    "last_activity": "Last activity (UTC)",
+    "active_campaigns": "Active campaigns",
+    "email": "Login",
 }
 
 st.title("Tenants")

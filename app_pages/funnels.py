@@ -36,6 +36,10 @@ if totals["commented"] == 0:
         "pick other campaigns."
     )
 
+st.caption(
+    "A cohort: the leads who commented in the period, and how many of them reached each "
+    "stage by now (the Overview counts DMs and emails by the day they were sent instead)."
+)
 dm_col, email_col = st.columns(2)
 dm_stages = metrics.stage_table(totals, metrics.DM_PATH)
 email_stages = metrics.stage_table(totals, metrics.EMAIL_PATH)

@@ -34,17 +34,24 @@ def client_scope(gateway: Gateway) -> str | None:
     if wanted not in labels:
         st.warning("The client in the address is not one you can see; showing all of yours.")
         wanted = ALL
-    options = list(labels)
+    # the picker shows `wanted` on every run; a pick moves the URL and the session first
+    st.session_state["client_scope"] = wanted
     chosen = st.sidebar.selectbox(
         "Client",
-        options,
-        index=options.index(wanted) if wanted in labels else 0,
+        list(labels),
         format_func=labels.__getitem__,
         key="client_scope",
+        on_change=_client_picked,
     )
     st.session_state[CLIENT_KEY] = chosen
     _remember("client", None if chosen == ALL else chosen)
     return None if chosen == ALL else chosen
+
+
+def _client_picked() -> None:
+    chosen = st.session_state["client_scope"]
+    st.session_state[CLIENT_KEY] = chosen
+    _remember("client", None if chosen == ALL else chosen)
 
 
 def period() -> periods.Period:
