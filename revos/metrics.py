@@ -28,6 +28,7 @@ class Metric:
     target: float | None = None  # rates: the minimum we aim for
     period_bound: bool = True  # False: a count of now, with nothing to compare against
     sample_key: str | None = None  # rates: the count they are a share of (their n)
+    sample_label: str = ""  # what that count is, after "of N"
 
 
 KPIS: tuple[Metric, ...] = (
@@ -44,24 +45,29 @@ KPIS: tuple[Metric, ...] = (
         "Share of the period's new leads that Apollo enriched fully or partially.",
         0.70,
         sample_key="new_leads",
+        sample_label="new leads",
     ),
     Metric("dms_sent", "DMs sent", Kind.COUNT, "LinkedIn DMs sent in the period."),
     Metric(
         "dm_reply_rate",
         "DM reply rate",
         Kind.RATE,
-        "Share of the DMs sent in the period that got a reply (at any time since).",
+        "Share of the period's DMs sent 3+ days ago that got a reply (at any time since). "
+        "Newer DMs have not had time to be answered, so they wait a few days to count.",
         0.10,
-        sample_key="dms_sent",
+        sample_key="dms_mature",
+        sample_label="DMs sent 3+ days ago",
     ),
     Metric("emails_sent", "Emails sent", Kind.COUNT, "Emails sent in the period."),
     Metric(
         "email_reply_rate",
         "Email reply rate",
         Kind.RATE,
-        "Share of the emails sent in the period that got a reply (at any time since).",
+        "Share of the period's emails sent 3+ days ago that got a reply (at any time since). "
+        "Newer emails have not had time to be answered, so they wait a few days to count.",
         0.05,
-        sample_key="emails_sent",
+        sample_key="emails_mature",
+        sample_label="emails sent 3+ days ago",
     ),
     Metric(
         "magnet_downloads",

@@ -120,16 +120,24 @@ def kpis(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Timestamp) -
     enriched = int(commented.enrichment_status.isin(["enriched", "partial"]).sum())
     dm_replies = int(dms.dm_replied_at.notna().sum())
     email_replies = int(emails.email_replied_at.notna().sum())
+    # reply rates count sends at least 3 whole days old (sent on or before today - 3, UTC)
+    mature_before = pd.Timestamp.now(tz="UTC").floor("D") - pd.Timedelta(days=2)
+    dms_mature = dms[dms.dm_sent_at < mature_before]
+    emails_mature = emails[emails.email_sent_at < mature_before]
     return {
         "new_leads": len(commented),
         "enriched_leads": enriched,
         "enrichment_rate": rate(enriched, len(commented)),
         "dms_sent": len(dms),
         "dm_replies": dm_replies,
-        "dm_reply_rate": rate(dm_replies, len(dms)),
+        "dm_reply_rate": rate(int(dms_mature.dm_replied_at.notna().sum()), len(dms_mature)),
+        "dms_mature": len(dms_mature),
         "emails_sent": len(emails),
         "email_replies": email_replies,
-        "email_reply_rate": rate(email_replies, len(emails)),
+        "email_reply_rate": rate(
+            int(emails_mature.email_replied_at.notna().sum()), len(emails_mature)
+        ),
+        "emails_mature": len(emails_mature),
         "magnet_downloads": int(within(downloads.downloaded_at).sum()),
         "drafts_waiting": len(world.scoped(world.drafts, user)),
     }

@@ -356,6 +356,7 @@ POLICY_HELPERS = {
     "all_owners_from()",
     "all_owners_to()",
     "utc_midnight(date)",
+    "last_mature_day()",
     "search_lead_ids(uuid[],text)",  # ids of leads the caller may see; read under RLS after
 }
 

@@ -121,7 +121,7 @@ def kpi_tile(tile: metrics.Tile, line: list[float] | None = None) -> None:
         chart_data=line if line and len(line) > 1 else None,
         chart_type="area",
     )
-    sample = f" · of {tile.sample:,.0f}" if tile.sample is not None else ""
+    sample = f" · of {tile.sample:,.0f} {metric.sample_label}" if tile.sample is not None else ""
     if tile.on_target is True:
         st.caption(f":green[On target] (≥ {metric.target:.0%}){sample}")
     elif tile.on_target is False:
