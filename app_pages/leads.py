@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from revos import lead_filters as lf
+from revos import timeline
 from revos.ui import context, errors, tables, widgets
 from revos.ui.lead_filters import filter_bar
 from revos.ui.text import literal
@@ -105,26 +106,31 @@ if total == 0:
     st.stop()
 
 leads = tables.to_datetimes(pd.DataFrame(result["rows"]), DATE_COLUMNS)
-shown = leads[
-    [
-        "name",
-        "linkedin_profile_url",
-        "company_name",
-        "job_title",
-        "campaign_name",
-        "commented_at",
-        "status",
-        "enrichment_status",
-        "dm_status",
-        "email_status",
-        "email",
-        "dm_sent_at",
-        "email_sent_at",
-    ]
-].map(tables.readable)
+# reviewers and admins looking at several clients see whose lead each row is
+several_clients = gateway.session.role != "client" and client_id is None
+if several_clients:
+    names = {c["id"]: c["company"] or c["email"] for c in gateway.rows("visible_clients")}
+    leads["client"] = leads["client_id"].map(names)
+    leads["campaign_name"] = leads["campaign_name"] + " (" + leads["client"] + ")"
+columns = [  # what people scan first comes first: no sideways scrolling at 1440 px for it
+    *(["client"] if several_clients else []),
+    "name",
+    "company_name",
+    "status",
+    "dm_status",
+    "email_status",
+    "commented_at",
+    "campaign_name",
+    "job_title",
+    "email",
+    "dm_sent_at",
+    "email_sent_at",
+    "linkedin_profile_url",
+]
+leads["email_status"] = leads["email_status"].fillna("No email")  # a state, not a blank
+shown = leads[columns].map(tables.readable)
 st.caption(
-    f"**{total:,}** leads match · page {filters.page} of {pages:,} · "
-    "select a row to see its timeline"
+    f"**{total:,}** leads match · page {filters.page} of {pages:,} · select a row to open the lead"
 )
 selection = st.dataframe(
     shown,
@@ -133,6 +139,7 @@ selection = st.dataframe(
     selection_mode="single-row",
     key="leads_table",
     column_config={
+        "client": "Client",
         "name": "Name",
         "linkedin_profile_url": st.column_config.LinkColumn("LinkedIn", display_text="Profile"),
         "company_name": "Company",
@@ -142,12 +149,29 @@ selection = st.dataframe(
         "status": "Status",
         "enrichment_status": "Enrichment",
         "dm_status": "DM",
-        "email_status": "Email status",
-        "email": "Email",
+        "email_status": "Email",
+        "email": "Email address",
         "dm_sent_at": st.column_config.DatetimeColumn("DM sent", format="YYYY-MM-DD"),
         "email_sent_at": st.column_config.DatetimeColumn("Email sent", format="YYYY-MM-DD"),
     },
 )
+
+
+@st.dialog("Lead", width="large")
+def lead_detail(lead: pd.Series) -> None:
+    """The lead where the user is looking: its steps and messages, oldest first."""
+    st.subheader(f"{literal(lead['name'])} · {literal(lead['company_name'] or 'company unknown')}")
+    with errors.banner_on_failure():
+        events = tables.to_datetimes(gateway.frame("lead_timeline", p_lead_id=lead["id"]), ["at"])
+    for event in events.itertuples():
+        line = timeline.describe(
+            event.event, event.channel, event.status, event.subject, event.detail
+        )
+        st.markdown(f"**{event.at:%Y-%m-%d %H:%M}** · {literal(line.title)}")
+        if line.subject:
+            st.caption(f"Subject: {literal(line.subject)}")
+        if line.detail:
+            st.text(line.detail)
 
 
 pager = st.columns([2, 2, 5, 4])
@@ -167,14 +191,9 @@ with pager[3]:
             "export the rest."
         )
 
-if selection.selection.rows:
-    lead = leads.iloc[selection.selection.rows[0]]
-    with errors.banner_on_failure():
-        timeline = tables.to_datetimes(gateway.frame("lead_timeline", p_lead_id=lead["id"]), ["at"])
-    st.subheader(f"{literal(lead['name'])} · {literal(lead['company_name'] or 'company unknown')}")
-    for event in timeline.itertuples():
-        st.markdown(f"**{event.at:%Y-%m-%d %H:%M}** · {literal(event.event)}")
-        if event.subject:
-            st.caption(f"Subject: {literal(event.subject)}")
-        if event.detail:
-            st.text(event.detail)
+picked = selection.selection.rows
+if picked and st.session_state.get("lead_opened") != leads.iloc[picked[0]]["id"]:
+    st.session_state["lead_opened"] = leads.iloc[picked[0]]["id"]  # open once per pick
+    lead_detail(leads.iloc[picked[0]])
+elif not picked:
+    st.session_state.pop("lead_opened", None)

@@ -43,3 +43,26 @@ def test_the_client_and_period_survive_the_menu(browser, app_url, demo_users) ->
         screenshot(page, "reviewer-back-on-overview")
     finally:
         page.close()
+
+
+def test_a_lead_opens_where_the_user_is_looking(browser, app_url) -> None:
+    page = sign_in(browser, app_url, "admin@revos.demo")
+    try:
+        page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
+        page.get_by_role("link", name="Leads", exact=True).first.click()
+        page.get_by_role("heading", level=1, name="Leads", exact=True).wait_for(timeout=30_000)
+        settle(page)
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for(timeout=30_000)
+        screenshot(page, "admin-leads-with-client-column")
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 12, box["y"] + 52)  # the first row's selection box
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for(timeout=30_000)
+        settle(page)
+        dialog.get_by_text("Commented").first.wait_for(timeout=30_000)
+        text = dialog.inner_text()
+        assert "None" not in text.split() and "nan" not in text.split()
+        screenshot(page, "admin-lead-dialog")
+    finally:
+        page.close()
