@@ -83,7 +83,11 @@ tables.csv_download(
 )
 
 left, right = st.columns(2)
-left.plotly_chart(charts.ranking_figure(stats, "leads_30d", "tenant", "New leads, last 30 days"))
+left.plotly_chart(
+    charts.ranking_figure(
+        stats, "leads_30d", "tenant", "New leads, last 30 days", axis_title="New leads"
+    )
+)
 right.plotly_chart(
     charts.grouped_bars(
         stats,
@@ -103,6 +107,15 @@ with errors.banner_on_failure():
     by_tenant = gateway.frame("review_summary", p_group_by="tenant")
     by_reviewer = gateway.frame("review_summary", p_group_by="reviewer")
     reasons = gateway.frame("rejection_reasons")
+    people = {p["id"]: p for p in gateway.rows("user_directory")}
+# reviewers and admins review; a client approving their own drafts is shown apart
+roles = (
+    by_reviewer["group_id"].map(lambda i: people.get(i, {}).get("role"))
+    if not by_reviewer.empty
+    else []
+)
+self_approvals = by_reviewer[roles == "client"] if len(roles) else by_reviewer
+by_reviewer = by_reviewer[roles != "client"] if len(roles) else by_reviewer
 review_columns = {
     "group_label": "Name",
     "reviewed": "Reviewed",
@@ -134,14 +147,19 @@ else:
     tenant_col, reviewer_col = st.columns(2)
     tenant_col.markdown("**Per tenant**")
     tenant_col.dataframe(by_tenant[shown], hide_index=True, column_config=review_columns)
-    reviewer_col.markdown("**Per reviewer**")
+    reviewer_col.markdown("**Per reviewer** (reviewers and admins)")
     reviewer_col.dataframe(by_reviewer[shown], hide_index=True, column_config=review_columns)
+    if not self_approvals.empty:
+        st.markdown("**Clients reviewing their own drafts**")
+        st.dataframe(self_approvals[shown], hide_index=True, column_config=review_columns)
     if not reasons.empty:
-        st.plotly_chart(charts.ranking_figure(reasons, "rejections", "reason", "Rejection reasons"))
+        st.plotly_chart(
+            charts.ranking_figure(
+                reasons, "rejections", "reason", "Rejection reasons", axis_title="Rejections"
+            )
+        )
 
 st.subheader("Sessions")
-with errors.banner_on_failure():
-    people = {p["id"]: p for p in gateway.rows("user_directory")}
 left, right = st.columns([3, 1])
 who = left.selectbox(
     "Sign a user out of every browser",

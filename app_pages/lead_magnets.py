@@ -66,7 +66,9 @@ if downloaded.empty:
 else:
     left, right = st.columns(2)
     left.plotly_chart(
-        charts.ranking_figure(downloaded.head(15), "downloads", "title", "Most downloaded")
+        charts.ranking_figure(
+            downloaded.head(15), "downloads", "title", "Most downloaded", axis_title="Downloads"
+        )
     )
     # best and worst by how sure the rate is, not by the rate: 2 of 6 does not top 40 of 300
     ranked = downloaded[downloaded["downloads"] >= MIN_DOWNLOADS_TO_RANK]
@@ -77,6 +79,7 @@ else:
             "label",
             "Best conversion (ranked by its 95% lower bound)",
             percent=True,
+            axis_title="Conversion (replies / downloads)",
         )
     )
     by_niche = (
@@ -91,6 +94,7 @@ else:
             {"conversion_rate": "Conversion"},
             "Conversion by niche",
             percent=True,
+            axis_title="Conversion (replies / downloads)",
         )
     )
     if len(ranked) >= 2:

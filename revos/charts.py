@@ -36,8 +36,9 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        # the legend sits top right, above the plot: never over the axis labels
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
         colorway=SERIES_COLORS,
     )
     return fig
@@ -78,31 +79,40 @@ def trend_figure(trend: pd.DataFrame, grain: str) -> go.Figure:
             mode="lines+markers",
             line={"color": color},
         )
-    fig.update_yaxes(rangemode="tozero", title=None)
-    fig.update_xaxes(title=None)
+    fig.update_yaxes(rangemode="tozero", title=f"Count per {grain}")
+    fig.update_xaxes(title="Week starting (UTC)" if grain == "week" else "Day (UTC)")
     return _layout(fig, f"Activity per {grain}")
 
 
 def engagement_figure(posts: pd.DataFrame) -> go.Figure:
-    """Likes, comments and shares of each published post over time."""
+    """Likes, comments and shares of each published post, on a date axis; hover names it."""
     fig = go.Figure()
+    days = pd.to_datetime(posts["published_at"]).dt.tz_localize(None).dt.normalize()
+    colors = {"likes": PALETTE["dm"], "comments": PALETTE["email"], "shares": PALETTE["reply"]}
     for column, name in (("likes", "Likes"), ("comments", "Comments"), ("shares", "Shares")):
         fig.add_bar(
-            x=posts["published_at"],
+            x=days,
             y=posts[column],
             name=name,
+            marker={"color": colors[column]},
             customdata=as_text(posts["excerpt"]),
-            hovertemplate="%{customdata}<br>%{y}",
+            hovertemplate="%{x|%b %d, %Y}<br>%{customdata}<br>" + name + ": %{y:,}<extra></extra>",
         )
     fig.update_layout(barmode="group")
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_xaxes(type="date", tickformat="%b %d", title="Published (UTC)")
+    fig.update_yaxes(rangemode="tozero", title="Interactions per post")
     return _layout(fig, "Post engagement")
 
 
 def ranking_figure(
-    frame: pd.DataFrame, value: str, label: str, title: str, percent: bool = False
+    frame: pd.DataFrame,
+    value: str,
+    label: str,
+    title: str,
+    percent: bool = False,
+    axis_title: str | None = None,
 ) -> go.Figure:
-    """Horizontal bars, best at the top."""
+    """Horizontal bars, best at the top; the value axis titled (default: the title)."""
     ordered = frame.sort_values(value, ascending=True)
     fig = go.Figure(
         go.Bar(
@@ -117,13 +127,19 @@ def ranking_figure(
     )
     if percent:
         fig.update_xaxes(tickformat=".0%")
-    _layout(fig, title, height=max(260, 60 + 26 * len(ordered)))
+    fig.update_xaxes(title=axis_title or title)
+    _layout(fig, title, height=max(260, 80 + 26 * len(ordered)))
     fig.update_layout(margin={"r": 70})  # room for the labels outside the longest bar
     return fig
 
 
 def grouped_bars(
-    frame: pd.DataFrame, category: str, values: dict[str, str], title: str, percent: bool = False
+    frame: pd.DataFrame,
+    category: str,
+    values: dict[str, str],
+    title: str,
+    percent: bool = False,
+    axis_title: str | None = None,
 ) -> go.Figure:
     """Bars per category for a few measures (e.g. tenants compared on their rates)."""
     fig = go.Figure()
@@ -132,7 +148,5 @@ def grouped_bars(
     fig.update_layout(barmode="group")
     if percent:
         fig.update_yaxes(tickformat=".0%")
-    _layout(fig, title)
-    # categories may be long and angled: keep the legend clear of them, top right
-    fig.update_layout(legend={"yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1})
-    return fig
+    fig.update_yaxes(title=axis_title or ("Share" if percent else "Count"))
+    return _layout(fig, title)

@@ -43,3 +43,47 @@ def test_figures_leave_backgrounds_to_the_theme() -> None:
     fig = charts.ranking_figure(pd.DataFrame({"t": ["a", "b"], "v": [2, 1]}), "v", "t", "T")
     assert fig.layout.paper_bgcolor is None and fig.layout.plot_bgcolor is None
     assert list(fig.data[0].y) == ["b", "a"]  # best at the top
+
+
+def test_post_engagement_is_on_a_date_axis_and_names_each_post() -> None:
+    posts = pd.DataFrame(
+        {
+            "published_at": pd.to_datetime(["2026-11-02T14:05Z", "2026-11-09T09:30Z"]),
+            "excerpt": ["How we doubled replies", "<b>Pricing</b> teardown"],
+            "likes": [40, 12],
+            "comments": [9, 3],
+            "shares": [2, 0],
+        }
+    )
+    fig = charts.engagement_figure(posts)
+    assert fig.layout.xaxis.type == "date" and fig.layout.xaxis.title.text == "Published (UTC)"
+    assert [str(x)[:10] for x in fig.data[0].x] == ["2026-11-02", "2026-11-09"]  # days
+    assert list(fig.data[0].customdata) == [
+        "How we doubled replies",
+        "&lt;b&gt;Pricing&lt;/b&gt; teardown",
+    ]
+
+
+def test_every_chart_titles_its_axes_and_keeps_the_legend_off_them() -> None:
+    frame = pd.DataFrame({"t": ["a", "b"], "v": [0.2, 0.1]})
+    figures = [
+        charts.ranking_figure(frame, "v", "t", "Best", percent=True, axis_title="Conversion"),
+        charts.grouped_bars(frame, "t", {"v": "V"}, "Compare", percent=True),
+        charts.trend_figure(
+            pd.DataFrame(
+                {
+                    "bucket": ["2026-01-05"],
+                    "new_leads": [1],
+                    "dms_sent": [1],
+                    "dm_replies": [0],
+                    "emails_sent": [0],
+                    "email_replies": [0],
+                }
+            ),
+            "day",
+        ),
+    ]
+    for fig in figures:
+        axis = fig.layout.xaxis if fig.data[0].orientation == "h" else fig.layout.yaxis
+        assert axis.title.text, fig.layout.title.text
+        assert fig.layout.legend.y >= 1.0  # above the plot, not over the dates
