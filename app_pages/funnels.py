@@ -29,6 +29,7 @@ scope = {"p_campaign_ids": list(chosen) or None, "p_client_id": client_id}
 
 with errors.banner_on_failure(), st.spinner("Counting the funnel…"):
     funnel = gateway.frame("campaign_funnel", p_from=start, p_to=end, **scope)
+    funnel = widgets.name_clients(gateway, funnel, client_id, "campaign_name")
 totals = metrics.funnel_totals(funnel)
 if totals["commented"] == 0:
     st.info(

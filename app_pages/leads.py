@@ -107,11 +107,8 @@ if total == 0:
 
 leads = tables.to_datetimes(pd.DataFrame(result["rows"]), DATE_COLUMNS)
 # reviewers and admins looking at several clients see whose lead each row is
-several_clients = gateway.session.role != "client" and client_id is None
-if several_clients:
-    names = {c["id"]: c["company"] or c["email"] for c in gateway.rows("visible_clients")}
-    leads["client"] = leads["client_id"].map(names)
-    leads["campaign_name"] = leads["campaign_name"] + " (" + leads["client"] + ")"
+leads = widgets.name_clients(gateway, leads, client_id, "campaign_name")
+several_clients = "client" in leads.columns
 columns = [  # what people scan first comes first: no sideways scrolling at 1440 px for it
     *(["client"] if several_clients else []),
     "name",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from revos import metrics
-from revos.ui import context, errors, widgets
+from revos.ui import context, errors, tables, widgets
 
 st.title("Overview")
 gateway = context.gateway()
@@ -33,3 +33,63 @@ st.caption(
     "before). Counts by the day each thing happened, in UTC: new leads by comment date, DMs "
     "and emails by send date; reply rates are the replies so far to those sends."
 )
+
+with errors.banner_on_failure(), st.spinner("Comparing campaigns and lead magnets…"):
+    before_start, before_end = period.previous().bounds()
+    scope = {"p_client_id": client_id}
+    campaigns = gateway.frame("campaign_funnel", p_from=start, p_to=end, **scope)
+    campaigns_before = gateway.frame(
+        "campaign_funnel", p_from=before_start, p_to=before_end, **scope
+    )
+    magnets = gateway.frame("lead_magnet_performance", p_from=start, p_to=end, **scope)
+    magnets_before = gateway.frame(
+        "lead_magnet_performance", p_from=before_start, p_to=before_end, **scope
+    )
+
+campaigns, campaigns_before = (
+    widgets.name_clients(gateway, frame, client_id, "campaign_name")
+    for frame in (campaigns, campaigns_before)
+)
+
+st.subheader("What changed")
+moved_campaigns = metrics.movers(
+    campaigns, campaigns_before, "campaign_id", "campaign_name", "commented"
+)
+moved_magnets = metrics.movers(magnets, magnets_before, "lead_magnet_id", "title", "downloads")
+changes = {
+    "label": st.column_config.TextColumn("Name"),
+    "before": st.column_config.NumberColumn("Before"),
+    "now": st.column_config.NumberColumn("Now"),
+    "change": st.column_config.NumberColumn("Change", format="%+d"),
+}
+left, right = st.columns(2)
+left.markdown("**Campaigns: new leads**")
+if moved_campaigns.empty:
+    left.caption("No campaign's new leads changed.")
+else:
+    left.dataframe(moved_campaigns, hide_index=True, column_config=changes)
+right.markdown("**Lead magnets: downloads**")
+if moved_magnets.empty:
+    right.caption("No lead magnet's downloads changed.")
+else:
+    right.dataframe(moved_magnets, hide_index=True, column_config=changes)
+
+st.subheader("Top campaigns")
+top = metrics.campaign_comparison(campaigns).nlargest(5, "leads")
+st.dataframe(
+    top.map(tables.readable),
+    hide_index=True,
+    column_config={
+        "campaign": "Campaign",
+        "status": "Status",
+        "leads": st.column_config.NumberColumn(
+            "New leads", help=metrics.FUNNEL_STAGES["commented"]
+        ),
+        "enrichment_rate": tables.percent_column("Enrichment rate", "Enriched / new leads."),
+        "dm_reply_rate": tables.percent_column("DM reply rate", "Of these leads' DMs, replied."),
+        "email_reply_rate": tables.percent_column(
+            "Email reply rate", "Of these leads' emails, replied."
+        ),
+    },
+)
+st.caption("Campaigns by their new leads in the period: the cohort view of the Funnels page.")

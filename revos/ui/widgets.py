@@ -48,6 +48,18 @@ def client_scope(gateway: Gateway) -> str | None:
     return None if chosen == ALL else chosen
 
 
+def name_clients(
+    gateway: Gateway, frame, client_id: str | None, name: str, owner: str = "client_id"
+):
+    """Campaign (or other) names with their client's, where several clients' names mix:
+    for a reviewer or admin looking at all their clients. Adds a `client` column too."""
+    if gateway.session.role == "client" or client_id is not None or frame.empty:
+        return frame
+    names = {c["id"]: c["company"] or c["email"] for c in gateway.rows("visible_clients")}
+    clients = frame[owner].map(names).fillna("")
+    return frame.assign(client=clients, **{name: frame[name] + " (" + clients + ")"})
+
+
 def _client_picked() -> None:
     chosen = st.session_state["client_scope"]
     st.session_state[CLIENT_KEY] = chosen
