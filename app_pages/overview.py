@@ -31,7 +31,8 @@ widgets.kpi_grid(metrics.kpi_tiles(current, previous), metrics.sparklines(trend)
 st.caption(
     f"{period.label()}, compared with {period.previous().label()} (the {period.days} days "
     "before). Counts by the day each thing happened, in UTC: new leads by comment date, DMs "
-    "and emails by send date; reply rates are the replies so far to those sends."
+    "and emails by send date; reply rates are the replies so far to the sends at least 3 days "
+    "old (newer ones have not had time to be answered)."
 )
 
 with errors.banner_on_failure(), st.spinner("Comparing campaigns and lead magnets…"):
