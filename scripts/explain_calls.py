@@ -16,10 +16,20 @@ import sys
 import psycopg
 
 USERS = ("client1@revos.demo", "client2@revos.demo", "reviewer@revos.demo", "admin@revos.demo")
+# what each one is in `revos bench`'s data
+WHO = {
+    "client1@revos.demo": "the big client (200,000 leads)",
+    "client2@revos.demo": "a typical client (800 leads)",
+    "reviewer@revos.demo": "the reviewer (of client1 and client2)",
+    "admin@revos.demo": "the super admin",
+}
 CALLS = {
     "direct read of leads": "select * from public.leads",
     "trend (90 days, weekly)": "select * from public.funnel_trend(%(from)s, %(to)s, 'week')",
     "leads search": "select * from public.leads_page(p_limit => 50, p_search => 'head of sales')",
+    "leads deep page": "select * from public.leads_page(p_limit => 50, p_offset => 100000)",
+    "overview KPIs": "select * from public.overview_kpis(%(from)s, %(to)s)",
+    "funnel": "select * from public.campaign_funnel(p_from => %(from)s, p_to => %(to)s)",
     "lead magnets": "select * from public.lead_magnet_performance()",
     "admin tenant stats": "select * from public.admin_tenant_stats()",
 }
@@ -33,6 +43,8 @@ HELPERS = (
     "select 1 from public.users",
     "::uuid where private.is_super_admin()",
     "Query Text: select * from public.funnel_trend(",  # the outer calls: a Function Scan
+    "Query Text: select * from public.overview_kpis(",
+    "Query Text: select * from public.campaign_funnel(",
     "Query Text: select * from public.leads_page(",
     "Query Text: select * from public.lead_magnet_performance(",
     "Query Text: select * from public.admin_tenant_stats(",
@@ -60,7 +72,13 @@ def explain(url: str, user_id: str, query: str) -> list[str]:
         now = dt.datetime.now(dt.UTC)
         conn.execute(query, {"from": now - dt.timedelta(days=90), "to": now}).fetchall()
         conn.rollback()
-    return [p for p in plans if not any(noise in p for noise in HELPERS)]
+    return [p for p in plans if not any(noise in p for noise in HELPERS) and _ms(p) >= 0.05]
+
+
+def _ms(plan: str) -> float:
+    """The statement's duration, from auto_explain's first line ("duration: 1.2 ms  plan:")."""
+    head = plan.split(" ms", 1)[0]
+    return float(head.split()[-1]) if head.startswith("duration:") else 0.0
 
 
 def main(url: str) -> None:
@@ -74,7 +92,7 @@ def main(url: str) -> None:
         for email in USERS:
             if name == "admin tenant stats" and not email.startswith("admin"):
                 continue
-            print(f"### {name}, as {email}\n\n```")
+            print(f"### {name}, as {WHO[email]}\n\n```")
             for plan in explain(url, ids[email], query):
                 print(plan.strip())
             print("```\n")
