@@ -9,7 +9,7 @@ import streamlit as st
 from revos import lead_filters as lf
 from revos import timeline
 from revos.ui import context, errors, tables, widgets
-from revos.ui.lead_filters import filter_bar
+from revos.ui.filter_bar import filter_bar
 from revos.ui.text import literal
 
 OWNED_PARAMS = (
@@ -64,18 +64,7 @@ if not campaigns:
     st.info("No campaigns yet, so no leads. Leads appear here as campaigns scrape comments.")
     st.stop()
 
-from_url = lf.from_query_params(st.query_params.to_dict())
-filters = filter_bar(campaigns)
-sort_col, order_col = st.columns([2, 3])
-sort = sort_col.selectbox(
-    "Sort by",
-    list(lf.SORTS),
-    index=list(lf.SORTS).index(filters.sort),
-    format_func=lf.SORTS.__getitem__,
-    key="lf_sort",
-)
-descending = order_col.toggle("Descending", value=filters.descending, key="lf_desc")
-filters = replace(filters, sort=sort, descending=descending)
+from_url, filters = filter_bar(campaigns)
 if replace(filters, page=1) != replace(from_url, page=1, problems=()):
     filters = filters.with_page(1)  # new filters start on the first page
 

@@ -1,4 +1,9 @@
-"""The Leads page's filter bar: widgets seeded from the URL, written back to the URL."""
+"""The Leads page's filter bar, sorting included: widgets seeded from the URL once.
+
+`filter_bar` parses the address once and returns both what it asked for and what the
+widgets now say; the page compares them to know whether the filters changed (a change
+starts again on page 1).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], key: 
     )
 
 
-def filter_bar(campaigns: list[dict]) -> lf.LeadFilters:
+def filter_bar(campaigns: list[dict]) -> tuple[lf.LeadFilters, lf.LeadFilters]:
+    """(what the address asked for, what the widgets say now)."""
     current = lf.from_query_params(st.query_params.to_dict())
     for problem in current.problems:
         st.warning(problem)
@@ -50,6 +56,15 @@ def filter_bar(campaigns: list[dict]) -> lf.LeadFilters:
         with row[3]:
             email = _multi("Email", lf.EMAIL_STATUSES, current.email, "lf_email")
         end = row[4].date_input("Commented until", current.end, key="lf_end")
+        sort_col, order_col = st.columns([2, 3])
+        sort = sort_col.selectbox(
+            "Sort by",
+            list(lf.SORTS),
+            index=list(lf.SORTS).index(current.sort),
+            format_func=lf.SORTS.__getitem__,
+            key="lf_sort",
+        )
+        descending = order_col.toggle("Descending", value=current.descending, key="lf_desc")
     filters = lf.LeadFilters(
         campaigns=tuple(chosen),
         status=status,
@@ -59,11 +74,11 @@ def filter_bar(campaigns: list[dict]) -> lf.LeadFilters:
         start=start,
         end=end,
         search=search.strip(),
-        sort=current.sort,
-        descending=current.descending,
+        sort=sort,
+        descending=descending,
         page=current.page,
     )
     if filters.start and filters.end and filters.end < filters.start:
         st.error("The 'until' date is before the 'from' date: no lead can match. Fix the dates.")
         st.stop()
-    return filters
+    return current, filters
