@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser_support import screenshot, settle, sign_in
+from tests.browser_support import SCREENSHOTS, screenshot, settle, sign_in
 
 # what a select box shows: its text, or its input's value or title
 SHOWN_VALUE = (
@@ -64,5 +64,23 @@ def test_a_lead_opens_where_the_user_is_looking(browser, app_url) -> None:
         text = dialog.inner_text()
         assert "None" not in text.split() and "nan" not in text.split()
         screenshot(page, "admin-lead-dialog")
+    finally:
+        page.close()
+
+
+def test_post_engagement_reads_by_date(browser, app_url) -> None:
+    page = sign_in(browser, app_url, "client1@revos.demo")
+    try:
+        page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
+        page.get_by_role("link", name="Funnels", exact=True).first.click()
+        page.get_by_role("heading", level=1, name="Funnels", exact=True).wait_for(timeout=30_000)
+        page.get_by_text("Last 90 days", exact=True).click()
+        page.wait_for_url("**period=90d**", timeout=30_000)
+        settle(page)
+        chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Post engagement")
+        chart.wait_for(timeout=30_000)
+        chart.scroll_into_view_if_needed()
+        assert "Published (UTC)" in chart.inner_text()
+        chart.screenshot(path=str(SCREENSHOTS / "client1-post-engagement.png"))
     finally:
         page.close()
