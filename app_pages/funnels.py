@@ -75,6 +75,12 @@ st.dataframe(
         "campaign": "Campaign",
         "status": "Status",
         "leads": st.column_config.NumberColumn("Leads", help=metrics.FUNNEL_STAGES["commented"]),
+        "dms": st.column_config.NumberColumn(
+            "DMs", help="DMs sent to these leads (the n of the DM reply rate)."
+        ),
+        "emails": st.column_config.NumberColumn(
+            "Emails", help="Emails sent to these leads (the n of the email reply rate)."
+        ),
         "enrichment_rate": tables.percent_column("Enrichment rate", "Enriched / commented."),
         "dm_reply_rate": tables.percent_column("DM reply rate", "DM replied / DM sent."),
         "email_reply_rate": tables.percent_column(

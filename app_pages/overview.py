@@ -86,6 +86,12 @@ st.dataframe(
         "leads": st.column_config.NumberColumn(
             "New leads", help=metrics.FUNNEL_STAGES["commented"]
         ),
+        "dms": st.column_config.NumberColumn(
+            "DMs", help="DMs sent to these leads (the n of the DM reply rate)."
+        ),
+        "emails": st.column_config.NumberColumn(
+            "Emails", help="Emails sent to these leads (the n of the email reply rate)."
+        ),
         "enrichment_rate": tables.percent_column("Enrichment rate", "Enriched / new leads."),
         "dm_reply_rate": tables.percent_column("DM reply rate", "Of these leads' DMs, replied."),
         "email_reply_rate": tables.percent_column(

@@ -246,13 +246,15 @@ def movers(
 
 
 def campaign_comparison(funnel: pd.DataFrame) -> pd.DataFrame:
-    """One row per campaign: status, leads and the three conversion rates."""
+    """One row per campaign: status, leads and the three conversion rates, each with its n."""
     columns = [
         "campaign",
         "status",
         "leads",
         "enrichment_rate",
+        "dms",
         "dm_reply_rate",
+        "emails",
         "email_reply_rate",
     ]
     if funnel.empty:
@@ -263,7 +265,9 @@ def campaign_comparison(funnel: pd.DataFrame) -> pd.DataFrame:
             "status": r["campaign_status"],
             "leads": int(r["commented"]),
             "enrichment_rate": ratio(r["enriched"], r["commented"]),
+            "dms": int(r["dm_sent"]),
             "dm_reply_rate": ratio(r["dm_replied"], r["dm_sent"]),
+            "emails": int(r["email_sent"]),
             "email_reply_rate": ratio(r["email_replied"], r["email_sent"]),
         },
         axis=1,
