@@ -14,7 +14,10 @@ to re-run: if it fails halfway it is not recorded and runs again from the top ne
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +111,7 @@ def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
     if not conn.autocommit:
         raise MigrationError("migrate() needs a connection in autocommit mode.")
     compat, main = discover(sql_dir)
-    conn.execute("select pg_advisory_lock(%s)", [_LOCK_KEY])
+    _wait_for_the_lock(conn)
     try:
         with conn.transaction():
             _ensure_history_table(conn)
@@ -123,6 +126,17 @@ def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
     return [m.name for m in pending]
 
 
+def _wait_for_the_lock(conn: psycopg.Connection, seconds: float = 600) -> None:
+    """One runner at a time. Polled, not waited for inside a statement: a runner blocked in
+    `pg_advisory_lock` holds a snapshot, which another runner's `create index concurrently`
+    would wait for while that runner waits for the lock (a deadlock)."""
+    deadline = time.monotonic() + seconds
+    while not conn.execute("select pg_try_advisory_lock(%s)", [_LOCK_KEY]).fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise MigrationError("Another migration run holds the lock; try again later.")
+        time.sleep(0.5)
+
+
 def _apply(conn: psycopg.Connection, migration: Migration) -> None:
     record = "insert into revos_meta.schema_migrations (name, checksum) values (%s, %s)"
     try:
@@ -131,8 +145,8 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
                 for statement in statements(migration.sql):
                     conn.execute(statement.encode())
             finally:  # the file's session settings end with it
-                conn.execute("reset lock_timeout")
-                conn.execute("reset statement_timeout")
+                with contextlib.suppress(psycopg.Error):  # never hide the real error
+                    conn.execute("reset all")
             conn.execute(record, [migration.name, migration.checksum])
             return
         with conn.transaction():
@@ -143,15 +157,17 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
 
 
 def statements(text: str) -> list[str]:
-    """The statements of a no-transaction file: each ends a line with `;`."""
-    if "$$" in text:
+    """The statements of a no-transaction file: each ends a line with `;` (a comment may
+    follow it). Only simple statements: no dollar-quoted bodies, no quoted `;`."""
+    if re.search(r"\$\w*\$", text):
         raise MigrationError("A no-transaction migration holds simple statements only.")
     found, current = [], []
     for line in text.splitlines():
-        if line.lstrip().startswith("--") and not current:
+        code = line.split("--", 1)[0].rstrip()
+        if not code and not current:
             continue
         current.append(line)
-        if line.rstrip().endswith(";"):
+        if code.endswith(";"):
             found.append("\n".join(current).strip())
             current = []
     if "".join(current).strip():

@@ -152,6 +152,12 @@ def test_a_no_transaction_file_splits_into_its_statements() -> None:
     ]
     with pytest.raises(migrations.MigrationError, match="simple statements"):
         migrations.statements("-- revos: no-transaction\ncreate function f() as $$ x $$;\n")
+    with pytest.raises(migrations.MigrationError, match="simple statements"):
+        migrations.statements("-- revos: no-transaction\ncreate function f() as $fn$ x $fn$;\n")
+    assert migrations.statements("drop index a; -- the old one\ndrop index b;\n") == [
+        "drop index a; -- the old one",
+        "drop index b;",
+    ]
     with pytest.raises(migrations.MigrationError, match="lacks its"):
         migrations.statements("-- revos: no-transaction\ndrop index x\n")
 

@@ -81,6 +81,10 @@ CHANGES = {
         ) m
         order by random() limit 1 + floor(random() * 30)::int
     """,
+    "write flags by hand": """
+        update public.lead_magnet_downloads set lead_replied = not lead_replied
+        where id in (select id from public.lead_magnet_downloads order by random() limit 10)
+    """,
     "send emails": """
         update public.leads set email = coalesce(email, 'x' || left(id::text, 8) || '@example.com'),
           email_status = 'sent', email_sent_at = commented_at + random() * interval '5 days'
