@@ -27,12 +27,8 @@ set local statement_timeout = '5min';
 -- (what 0009 tried for `private`) only undoes a per-schema grant.
 alter default privileges revoke execute on functions from public;
 
--- Supabase grants EXECUTE on new functions in `public` to anon and authenticated per schema
--- (for the role that creates them); undo that too. Every function from here on grants
--- EXECUTE to authenticated by name. On plain Postgres these two are no-ops.
+-- Supabase grants EXECUTE on new functions in `public` to anon per schema; undo that too.
 alter default privileges in schema public revoke execute on functions from anon;
-
-alter default privileges in schema public revoke execute on functions from authenticated;
 
 -- Whose rows the caller may see by name: themselves and the clients assigned to them as a
 -- reviewer. Security definer: it reads assignments past their own policy.

@@ -14,9 +14,6 @@ create extension if not exists btree_gin with schema extensions;
 
 drop index concurrently if exists public.leads_owner_search_idx;
 
--- the build waits for transactions older than itself (an export, a report): let it
-set lock_timeout = '30min';
-
 create index concurrently leads_owner_search_idx on public.leads using gin (
   user_id,
   (lower(coalesce(name, '') || ' ' || coalesce(company_name, '') || ' '

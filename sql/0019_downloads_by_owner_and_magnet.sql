@@ -9,8 +9,5 @@ set statement_timeout = '60min';
 
 drop index concurrently if exists public.lead_magnet_downloads_owner_magnet_idx;
 
--- the build waits for transactions older than itself (an export, a report): let it
-set lock_timeout = '30min';
-
 create index concurrently lead_magnet_downloads_owner_magnet_idx
   on public.lead_magnet_downloads (user_id, lead_magnet_id) include (lead_replied);

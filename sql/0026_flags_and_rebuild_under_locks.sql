@@ -1,4 +1,4 @@
--- Two races closed (found in review).
+-- Two races closed, and a default privilege completed (found in review).
 --
 -- A download's reply flag was read from its lead without a lock: a download inserted while
 -- another transaction recorded the lead's reply could keep `false` for good (each side
@@ -9,9 +9,14 @@
 -- Rebuilding the rollups deleted and recomputed them while leads and Apollo attempts could
 -- still be written: a concurrent attempt was counted twice. The rebuild now holds share
 -- locks on its sources (writes wait; reads go on).
+--
+-- And 0014's default privileges are completed: Supabase also grants EXECUTE on new functions
+-- in `public` to authenticated per schema; every function since 0014 grants it by name.
 set local lock_timeout = '10s';
 
 set local statement_timeout = '30min';
+
+alter default privileges in schema public revoke execute on functions from authenticated;
 
 -- A download's flag, from its lead (locked against a concurrent reply), whenever written.
 create or replace function private.download_reply_from_lead() returns trigger
