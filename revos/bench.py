@@ -31,7 +31,7 @@ import pandas as pd
 import psycopg
 
 from revos import embedded, migrations, seed
-from revos.gateway import Gateway, UserSession
+from revos.gateway import Gateway, GatewayError, UserSession
 from revos.gateway.postgres import PostgresBackend
 
 BIG, TYPICAL, ADMIN = "client1@revos.demo", "client2@revos.demo", "admin@revos.demo"
@@ -282,9 +282,10 @@ def measure_calls(
     users: list[User],
     plan: BenchPlan,
     say: Callable[[str], None],
-) -> list[Result]:
+) -> tuple[list[Result], list[dict[str, str]]]:
     backend = PostgresBackend(server.url(user=embedded.GATEWAY_USER), secret).open()
     results = []
+    failures: list[dict[str, str]] = []  # calls that failed (e.g. timed out): reported, not fatal
     try:
         with psycopg.connect(server.url(), autocommit=True) as superuser:
             for call in CALLS:
@@ -294,10 +295,17 @@ def measure_calls(
                     gateway = Gateway(
                         backend, UserSession(user.id, user.email, user.role, None), secret
                     )
-                    ours = timed(
-                        lambda g=gateway, c=call, u=user: g.call(c.function, **c.params(u)),
-                        plan.runs,
-                    )
+                    try:
+                        ours = timed(
+                            lambda g=gateway, c=call, u=user: g.call(c.function, **c.params(u)),
+                            plan.runs,
+                        )
+                    except GatewayError as exc:  # e.g. the statement timeout: say so, go on
+                        say(f"  {call.name:<20} {USER_LABELS[user.email]:<15} FAILED: {exc}")
+                        failures.append(
+                            {"name": call.name, "user": USER_LABELS[user.email], "error": str(exc)}
+                        )
+                        continue
                     floor = timed(floor_call(superuser, user, call), plan.runs)
                     naive = None
                     if call.naive is not None and user.visible_leads(plan) <= plan.naive_max_leads:
@@ -317,7 +325,7 @@ def measure_calls(
                     results.append(result)
     finally:
         backend.close()
-    return results
+    return results, failures
 
 
 def measure_direct_reads(
@@ -447,7 +455,7 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
     secret = embedded.load_secrets(data_dir).jwt_secret
     say("Timing the data calls…")
     page_users = [u for u in users if u.email != REVIEWER]
-    calls = measure_calls(server, secret, page_users, plan, say)
+    calls, failures = measure_calls(server, secret, page_users, plan, say)
     say("Timing direct table reads under RLS…")
     direct = measure_direct_reads(server, users, plan, say)
     say("Timing the pages (AppTest, big client)…")
@@ -459,6 +467,7 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
     return {
         "calls": [vars(c) for c in calls],
         "direct_reads": direct,
+        "failed_calls": failures,
         "pages": pages,
         "seed_rows_per_s": round(seeded.rows_per_second),
         "seed_rows": seeded.rows,
@@ -510,6 +519,10 @@ def markdown(report: dict[str, Any]) -> str:
             f"{c['floor_p95_ms']:,.1f} | {ratio(c['p95_ms'], c['floor_p95_ms'])} | {naive} | "
             f"{ratio(c['naive_p95_ms'], c['p95_ms']) if naive else ''} |"
         )
+    lines += [
+        f"| {f['name']} | {f['user']} | failed: {f['error'][:60]} | | | | | |"
+        for f in report.get("failed_calls", [])
+    ]
     lines += [
         "",
         "Direct table reads under RLS (`select *`, no filter, as a Supabase client reads):",

@@ -168,3 +168,13 @@ def test_the_search_index_is_built_valid_outside_a_transaction(service) -> None:
         "where indexrelid = 'public.leads_owner_search_idx'::regclass"
     ).fetchone()
     assert valid == (True,)
+
+
+def test_leads_pages_are_planned_in_index_order(service) -> None:
+    """0023's setting survives later replacements of leads_export (0027 restates it)."""
+    config = service.execute(
+        "select proconfig from pg_proc where oid = 'public.leads_export(uuid, uuid[], text[], "
+        "text[], text[], text[], timestamptz, timestamptz, text, text, boolean, integer, "
+        "integer)'::regprocedure"
+    ).fetchone()[0]
+    assert "enable_bitmapscan=off" in config
