@@ -161,7 +161,10 @@ def settle(page, quiet_ms: int = 600, timeout_ms: int = 30_000) -> None:
     """
     page.wait_for_function(
         """([quiet]) => {
-            const running = document.querySelector('[data-testid="stStatusWidget"]');
+            // running, or still showing elements of the previous run (stale, greyed out)
+            const running = document.querySelector(
+                '[data-testid="stStatusWidget"], [data-stale="true"]'
+            );
             const now = Date.now();
             if (running) { window.__revosBusy = now; return false; }
             return now - (window.__revosBusy || 0) > quiet;

@@ -153,6 +153,7 @@ def open_approvals(browser, app_url: str, email: str, client_label: str | None =
         page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
         page.get_by_role("option", name=client_label).click()
         page.wait_for_url(re.compile(r"client="), timeout=30_000)
+        settle(page)  # the pick reruns the page: wait for that run, not the one before
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
     settle(page)
     return page
