@@ -16,7 +16,10 @@ gateway = context.gateway()
 with errors.banner_on_failure():
     client_id = widgets.client_scope(gateway)
     campaigns = {
-        c["id"]: c["name"] for c in gateway.rows("campaign_options", p_client_id=client_id)
+        c["id"]: c["name"]
+        for c in widgets.name_campaigns(
+            gateway, gateway.rows("campaign_options", p_client_id=client_id), client_id
+        )
     }
 
 left, right = st.columns([2, 3])

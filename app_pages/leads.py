@@ -59,7 +59,9 @@ gateway = context.gateway()
 
 with errors.banner_on_failure():
     client_id = widgets.client_scope(gateway)
-    campaigns = gateway.rows("campaign_options", p_client_id=client_id)
+    campaigns = widgets.name_campaigns(
+        gateway, gateway.rows("campaign_options", p_client_id=client_id), client_id
+    )
 if not campaigns:
     st.info("No campaigns yet, so no leads. Leads appear here as campaigns scrape comments.")
     st.stop()

@@ -55,9 +55,20 @@ def name_clients(
     for a reviewer or admin looking at all their clients. Adds a `client` column too."""
     if gateway.session.role == "client" or client_id is not None or frame.empty:
         return frame
-    names = {c["id"]: c["company"] or c["email"] for c in gateway.rows("visible_clients")}
-    clients = frame[owner].map(names).fillna("")
+    clients = frame[owner].map(_client_names(gateway)).fillna("")
     return frame.assign(client=clients, **{name: frame[name] + " (" + clients + ")"})
+
+
+def name_campaigns(gateway: Gateway, campaigns: list[dict], client_id: str | None) -> list[dict]:
+    """`campaign_options` rows named "Campaign (Client)" where several clients' mix."""
+    if gateway.session.role == "client" or client_id is not None:
+        return campaigns
+    names = _client_names(gateway)
+    return [{**c, "name": f"{c['name']} ({names.get(c['client_id'], '')})"} for c in campaigns]
+
+
+def _client_names(gateway: Gateway) -> dict[str, str]:
+    return {c["id"]: c["company"] or c["email"] for c in gateway.rows("visible_clients")}
 
 
 def _client_picked() -> None:
