@@ -70,26 +70,7 @@ with errors.banner_on_failure(), st.spinner("Loading the trend…"):
 st.plotly_chart(charts.trend_figure(trend, grain))
 
 st.subheader("Campaigns compared")
-st.dataframe(
-    metrics.campaign_comparison(funnel).map(tables.readable),
-    hide_index=True,
-    column_config={
-        "campaign": "Campaign",
-        "status": "Status",
-        "leads": st.column_config.NumberColumn("Leads", help=metrics.FUNNEL_STAGES["commented"]),
-        "dms": st.column_config.NumberColumn(
-            "DMs", help="DMs sent to these leads (the n of the DM reply rate)."
-        ),
-        "emails": st.column_config.NumberColumn(
-            "Emails", help="Emails sent to these leads (the n of the email reply rate)."
-        ),
-        "enrichment_rate": tables.percent_column("Enrichment rate", "Enriched / commented."),
-        "dm_reply_rate": tables.percent_column("DM reply rate", "DM replied / DM sent."),
-        "email_reply_rate": tables.percent_column(
-            "Email reply rate", "Email replied / email sent."
-        ),
-    },
-)
+tables.campaign_table(metrics.campaign_comparison(funnel))
 
 with errors.banner_on_failure():
     posts = gateway.frame("post_engagement", p_from=start, p_to=end, p_client_id=client_id)

@@ -77,26 +77,5 @@ else:
 
 st.subheader("Top campaigns")
 top = metrics.campaign_comparison(campaigns).nlargest(5, "leads")
-st.dataframe(
-    top.map(tables.readable),
-    hide_index=True,
-    column_config={
-        "campaign": "Campaign",
-        "status": "Status",
-        "leads": st.column_config.NumberColumn(
-            "New leads", help=metrics.FUNNEL_STAGES["commented"]
-        ),
-        "dms": st.column_config.NumberColumn(
-            "DMs", help="DMs sent to these leads (the n of the DM reply rate)."
-        ),
-        "emails": st.column_config.NumberColumn(
-            "Emails", help="Emails sent to these leads (the n of the email reply rate)."
-        ),
-        "enrichment_rate": tables.percent_column("Enrichment rate", "Enriched / new leads."),
-        "dm_reply_rate": tables.percent_column("DM reply rate", "Of these leads' DMs, replied."),
-        "email_reply_rate": tables.percent_column(
-            "Email reply rate", "Of these leads' emails, replied."
-        ),
-    },
-)
+tables.campaign_table(top)
 st.caption("Campaigns by their new leads in the period: the cohort view of the Funnels page.")

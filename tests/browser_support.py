@@ -153,6 +153,12 @@ def sign_in(browser, app_url: str, email: str):
     return page
 
 
+def open_from_menu(page, title: str) -> None:
+    """Click a page in the sidebar menu and wait for its heading, as a person would."""
+    page.get_by_role("link", name=title, exact=True).first.click()
+    page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
+
+
 def settle(page, quiet_ms: int = 600, timeout_ms: int = 30_000) -> None:
     """Wait until the app has finished its reruns: no "Running…" indicator for a moment.
 

@@ -100,28 +100,44 @@ class ReviewWorld:
 
 
 @contextlib.contextmanager
-def review_world(server: embedded.EmbeddedServer, jwt_secret: str) -> Iterator[ReviewWorld]:
-    """A fresh database on the session server, migrated and seeded small; dropped after."""
-    name = f"review_{uuid.uuid4().hex[:8]}"
+def seeded_database(
+    server: embedded.EmbeddedServer, plan: seed.SeedPlan, prefix: str = "t"
+) -> Iterator[tuple[str, str]]:
+    """A database of its own on the session server, migrated and seeded by `plan`, for tests
+    that change data; dropped after. Yields (its name, its superuser URL)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
     url = server.url(database=name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        migrations.migrate(conn)
-        seed.seed(conn, seed.SeedPlan(clients=3, leads_min=200, leads_max=300, seed=3))
-        users = {
-            email: (uid, role)
-            for uid, email, role in conn.execute("select id::text, email, role from public.users")
-        }
-    backend = PostgresBackend(
-        server.url(database=name, user="authenticator"), jwt_secret, max_size=16
-    ).open()
     try:
-        yield ReviewWorld(url, backend, users, jwt_secret)
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrations.migrate(conn)
+            seed.seed(conn, plan)
+        yield name, url
     finally:
-        backend.close()
         with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
             conn.execute(f'drop database "{name}" with (force)')
+
+
+@contextlib.contextmanager
+def review_world(server: embedded.EmbeddedServer, jwt_secret: str) -> Iterator[ReviewWorld]:
+    """A fresh database on the session server, migrated and seeded small; dropped after."""
+    plan = seed.SeedPlan(clients=3, leads_min=200, leads_max=300, seed=3)
+    with seeded_database(server, plan, "review") as (name, url):
+        with psycopg.connect(url) as conn:
+            users = {
+                email: (uid, role)
+                for uid, email, role in conn.execute(
+                    "select id::text, email, role from public.users"
+                )
+            }
+        backend = PostgresBackend(
+            server.url(database=name, user="authenticator"), jwt_secret, max_size=16
+        ).open()
+        try:
+            yield ReviewWorld(url, backend, users, jwt_secret)
+        finally:
+            backend.close()
 
 
 def shown(markdown: str) -> str:

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from revos.ui import navigation
-from tests.browser_support import screenshot, settle, sign_in
+from tests.browser_support import open_from_menu, screenshot, settle, sign_in
 from tests.conftest import DEMO_EMAILS
 from tests.support import draft_status
 
@@ -36,8 +36,7 @@ def test_each_demo_user_opens_every_page_of_their_menu(browser, app_url, email, 
         page.get_by_role("heading", level=1, name=titles[0], exact=True).wait_for(timeout=30_000)
         assert page.get_by_text(email).count() >= 1
         for title in titles:
-            page.get_by_role("link", name=title, exact=True).first.click()
-            page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
+            open_from_menu(page, title)
             settle(page)
             page.locator(PAGE_CONTENT[title]).first.wait_for(timeout=30_000)
             assert page.locator('[data-testid="stException"]').count() == 0
@@ -147,8 +146,7 @@ def open_approvals(browser, app_url: str, email: str, client_label: str | None =
     """Sign in, open Approvals from the menu, and (reviewers, admins) pick one client."""
     page = sign_in(browser, app_url, email)
     page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
-    page.get_by_role("link", name="Approvals", exact=True).first.click()
-    page.get_by_role("heading", level=1, name="Approvals", exact=True).wait_for(timeout=30_000)
+    open_from_menu(page, "Approvals")
     if client_label is not None:
         page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
         page.get_by_role("option", name=client_label).click()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser_support import SCREENSHOTS, screenshot, settle, sign_in
+from tests.browser_support import SCREENSHOTS, open_from_menu, screenshot, settle, sign_in
 
 # what a select box shows: its text, or its input's value or title
 SHOWN_VALUE = (
@@ -16,8 +16,7 @@ def test_the_client_and_period_survive_the_menu(browser, app_url, demo_users) ->
     try:
         page.get_by_role("heading", level=1, name="Approvals", exact=True).wait_for(timeout=30_000)
         settle(page)
-        page.get_by_role("link", name="Overview", exact=True).first.click()
-        page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
+        open_from_menu(page, "Overview")
         settle(page)
         picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
         picker.click()
@@ -29,8 +28,7 @@ def test_the_client_and_period_survive_the_menu(browser, app_url, demo_users) ->
         screenshot(page, "reviewer-overview-brightline-7d")
         client = demo_users["client2@revos.demo"].id
         for title in ("Funnels", "Leads", "Approvals", "Overview"):
-            page.get_by_role("link", name=title, exact=True).first.click()
-            page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
+            open_from_menu(page, title)
             # each page writes what it shows into the address: wait for it, or fail
             page.wait_for_url(f"**client={client}**", timeout=30_000)
             if title in ("Funnels", "Overview"):
@@ -49,8 +47,7 @@ def test_a_lead_opens_where_the_user_is_looking(browser, app_url) -> None:
     page = sign_in(browser, app_url, "admin@revos.demo")
     try:
         page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
-        page.get_by_role("link", name="Leads", exact=True).first.click()
-        page.get_by_role("heading", level=1, name="Leads", exact=True).wait_for(timeout=30_000)
+        open_from_menu(page, "Leads")
         settle(page)
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.wait_for(timeout=30_000)
@@ -72,8 +69,7 @@ def test_post_engagement_reads_by_date(browser, app_url) -> None:
     page = sign_in(browser, app_url, "client1@revos.demo")
     try:
         page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
-        page.get_by_role("link", name="Funnels", exact=True).first.click()
-        page.get_by_role("heading", level=1, name="Funnels", exact=True).wait_for(timeout=30_000)
+        open_from_menu(page, "Funnels")
         page.get_by_text("Last 90 days", exact=True).click()
         page.wait_for_url("**period=90d**", timeout=30_000)
         settle(page)

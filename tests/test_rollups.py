@@ -9,13 +9,14 @@ different histories: a trigger that misses one kind of change fails one of them.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pandas as pd
 import psycopg
 import pytest
 
-from revos import migrations, seed
-from tests.support import as_user
+from revos import seed
+from tests.support import as_user, seeded_database
 
 EVENTS = {  # rollup column -> (timestamp column, extra condition on the lead)
     "new_leads": ("commented_at", None),
@@ -201,20 +202,11 @@ def assert_rollups_match(conn: psycopg.Connection, step: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def small_world(server) -> str:
+def small_world(server) -> Iterator[str]:
     """A small seeded database of its own: these tests rewrite its leads at random."""
-    import uuid
-
-    name = f"t_rollups_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = server.url(database=name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        migrations.migrate(conn)
-        seed.seed(conn, seed.SeedPlan(clients=3, leads_min=60, leads_max=120, seed=5))
-    yield url
-    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
-        conn.execute(f'drop database "{name}" with (force)')
+    plan = seed.SeedPlan(clients=3, leads_min=60, leads_max=120, seed=5)
+    with seeded_database(server, plan, "t_rollups") as (_, url):
+        yield url
 
 
 def test_the_seed_leaves_rollups_equal_to_the_raw_rows(small_world: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from revos import export
+from revos import export, metrics
 
 STATUS_LABELS = {
     "scraped": "Scraped",
@@ -72,3 +72,27 @@ def to_datetimes(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         if column in frame:
             frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     return frame
+
+
+def campaign_table(comparison: pd.DataFrame) -> None:
+    """`metrics.campaign_comparison` rows, each rate beside its n: Overview and Funnels alike."""
+    st.dataframe(
+        comparison.map(readable),
+        hide_index=True,
+        column_config={
+            "campaign": "Campaign",
+            "status": "Status",
+            "leads": st.column_config.NumberColumn(
+                "New leads", help=metrics.FUNNEL_STAGES["commented"]
+            ),
+            "dms": st.column_config.NumberColumn(
+                "DMs", help="DMs sent to these leads (the n of the DM reply rate)."
+            ),
+            "emails": st.column_config.NumberColumn(
+                "Emails", help="Emails sent to these leads (the n of the email reply rate)."
+            ),
+            "enrichment_rate": percent_column("Enrichment rate", "Enriched / new leads."),
+            "dm_reply_rate": percent_column("DM reply rate", "DM replied / DM sent."),
+            "email_reply_rate": percent_column("Email reply rate", "Email replied / email sent."),
+        },
+    )

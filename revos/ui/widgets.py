@@ -53,7 +53,7 @@ def name_clients(
 ):
     """Campaign (or other) names with their client's, where several clients' names mix:
     for a reviewer or admin looking at all their clients. Adds a `client` column too."""
-    if gateway.session.role == "client" or client_id is not None or frame.empty:
+    if not _mixes_clients(gateway, client_id) or frame.empty:
         return frame
     clients = frame[owner].map(_client_names(gateway)).fillna("")
     return frame.assign(client=clients, **{name: frame[name] + " (" + clients + ")"})
@@ -61,10 +61,15 @@ def name_clients(
 
 def name_campaigns(gateway: Gateway, campaigns: list[dict], client_id: str | None) -> list[dict]:
     """`campaign_options` rows named "Campaign (Client)" where several clients' mix."""
-    if gateway.session.role == "client" or client_id is not None:
+    if not _mixes_clients(gateway, client_id):
         return campaigns
     names = _client_names(gateway)
     return [{**c, "name": f"{c['name']} ({names.get(c['client_id'], '')})"} for c in campaigns]
+
+
+def _mixes_clients(gateway: Gateway, client_id: str | None) -> bool:
+    """A reviewer or admin looking at all their clients: names can repeat across clients."""
+    return gateway.session.role != "client" and client_id is None
 
 
 def _client_names(gateway: Gateway) -> dict[str, str]:
