@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from revos import metrics
-from revos.ui import context, errors, review, tables, widgets
+from revos.ui import context, errors, review, semantic, tables, widgets
 
 KINDS = {"all": "All", "dm": "DMs", "email": "Emails", "post": "Posts"}
 PAGE_SIZE = 200
@@ -119,6 +119,7 @@ if total > len(queue):
     )
     widgets.pager(paging[1], paging[2], page, pages)
 
+memory = semantic.load(gateway)
 review_tab, bulk_tab, history_tab = st.tabs(["Review", "Bulk approve", "History (7 days)"])
 
 with review_tab:
@@ -134,14 +135,15 @@ with review_tab:
             if card.now is not None:
                 review.conflict_panel(gateway, card)
             content, subject = review.editor(card.item)
-            review.rewrite_panel(card.item, context.rewriter())
-            review.actions(gateway, card, content, subject, disabled=card.now is not None)
+            examples = semantic.similar_messages(gateway, memory, card.item, content)
+            review.rewrite_panel(card.item, context.rewriter(), examples)
+            review.actions(gateway, card, content, subject, memory, disabled=card.now is not None)
     review.claims_note(queue, gateway.session.user_id)
     review.skipped_note(gateway)
 
 with bulk_tab:
     if queue:
-        review.bulk_panel(gateway, queue, (*view, page))
+        review.bulk_panel(gateway, queue, (*view, page), memory)
     else:
         st.info("Nothing to approve.")
 

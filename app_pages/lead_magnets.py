@@ -3,7 +3,7 @@
 import streamlit as st
 
 from revos import charts, metrics
-from revos.ui import context, errors, tables, widgets
+from revos.ui import context, errors, semantic, tables, widgets
 
 MIN_DOWNLOADS_TO_RANK = 5  # fewer downloads than this and a conversion rate is mostly noise
 COLUMNS = {
@@ -113,6 +113,10 @@ else:
         "and order them by how sure their rate is (95% Wilson interval), so a few lucky "
         "downloads cannot top the list."
     )
+
+library = semantic.load(gateway)
+semantic.find_magnet(gateway, library, client_id, sorted(magnets["niche"].dropna().unique()))
+semantic.recommendations(gateway, library, client_id)
 
 st.subheader("All lead magnets")
 st.dataframe(

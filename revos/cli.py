@@ -5,6 +5,7 @@ revos db start | stop | url    the embedded server (url: superuser URL, last lin
 revos db migrate               apply sql/ to the configured database
 revos db reset                 embedded only: fresh schema and fresh demo data
 revos db seed --clients N --leads-per-client M [--seed S]
+revos embed [--offline]        embed lead magnets and memories that are missing or stale
 revos bench [--clients 1000] [--leads 1000000] [--big-client-leads 200000] [--quick]
             [--json PATH] [--compare EARLIER.json]
                                measure data calls and pages at scale (--compare: against
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import psycopg
 
-from revos import embedded, migrations, seed
+from revos import embedded, embedders, embedding_sync, migrations, seed
 from revos.config import BackendKind, ConfigError, Settings, load_settings
-from revos.runtime import prepare_embedded
+from revos.runtime import embed_quietly, prepare_embedded
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,11 +93,37 @@ def cmd_db_seed(settings: Settings, args: argparse.Namespace) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         migrations.migrate(conn)
         report = seed.seed(conn, plan)
+        embed_quietly(conn, settings)
     print(
         f"Seeded {report.rows:,} rows in {report.seconds:.1f} s "
         f"({report.rows_per_second:,.0f} rows/s)."
     )
     return 0
+
+
+def cmd_embed(settings: Settings, args: argparse.Namespace) -> int:
+    embedder = embedders.OFFLINE if args.offline else embedders.configured(settings)
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrations.migrate(conn)
+        before = embedding_sync.library_model(conn)
+        if before and before != embedder.model:
+            print(f"Switching the library from {before} to {embedder.model}: re-embedding all.")
+        report = embedding_sync.sync(conn, embedder, progress=_progress_bar)
+    print(report.summary())
+    return 0
+
+
+def _progress_bar(source: str, done: int, total: int) -> None:
+    """One line per source, redrawn in place: `magnets [#####.....] 15/30`."""
+    filled = 30 * done // total if total else 30
+    end = "\n" if done >= total else ""
+    print(
+        f"\r{source:<30} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}",
+        end=end,
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -203,6 +230,16 @@ def build_parser() -> argparse.ArgumentParser:
     seed_cmd.add_argument("--leads-per-client", type=int, default=1000)
     seed_cmd.add_argument("--seed", type=int, default=42)
     seed_cmd.set_defaults(handler=cmd_db_seed)
+
+    embed = commands.add_parser(
+        "embed", help="embed lead magnets and memories that are missing or stale"
+    )
+    embed.add_argument(
+        "--offline",
+        action="store_true",
+        help=f"use the built-in {embedders.OFFLINE_MODEL} even when OPENAI_API_KEY is set",
+    )
+    embed.set_defaults(handler=cmd_embed)
     return parser
 
 
@@ -210,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(load_settings(), args)
-    except (ConfigError, migrations.MigrationError, ValueError) as exc:
+    except (ConfigError, migrations.MigrationError, embedders.EmbeddingFailed, ValueError) as exc:
         print(f"revos: {exc}", file=sys.stderr)
         return 2
     except psycopg.OperationalError as exc:

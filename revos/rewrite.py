@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,8 +53,21 @@ def _describe(title: str, fields: dict[str, Any]) -> str:
     return f"{title}:\n" + "\n".join(lines) if lines else ""
 
 
-def build_messages(voice: Voice, channel: str, draft: str) -> list[dict[str, str]]:
-    """The chat messages: the cartridge's voice as the system prompt, the draft as the task."""
+def _examples(examples: Sequence[str]) -> str:
+    if not examples:
+        return ""
+    shown = "\n---\n".join(example.strip() for example in examples)
+    return (
+        "Messages of this client that reviewers approved (match their voice and length; "
+        f"never copy their names or facts):\n---\n{shown}\n---"
+    )
+
+
+def build_messages(
+    voice: Voice, channel: str, draft: str, examples: Sequence[str] = ()
+) -> list[dict[str, str]]:
+    """The chat messages: the cartridge's voice and approved examples (retrieved by
+    similarity: RAG) as the system prompt, the draft as the task."""
     kind = CHANNEL_NAMES.get(channel, "message")
     system = "\n\n".join(
         part
@@ -61,6 +75,7 @@ def build_messages(voice: Voice, channel: str, draft: str) -> list[dict[str, str
             voice.system_prompt or "You write outreach messages for a B2B founder.",
             _describe("Writing style", voice.writing_style),
             _describe("Persona", voice.persona),
+            _examples(examples),
             f"Rewrite the {kind} the user gives you in this voice. Keep every fact, name and "
             "offer; do not invent new ones. Keep it about as long. Reply with the rewritten "
             "text only, no preamble or quotes.",
@@ -86,11 +101,11 @@ class Rewriter:
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
 
-    def rewrite(self, voice: Voice, channel: str, draft: str) -> str:
+    def rewrite(self, voice: Voice, channel: str, draft: str, examples: Sequence[str] = ()) -> str:
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
-                messages=build_messages(voice, channel, draft),
+                messages=build_messages(voice, channel, draft, examples),
                 temperature=0.7,
             )
         except openai.APITimeoutError as exc:

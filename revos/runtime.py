@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from revos import embedded, migrations, seed
+from revos import embedded, embedders, embedding_sync, migrations, seed
 from revos.config import BackendKind, ConfigError, Settings
 from revos.gateway import Backend, UnsafeConnection
 from revos.gateway.postgres import PostgresBackend
@@ -46,13 +46,24 @@ class Runtime:
 
 
 def prepare_embedded(settings: Settings, *, seed_if_empty: bool = True) -> embedded.EmbeddedServer:
-    """Start the embedded server, apply migrations, and seed demo data into an empty database."""
+    """Start the embedded server, apply migrations, seed demo data into an empty database, and
+    embed what is not embedded yet, so semantic search works on a fresh clone."""
     server = embedded.start(settings.data_dir)
     with psycopg.connect(server.url(), autocommit=True) as conn:
         migrations.migrate(conn)
         if seed_if_empty and not seed.is_seeded(conn):
             seed.seed(conn)
+        embed_quietly(conn, settings)
     return server
+
+
+def embed_quietly(conn: psycopg.Connection, settings: Settings) -> None:
+    """Keep the library embedded in its own model (offline for a new one), never switching
+    models on the way: `revos embed` switches. Skipped if that model cannot be made here."""
+    model = embedding_sync.library_model(conn) or embedders.OFFLINE_MODEL
+    embedder = embedders.for_model(model, settings)
+    if embedder is not None:
+        embedding_sync.sync(conn, embedder)
 
 
 def resolve(settings: Settings) -> Runtime:

@@ -508,14 +508,15 @@ select l.user_id, l.id,
 from public.leads l
 where l.enrichment_status <> 'pending';
 
--- A few Mem0 memories per client (first 50 clients) and an embedding per lead magnet.
+-- A few Mem0 memories per client (first 50 clients), as Mem0 would have left them: with a
+-- vector of a model this dashboard does not know (here: zeros, no model). `revos embed`
+-- re-embeds them, with the lead magnets and the approvals, in the library's model.
 insert into public.embeddings (user_id, content, embedding, metadata, created_at)
 select c.id,
        pg_temp.pick(array['Prefers short DMs under 300 characters.',
          'Audience responds best to concrete numbers.', 'Avoid the word "synergy".',
          'Best send window is Tuesday to Thursday morning.'], (j - 1) / 4.0),
-       (select array_agg(pg_temp.r(c.n * 100000 + j * 2000 + d, 95)::real - 0.5)
-        from generate_series(1, 1536) as d)::extensions.vector,
+       array_fill(0::real, array[1536])::extensions.vector,
        jsonb_build_object('type', 'preference', 'cartridge_id',
          pg_temp.uid('cartridge', c.n * 10 + 1)),
        p.anchor - interval '100 days'
@@ -523,15 +524,6 @@ from seed_clients c
 cross join pg_temp.seed_params p
 cross join generate_series(1, 4) as j
 where c.n <= 50;
-
-insert into public.lead_magnet_embeddings (lead_magnet_id, embedding, created_at)
-select m.id,
-       (select array_agg(pg_temp.r(hashtextextended(m.id::text, 0) + d, 96)::real - 0.5)
-        from generate_series(1, 1536) as d)::extensions.vector,
-       m.created_at
-from public.lead_magnets m
-where m.user_id is null
-   or m.user_id in (select c.id from seed_clients c where c.n <= 50);
 
 -- Review history: a few rejections, then the last 30 days of approvals (some edited first),
 -- reviewed by the client's reviewer (or the client) an hour or two after drafting.

@@ -1,7 +1,9 @@
-"""A fake OpenAI-compatible server on 127.0.0.1 that records chat completion requests.
+"""A fake OpenAI-compatible server on 127.0.0.1 that records chat and embedding requests.
 
-Modes: "ok" answers with a rewrite, "error" answers 500, "slow" waits longer than any test's
-client timeout before answering. Never reaches the internet.
+Modes: "ok" answers (a rewrite; embeddings made by the offline embedder, so they mean
+something), "error" answers 500, "slow" waits longer than any test's client timeout, "flaky"
+answers 429 to the first two requests and then as "ok", "refused" answers 400, "short"
+returns embeddings of the wrong size. Never reaches the internet.
 """
 
 from __future__ import annotations
@@ -14,7 +16,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from revos.embedders import HashEmbedder
+
 REWRITTEN = "Hi there, here is the rewritten draft in the cartridge's voice."
+
+
+def _embeddings(body: dict, short: bool) -> dict:
+    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    vectors = HashEmbedder().embed(texts)
+    return {
+        "object": "list",
+        "model": body["model"],
+        "data": [
+            {"object": "embedding", "index": i, "embedding": v[: 8 if short else None].tolist()}
+            for i, v in enumerate(vectors)
+        ],
+        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+    }
 
 
 @dataclass
@@ -42,6 +60,15 @@ def fake_openai(mode: str = "ok") -> Iterator[FakeOpenAI]:
                 time.sleep(3)
             if state.mode == "error":
                 self._reply(500, {"error": {"message": "boom", "type": "server_error"}})
+                return
+            if state.mode == "flaky" and len(state.requests) <= 2:
+                self._reply(429, {"error": {"message": "slow down", "type": "rate_limit"}})
+                return
+            if state.mode == "refused":
+                self._reply(400, {"error": {"message": "bad input", "type": "invalid_request"}})
+                return
+            if self.path.endswith("/embeddings"):
+                self._reply(200, _embeddings(body, short=state.mode == "short"))
                 return
             self._reply(
                 200,

@@ -358,6 +358,9 @@ POLICY_HELPERS = {
     "utc_midnight(date)",
     "last_mature_day()",
     "search_lead_ids(uuid[],text)",  # ids of leads the caller may see; read under RLS after
+    "embedding_model()",  # the library's model name
+    "checked_query(extensions.vector,integer,text)",  # raises on bad match arguments
+    "is_callers_approval(uuid,text,text)",  # the memory insert policy's check
 }
 
 

@@ -79,7 +79,7 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
     "embeddings": (
         "id::text",
         "select id::text, user_id::text from public.embeddings",
-        private_rule,
+        tenant_rule,  # memories: a client's reviewers keep that client's voice with them (0028)
     ),
     "review_audit": (
         "id::text",

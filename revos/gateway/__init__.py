@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from revos import tokens
@@ -84,6 +85,8 @@ def _json_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, np.ndarray):  # an embedding: PostgREST takes a vector as a JSON list
+        return [float(v) for v in value]
     if isinstance(value, list | tuple | set | frozenset):
         return [_json_value(v) for v in value]
     return value

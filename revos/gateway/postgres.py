@@ -19,11 +19,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from revos import tokens
+from revos import tokens, vector_types
 from revos.gateway.errors import (
     DatabaseUnavailable,
     GatewayError,
@@ -74,11 +75,18 @@ class PostgresBackend:
             open=False,
             timeout=timeout,
             kwargs={"connect_timeout": max(1, int(timeout))},
-            configure=self._refuse_rls_bypass,
+            configure=self._configure,
             check=ConnectionPool.check_connection,
         )
         self._signatures: dict[str, dict[str, str]] = {}
         self._role_settings: list[tuple[str, str]] | None = None
+
+    @classmethod
+    def _configure(cls, conn: psycopg.Connection) -> None:
+        """Every new pooled connection: refuse an RLS bypass; send numpy arrays as vectors."""
+        cls._refuse_rls_bypass(conn)
+        vector_types.register(conn)
+        conn.rollback()
 
     @staticmethod
     def _refuse_rls_bypass(conn: psycopg.Connection) -> None:
@@ -119,7 +127,7 @@ class PostgresBackend:
                     + ", set_config(%s, %s, true)" * len(settings),
                     [json.dumps(claims.raw), *(part for pair in settings for part in pair)],
                 )
-                row = conn.execute(query, list(params.values())).fetchone()
+                row = conn.execute(query, self._values(conn, function, params)).fetchone()
         except PoolTimeout as exc:
             raise DatabaseUnavailable("The database is not reachable right now.") from exc
         except psycopg.Error as exc:
@@ -146,6 +154,16 @@ class PostgresBackend:
         return sql.SQL("select coalesce(json_agg(r), '[]'::json) from public.{}({}) r").format(
             sql.Identifier(function), arguments
         )
+
+    def _values(self, conn: psycopg.Connection, function: str, params: Mapping[str, Any]):
+        """The parameters' values; a vector parameter's JSON list becomes a numpy array."""
+        signature = self._signature(conn, function)
+        return [
+            np.asarray(value, dtype=np.float32)
+            if signature[name].endswith("vector") and isinstance(value, list)
+            else value
+            for name, value in params.items()
+        ]
 
     def _settings(self, conn: psycopg.Connection) -> list[tuple[str, str]]:
         """The `authenticated` role's own settings (e.g. statement_timeout), read once."""

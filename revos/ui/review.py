@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from revos import metrics, rewrite
+from revos import metrics, rewrite, semantic
+from revos.embedders import EmbeddingFailed
 from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError
 from revos.ui.text import literal
 
@@ -250,7 +251,11 @@ def editor(item: dict) -> tuple[str, str | None]:
     return content, subject
 
 
-def rewrite_panel(item: dict, rewriter: rewrite.Rewriter | None) -> None:
+def rewrite_panel(
+    item: dict, rewriter: rewrite.Rewriter | None, examples: list[str] | None = None
+) -> None:
+    """Propose a rewrite in the cartridge's voice, shown with approved `examples` of the
+    client's (the similar messages beside the draft) so the voice stays consistent."""
     keys = _keys(item)
     clicked = st.button(
         "Rewrite in voice",
@@ -265,7 +270,10 @@ def rewrite_panel(item: dict, rewriter: rewrite.Rewriter | None) -> None:
         with st.spinner("Rewriting in the cartridge's voice…"):
             try:
                 st.session_state[keys["proposal"]] = rewriter.rewrite(
-                    rewrite.Voice.from_row(item), item["channel"], st.session_state[keys["content"]]
+                    rewrite.Voice.from_row(item),
+                    item["channel"],
+                    st.session_state[keys["content"]],
+                    examples or (),
                 )
             except rewrite.RewriteFailed as exc:
                 st.error(literal(str(exc)))
@@ -304,9 +312,16 @@ def _discard(keys: dict[str, str]) -> None:
 
 
 def actions(
-    gateway: Gateway, card: Card, content: str, subject: str | None, *, disabled: bool = False
+    gateway: Gateway,
+    card: Card,
+    content: str,
+    subject: str | None,
+    memory: semantic.Semantic | None = None,
+    *,
+    disabled: bool = False,
 ) -> None:
-    """Approve (with any edits) at the version read, reject with a reason, or skip."""
+    """Approve (with any edits) at the version read, reject with a reason, or skip. An
+    approval becomes a memory of the client at once when `memory` can embed it."""
     item = card.item
     keys = _keys(item)
     draft = {"p_kind": kind_of(item), "p_id": item["id"], "p_version": item["version"]}
@@ -322,7 +337,7 @@ def actions(
             "p_content": content if content != item["content"] else None,
             "p_subject": subject if subject not in (None, item["subject"]) else None,
         }
-        _act(gateway, item, "approve_draft", **draft, **edited)
+        _act(gateway, item, "approve_draft", **draft, **edited, memory=(memory, content))
     with reject_col:
         reason = st.text_input(
             "Reason for rejecting", key=keys["reason"], placeholder="e.g. Too salesy for this lead"
@@ -338,16 +353,38 @@ def actions(
         _finish(gateway, ("info", f"Skipped the {label(item)}; it stays in the queue."))
 
 
-def _act(gateway: Gateway, item: dict, function: str, **params: Any) -> None:
+def _act(
+    gateway: Gateway,
+    item: dict,
+    function: str,
+    memory: tuple[semantic.Semantic | None, str] | None = None,
+    **params: Any,
+) -> None:
     try:
         [result] = gateway.call(function, **params)
     except GatewayError as exc:
         # the card stays on this draft; the next run shows what happened to it
         _finish(gateway, ("error", f"{exc} Your edits are kept."))
-    else:
-        close(gateway)
-        verb = "Rejected" if result["status"] == "rejected" else "Approved"
-        _finish(gateway, ("success", f"{verb} the {label(item)}."))
+        return
+    close(gateway)
+    verb = "Rejected" if result["status"] == "rejected" else "Approved"
+    outcomes = [("success", f"{verb} the {label(item)}.")]
+    if memory is not None and not remember(gateway, memory[0], item, memory[1]):
+        outcomes.append(("info", "It becomes a memory of the client at the next `revos embed`."))
+    _finish(gateway, *outcomes)
+
+
+def remember(
+    gateway: Gateway, memory: semantic.Semantic | None, item: dict, approved_text: str
+) -> bool:
+    """Make an approval a memory now; False when it must wait for `revos embed` (another
+    model than this app can make, or an error: the approval itself stands either way)."""
+    if memory is None:
+        return False
+    try:
+        return semantic.remember(gateway, memory, item["id"], approved_text)
+    except (GatewayError, EmbeddingFailed):
+        return False
 
 
 def skipped_note(gateway: Gateway) -> None:
@@ -374,7 +411,9 @@ def claims_note(queue: list[dict], user_id: str) -> None:
 # --- bulk approval -------------------------------------------------------------------------
 
 
-def bulk_panel(gateway: Gateway, queue: list[dict], view: tuple) -> None:
+def bulk_panel(
+    gateway: Gateway, queue: list[dict], view: tuple, memory: semantic.Semantic | None = None
+) -> None:
     """Tick drafts, read them in full, approve them as they are.
 
     The rows (and versions) approved are the ones drawn when the reviewer ticked them, kept
@@ -429,13 +468,15 @@ def bulk_panel(gateway: Gateway, queue: list[dict], view: tuple) -> None:
         type="primary",
         key=f"{key}-approve",
     ):
-        approved, problems = bulk_approve(gateway, chosen)
+        approved, problems = bulk_approve(gateway, chosen, memory)
         outcomes = [("success", f"Approved {approved} of {len(chosen)} drafts.")]
         outcomes += [("warning", problem) for problem in problems]
         _finish(gateway, *outcomes)
 
 
-def bulk_approve(gateway: Gateway, items: list[dict]) -> tuple[int, list[str]]:
+def bulk_approve(
+    gateway: Gateway, items: list[dict], memory: semantic.Semantic | None = None
+) -> tuple[int, list[str]]:
     """Approve each draft at the version listed; a refused one is reported by name alone."""
     approved, problems = 0, []
     for item in items:
@@ -443,7 +484,9 @@ def bulk_approve(gateway: Gateway, items: list[dict]) -> tuple[int, list[str]]:
             gateway.call(
                 "approve_draft", p_kind=kind_of(item), p_id=item["id"], p_version=item["version"]
             )
-            approved += 1
         except GatewayError as exc:
             problems.append(f"{label(item)} was not approved: {exc}")
+        else:
+            approved += 1
+            remember(gateway, memory, item, item["content"])
     return approved, problems

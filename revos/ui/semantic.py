@@ -1,0 +1,148 @@
+"""The semantic panels: find a magnet, magnets for each campaign, similar approved messages.
+
+Each says which model is in use, and turns itself into a one-line note (never a stopped
+page) when search cannot run: nothing embedded yet, or OpenAI vectors without a key here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from revos import semantic
+from revos.embedders import EmbeddingFailed
+from revos.gateway import Gateway
+from revos.ui import context, errors, tables
+from revos.ui.text import literal
+
+KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
+RESULT_COLUMNS = {
+    "title": "Lead magnet",
+    "niche": "Niche",
+    "library": "Library",
+    "similarity": st.column_config.NumberColumn(
+        "Similarity", format="%.2f", help="Cosine similarity of the magnet to your words (0 to 1)."
+    ),
+    "conversion": tables.percent_column(
+        "Conversion", "Replies / downloads of this magnet among your leads."
+    ),
+    "downloads": st.column_config.NumberColumn("n", help="Downloads the conversion is of."),
+    "score": st.column_config.NumberColumn(
+        "Score",
+        format="%.2f",
+        help="0.7 x similarity + 0.3 x the conversion's 95% lower bound (Wilson): a match "
+        "that also converts, with enough downloads to be sure, ranks first.",
+    ),
+}
+
+
+def load(gateway: Gateway) -> semantic.Semantic:
+    with errors.banner_on_failure():
+        return semantic.load(gateway, context.runtime().settings)
+
+
+def model_note(state: semantic.Semantic) -> None:
+    st.caption(f"Semantic search by {state.model_label}.")
+
+
+def _unavailable(state: semantic.Semantic) -> bool:
+    reason = state.unavailable_reason
+    if reason:
+        st.info(literal(reason), icon=":material/search_off:")
+    return reason is not None
+
+
+def _results(found: pd.DataFrame) -> pd.DataFrame:
+    return found.assign(
+        library=found["is_custom"].map({True: "Custom", False: "Global library"}),
+        conversion=found["conversion"].astype(float),
+    )[list(RESULT_COLUMNS)]
+
+
+def find_magnet(
+    gateway: Gateway, state: semantic.Semantic, client_id: str | None, niches: list[str]
+) -> None:
+    """A free-text search of the magnet library, ranked by score."""
+    st.subheader("Find a magnet")
+    if _unavailable(state):
+        return
+    words, niche_col = st.columns([3, 1])
+    text = words.text_input(
+        "Describe the audience or the offer",
+        key="magnet_search",
+        placeholder="e.g. pricing for agencies, hiring engineers, cold email",
+        max_chars=500,
+    ).strip()
+    niche = niche_col.selectbox("Niche", ["All niches", *niches], key="magnet_search_niche")
+    if not text:
+        model_note(state)
+        return
+    try:
+        with errors.banner_on_failure():
+            found = semantic.find_magnets(
+                gateway,
+                state,
+                text,
+                niche=None if niche == "All niches" else niche,
+                client_id=client_id,
+            )
+    except EmbeddingFailed as exc:
+        st.warning(literal(str(exc)))
+        return
+    if found.empty:
+        st.info("No lead magnet matches those words.")
+    else:
+        st.dataframe(_results(found), hide_index=True, column_config=RESULT_COLUMNS)
+    model_note(state)
+
+
+def recommendations(gateway: Gateway, state: semantic.Semantic, client_id: str | None) -> None:
+    """For each campaign, the three magnets nearest its post and its commenters' words."""
+    st.subheader("Recommended for your campaigns")
+    if client_id is None and gateway.session.role != "client":
+        st.info("Pick a client in the sidebar to see magnets recommended for their campaigns.")
+        return
+    if _unavailable(state):
+        return
+    try:
+        with errors.banner_on_failure():
+            found = semantic.recommendations(gateway, state, client_id)
+    except EmbeddingFailed as exc:
+        st.warning(literal(str(exc)))
+        return
+    if found.empty:
+        st.info("No campaigns to recommend for yet.")
+        return
+    for campaign, rows in found.groupby("campaign", sort=False):
+        lines = [
+            f"{r['rank']}. **{literal(r['title'])}** · {semantic.why(r)}"
+            for _, r in rows.iterrows()
+        ]
+        st.markdown(f"**{literal(str(campaign))}**  \n" + "  \n".join(lines))
+    model_note(state)
+
+
+def similar_messages(
+    gateway: Gateway, state: semantic.Semantic, item: dict[str, Any], text: str
+) -> list[str]:
+    """The client's three approved messages closest to the draft, to keep the voice
+    consistent; returns their texts (the AI rewrite's examples)."""
+    with st.expander("Similar approved messages", icon=":material/history_edu:"):
+        if _unavailable(state) or not text.strip():
+            return []
+        try:
+            with errors.banner_on_failure():
+                found = semantic.similar_messages(gateway, state, text, item["client_id"])
+        except EmbeddingFailed as exc:
+            st.warning(literal(str(exc)))
+            return []
+        if not found:
+            st.caption("No approved messages of this client yet.")
+        for memory in found:
+            kind = KIND_LABELS.get(memory["metadata"].get("type"), "Message")
+            st.markdown(f"**{kind}** · similarity {memory['similarity']:.2f}")
+            st.text(memory["content"])
+        model_note(state)
+    return [memory["content"] for memory in found]
