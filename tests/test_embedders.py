@@ -85,16 +85,15 @@ def test_openai_server_errors_give_up_after_five_attempts_with_a_clear_message()
 
 
 def test_openai_refusals_are_not_retried() -> None:
-    with fake_openai("refused") as server:
-        with pytest.raises(EmbeddingFailed, match=r"refused the embedding request \(400\)"):
-            OpenAIEmbedder("sk-test", server.base_url, sleep=lambda _: None).embed(["a b"])
+    refused = r"refused the embedding request \(400\)"
+    with fake_openai("refused") as server, pytest.raises(EmbeddingFailed, match=refused):
+        OpenAIEmbedder("sk-test", server.base_url, sleep=lambda _: None).embed(["a b"])
     assert len(server.requests) == 1
 
 
 def test_vectors_of_the_wrong_size_are_refused() -> None:
-    with fake_openai("short") as server:
-        with pytest.raises(EmbeddingFailed, match="shape"):
-            OpenAIEmbedder("sk-test", server.base_url).embed(["a b"])
+    with fake_openai("short") as server, pytest.raises(EmbeddingFailed, match="shape"):
+        OpenAIEmbedder("sk-test", server.base_url).embed(["a b"])
 
 
 def test_the_model_follows_the_key(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -129,7 +129,7 @@ def similar_messages(
 ) -> list[str]:
     """The client's three approved messages closest to the draft, to keep the voice
     consistent; returns their texts (the AI rewrite's examples)."""
-    with st.expander("Similar approved messages", icon=":material/history_edu:"):
+    with st.expander("Similar approved messages", icon=":material/history_edu:", expanded=True):
         if _unavailable(state) or not text.strip():
             return []
         try:
