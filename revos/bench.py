@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from revos import embedded, migrations, seed
+from revos import embedded, migrations, seed, semantic_bench
 from revos.gateway import Gateway, GatewayError, UserSession
 from revos.gateway.postgres import PostgresBackend
 
@@ -57,7 +57,7 @@ DIRECT_TABLES = {
     "apollo_daily_usage": "user_id",
     "embeddings": "user_id",
 }
-NOT_FOR_REVIEWERS = ("apollo_usage", "apollo_daily_usage", "embeddings")  # billing, memories
+NOT_FOR_REVIEWERS = ("apollo_usage", "apollo_daily_usage")  # billing
 PAGES = (
     "app_pages/overview.py",
     "app_pages/funnels.py",
@@ -77,6 +77,7 @@ class BenchPlan:
     naive_max_leads: int = 2_000_000  # beyond this a user's rows do not fit pandas comfortably
     page_runs: int = 5
     direct_runs: int = 5  # a direct read fetches every row the user may see: a few runs
+    semantic_runs: int = 4  # per query; five queries per call
 
     @classmethod
     def quick(cls) -> BenchPlan:
@@ -458,6 +459,10 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
     calls, failures = measure_calls(server, secret, page_users, plan, say)
     say("Timing direct table reads under RLS…")
     direct = measure_direct_reads(server, users, plan, say)
+    say("Embedding the library (offline model)…")
+    embedding = semantic_bench.embed_library(server.url(), users[0].id, say)
+    say("Timing semantic search…")
+    semantic = semantic_bench.measure(server, secret, users, plan.semantic_runs, say)
     say("Timing the pages (AppTest, big client)…")
     try:
         pages = measure_pages(data_dir, plan)
@@ -468,6 +473,8 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
         "calls": [vars(c) for c in calls],
         "direct_reads": direct,
         "failed_calls": failures,
+        "embedding": embedding,
+        "semantic": semantic,
         "pages": pages,
         "seed_rows_per_s": round(seeded.rows_per_second),
         "seed_rows": seeded.rows,
@@ -535,6 +542,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"{d['p95_ms']:,.1f} | {d['floor_p95_ms']:,.1f} | {ratio(d['p95_ms'], d['floor_p95_ms'])} |"
         for d in report.get("direct_reads", [])
     ]
+    lines += semantic_bench.markdown(report.get("embedding"), report.get("semantic", []))
     lines += ["", "| page (AppTest, big client) | median ms |", "|---|---:|"]
     lines += [f"| {p['name']} | {p['median_ms']:,.1f} |" for p in report["pages"]]
     scale = report.get("scale")

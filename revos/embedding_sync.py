@@ -70,9 +70,10 @@ left join public.campaigns c on c.id = l.campaign_id and c.user_id = l.user_id
 left join public.embeddings e
   on e.user_id = s.user_id and e.metadata ? 'source_id'
  and e.metadata ->> 'source_id' = s.source_id::text
-where e.id is null
-   or e.model is distinct from %(model)s
-   or e.content_hash is distinct from encode(sha256(convert_to(s.text, 'UTF8')), 'hex')
+where (%(owners)s::uuid[] is null or s.user_id = any (%(owners)s::uuid[]))
+  and (e.id is null
+       or e.model is distinct from %(model)s
+       or e.content_hash is distinct from encode(sha256(convert_to(s.text, 'UTF8')), 'hex'))
 order by s.source_id
 """
 
@@ -190,14 +191,20 @@ def sync(
     embedder: Embedder,
     progress: Progress | None = None,
     batch: int = BATCH,
+    approvals_of: list[str] | None = None,
 ) -> SyncReport:
-    """Embed what is missing or stale with `embedder`, then make its model the library's."""
+    """Embed what is missing or stale with `embedder`, then make its model the library's.
+
+    `approvals_of` limits the approvals to those owners' (benchmarks at 1M leads embed the
+    big client's, not every tenant's)."""
     vector_types.register(conn)
     started = time.perf_counter()
     report = SyncReport(embedder.model)
     for source in SOURCES:
         with conn.transaction():
-            rows = conn.execute(source.query, {"model": embedder.model}).fetchall()
+            rows = conn.execute(
+                source.query, {"model": embedder.model, "owners": approvals_of}
+            ).fetchall()
         report.embedded[source.name] = _embed(conn, embedder, source, rows, batch, progress)
     with conn.transaction():
         conn.execute(_SET_MODEL, [embedder.model])

@@ -179,7 +179,7 @@ grant execute on function public.match_lead_magnets(
 -- they review (p_client_id: one of them) or, for a super admin, everyone's. p_types narrows
 -- by metadata type ('dm', 'email', 'post', 'preference', ...).
 --
--- A scope of up to 20,000 memories is compared exactly (the owner index, then a top-N sort:
+-- A scope of up to 2,000 memories is compared exactly (the owner index, then a top-N sort:
 -- always complete); a larger one (a super admin's) uses the HNSW index with iterative scans,
 -- so rows the caller cannot see or of other types do not leave the answer short.
 create function public.match_memories(
@@ -213,9 +213,9 @@ begin
     select count(*) from (
       select 1 from public.embeddings e
       where e.user_id = any (v_scope) and e.model = v_model
-      limit 20001
+      limit 2001
     ) s
-  ) <= 20000;
+  ) <= 2000;
   if v_small then
     return query
     select e.id, e.user_id, e.content, e.metadata,

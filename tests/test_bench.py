@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from revos import bench
+from revos import bench, semantic_bench
 
 EXPECTED_USERS = {"big client", "typical client", "super admin"}
 
@@ -64,6 +64,18 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
         assert 0 < d["p50_ms"] <= d["p95_ms"] < 60_000 and 0 < d["floor_p95_ms"] < 60_000
     big_leads = next(d for d in direct if (d["table"], d["user"]) == ("leads", "big client"))
     assert big_leads["rows"] == 20_000  # the quick plan's big client: only their own rows
+    semantic = report["semantic"]
+    assert {(r["call"], r["user"]) for r in semantic} == {
+        (call[0], email) for call in semantic_bench.CALLS for email in bench.USER_LABELS
+    }
+    for r in semantic:
+        assert 0 < r["p50_ms"] <= r["p95_ms"] < 60_000 and r["rows_returned_min"] >= 1
+        if r["call"].startswith("match_memories"):
+            assert 0 <= r["recall"] <= 1
+    # a typical client's few memories are compared exactly: nothing can be missed
+    typical = [r for r in semantic if r["user"] == bench.TYPICAL and r["recall"] is not None]
+    assert typical and all(r["recall"] == 1.0 for r in typical)
+    assert report["embedding"]["vectors"] > 0
     assert [p["name"] for p in report["pages"]] == [Path(p).stem for p in bench.PAGES]
     assert all(0 < p["median_ms"] < 60_000 for p in report["pages"])
     assert report["seed_rows_per_s"] > 1_000
