@@ -14,7 +14,7 @@ from revos import seed
 
 def revos(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}
-    for name in ("DATABASE_URL", "SUPABASE_URL"):
+    for name in ("DATABASE_URL", "SUPABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "revos.cli", *args],
@@ -61,3 +61,21 @@ def test_reset_refuses_an_external_database(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "only resets the embedded database" in result.stderr
+
+
+def test_embed_is_idempotent_and_says_what_it_did(data_dir: Path, runtime) -> None:
+    """The demo is embedded at start; `revos embed` then finds nothing, every time, in the
+    library's model (no key here: the built-in one)."""
+    for _ in range(2):
+        result = revos(data_dir, "embed")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == (
+            "Nothing to embed: everything is up to date with revos-hash-1536-v1."
+        )
+    with psycopg.connect(runtime.service_url) as conn:
+        missing = conn.execute(
+            "select count(*) from public.lead_magnets m where not exists (select 1 from "
+            "public.lead_magnet_embeddings e where e.lead_magnet_id = m.id "
+            "and e.model = 'revos-hash-1536-v1')"
+        ).fetchone()[0]
+    assert missing == 0
