@@ -2,10 +2,13 @@
 
 revos run                      start the database, then the dashboard
 revos db start | stop | url    the embedded server (url: superuser URL, last line)
-revos db migrate               apply sql/ to the configured database
+revos db check [adoption flags]   read-only: what migrate would change, what is in its way
+revos db migrate [adoption flags] apply sql/; adopt a database in the documented schema
+                               (--timezone TZ, --map-unknown T.C=V, --set-aside-orphans)
 revos db reset                 embedded only: fresh schema and fresh demo data
 revos db seed --clients N --leads-per-client M [--seed S]
 revos embed [--offline]        embed lead magnets and memories that are missing or stale
+revos users add EMAIL --role R | assign-reviewer R C | unassign-reviewer R C | list
 revos bench [--clients 1000] [--leads 1000000] [--big-client-leads 200000] [--quick]
             [--json PATH] [--compare EARLIER.json]
                                measure data calls and pages at scale (--compare: against
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from revos import embedded, embedders, embedding_sync, migrations, seed
+from revos import adoption, embedded, embedders, embedding_sync, migrations, seed, user_admin
 from revos.config import BackendKind, ConfigError, Settings, load_settings
 from revos.runtime import embed_quietly, prepare_embedded
 
@@ -67,14 +70,85 @@ def cmd_db_stop(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db_migrate(settings: Settings, _: argparse.Namespace) -> int:
+def _adoption_options(args: argparse.Namespace) -> adoption.Options:
+    return adoption.Options(
+        timezone=args.timezone,
+        map_unknown=adoption.parse_mappings(args.map_unknown),
+        set_aside_orphans=args.set_aside_orphans,
+    )
+
+
+def cmd_db_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Read-only: what `revos db migrate` would do to this database, and what is in its way."""
     url = _service_url(settings, prepare=False)
     with psycopg.connect(url, autocommit=True) as conn:
-        applied = migrations.migrate(conn)
+        plan = adoption.check(conn, _adoption_options(args))
+    print(plan.report())
+    return 0 if plan.safe else 1
+
+
+def cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = adoption.state(conn)
+        if found in ("documented", "unknown"):
+            plan = adoption.adopt(conn, _adoption_options(args))
+            print(plan.report())
+            if not plan.safe:
+                print("\nNothing was changed.")
+                return 1
+            print(
+                "\nAdopted. The original tables are kept in the schema revos_adopted; "
+                "run `revos embed` to make semantic search work on your data."
+            )
+        else:
+            applied = migrations.migrate(conn)
+            print("Applied: " + ", ".join(applied) if applied else "Schema is up to date.")
         if settings.gateway_database_url:
             role = migrations.ensure_gateway_role(conn, settings.gateway_database_url)
             print(f"Gateway login role {role}: can switch to anon and authenticated only.")
-    print("Applied: " + ", ".join(applied) if applied else "Schema is up to date.")
+    return 0
+
+
+def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        added = user_admin.add(
+            conn,
+            args.email,
+            args.role,
+            full_name=args.name,
+            password=args.password,
+            create_accounts=settings.backend is not BackendKind.SUPABASE,
+        )
+    made = "Created the account" if added.created_account else "Updated"
+    print(f"{made} {added.email}: {added.role}.")
+    if added.password:
+        print(f"Password (shown once): {added.password}")
+    return 0
+
+
+def cmd_users_assign(settings: Settings, args: argparse.Namespace) -> int:
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        new = user_admin.assign_reviewer(conn, args.reviewer, args.client)
+    print(f"{args.reviewer} {'now reviews' if new else 'already reviewed'} {args.client}.")
+    return 0
+
+
+def cmd_users_unassign(settings: Settings, args: argparse.Namespace) -> int:
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        removed = user_admin.unassign_reviewer(conn, args.reviewer, args.client)
+    print(f"{args.reviewer} {'no longer reviews' if removed else 'did not review'} {args.client}.")
+    return 0
+
+
+def cmd_users_list(settings: Settings, _: argparse.Namespace) -> int:
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for email, role, reviews in user_admin.listing(conn):
+            print(f"{email:<40} {role:<12} {reviews}")
     return 0
 
 
@@ -221,10 +295,32 @@ def build_parser() -> argparse.ArgumentParser:
         ("start", cmd_db_start, "start the embedded server (migrate, seed when empty)"),
         ("stop", cmd_db_stop, "stop the embedded server"),
         ("url", cmd_db_url, "print the superuser connection URL (last line)"),
-        ("migrate", cmd_db_migrate, "apply sql/ to the configured database"),
         ("reset", cmd_db_reset, "embedded: fresh schema and fresh demo data"),
     ):
         db.add_parser(name, help=text).set_defaults(handler=handler)
+    for name, handler, text in (
+        ("check", cmd_db_check, "read-only: what migrate would change, and what is in its way"),
+        ("migrate", cmd_db_migrate, "apply sql/; adopt a database in the documented schema"),
+    ):
+        adopting = db.add_parser(name, help=text)
+        adopting.add_argument(
+            "--timezone",
+            default="UTC",
+            help="the zone their `timestamp` columns were written in (default UTC)",
+        )
+        adopting.add_argument(
+            "--map-unknown",
+            action="append",
+            default=[],
+            metavar="TABLE.COLUMN=VALUE",
+            help="map values outside a column's allowed list to VALUE (repeatable)",
+        )
+        adopting.add_argument(
+            "--set-aside-orphans",
+            action="store_true",
+            help="keep rows without a parent (or an owner) only in revos_adopted",
+        )
+        adopting.set_defaults(handler=handler)
     seed_cmd = db.add_parser("seed", help="replace all data with generated demo data")
     seed_cmd.add_argument("--clients", type=int, default=5)
     seed_cmd.add_argument("--leads-per-client", type=int, default=1000)
@@ -240,6 +336,27 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"use the built-in {embedders.OFFLINE_MODEL} even when OPENAI_API_KEY is set",
     )
     embed.set_defaults(handler=cmd_embed)
+
+    users = commands.add_parser("users", help="dashboard users and reviewers").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = users.add_parser("add", help="give an email a role (plain Postgres: a new account)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=user_admin.ROLES, default="client")
+    add.add_argument("--name", help="full name shown in the dashboard")
+    add.add_argument("--password", help="for a new account (default: generated, shown once)")
+    add.set_defaults(handler=cmd_users_add)
+    for name, handler, text in (
+        ("assign-reviewer", cmd_users_assign, "let REVIEWER_EMAIL review CLIENT_EMAIL's drafts"),
+        ("unassign-reviewer", cmd_users_unassign, "stop that"),
+    ):
+        pair = users.add_parser(name, help=text)
+        pair.add_argument("reviewer", metavar="REVIEWER_EMAIL")
+        pair.add_argument("client", metavar="CLIENT_EMAIL")
+        pair.set_defaults(handler=handler)
+    users.add_parser("list", help="every user, role and assigned clients").set_defaults(
+        handler=cmd_users_list
+    )
     return parser
 
 
@@ -247,12 +364,21 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(load_settings(), args)
-    except (ConfigError, migrations.MigrationError, embedders.EmbeddingFailed, ValueError) as exc:
+    except (
+        ConfigError,
+        migrations.MigrationError,
+        embedders.EmbeddingFailed,
+        adoption.AdoptionError,
+        ValueError,  # user_admin.UserAdminError among them
+    ) as exc:
         print(f"revos: {exc}", file=sys.stderr)
         return 2
     except psycopg.OperationalError as exc:
         print(f"revos: cannot reach the database: {exc}", file=sys.stderr)
         return 3
+    except psycopg.Error as exc:  # e.g. a trigger refusing a change: its sentence is enough
+        print(f"revos: the database refused: {exc.diag.message_primary or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 COMPAT_DIR_NAME = "compat"
 _LOCK_KEY = 0x7265766F73  # "revos": one runner at a time per database
 NO_TRANSACTION = "-- revos: no-transaction"
+_CONCURRENTLY = re.compile(r"(?<=index) concurrently\b", re.IGNORECASE)
 
 
 class MigrationError(RuntimeError):
@@ -123,6 +124,36 @@ def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
             _apply(conn, migration)
     finally:
         conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
+    return [m.name for m in pending]
+
+
+def migrate_within(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply what is missing inside the caller's open transaction: all or nothing.
+
+    For adopting an existing database, where a half-applied schema would be worse than none.
+    A no-transaction file's `create/drop index concurrently` runs plainly here, which is
+    right for tables this same transaction created (nobody else can see them yet).
+    """
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+        raise MigrationError("migrate_within() runs inside an open transaction.")
+    conn.execute("select pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    compat, main = discover(sql_dir)
+    _ensure_history_table(conn)
+    applied = _applied(conn)
+    _check_history(applied, compat + main)
+    pending = [] if _has_auth_schema(conn) else [m for m in compat if m.name not in applied]
+    pending += [m for m in main if m.name not in applied]
+    record = "insert into revos_meta.schema_migrations (name, checksum) values (%s, %s)"
+    for migration in pending:
+        text = migration.sql
+        if text.startswith(NO_TRANSACTION):
+            text = "\n".join(_CONCURRENTLY.sub("", s) for s in statements(text))
+        try:
+            conn.execute(text.encode())
+        except psycopg.Error as exc:
+            raise MigrationError(f"sql/{migration.name} failed: {exc}") from exc
+        conn.execute(record, [migration.name, migration.checksum])
+    conn.execute("reset all")  # a no-transaction file's plain `set`s end with it
     return [m.name for m in pending]
 
 
