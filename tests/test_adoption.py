@@ -291,6 +291,18 @@ def test_the_cli_checks_and_adopts(server, tmp_path) -> None:
         assert "Adopted." in done.stdout
         again = revos("db", "migrate", *flags)
         assert again.returncode == 0 and "Schema is up to date." in again.stdout
+        added = revos("users", "add", "rita@agency.example", "--role", "reviewer")
+        assert added.returncode == 0 and "Password (shown once): " in added.stdout
+        assigned = revos(
+            "users", "assign-reviewer", "rita@agency.example", "client2@agency.example"
+        )
+        assert assigned.stdout.strip() == "rita@agency.example now reviews client2@agency.example."
+        listed = revos("users", "list").stdout
+        assert "rita@agency.example" in listed and "client2@agency.example" in listed
+        wrong = revos(
+            "users", "assign-reviewer", "client1@agency.example", "client2@agency.example"
+        )
+        assert wrong.returncode == 2 and "is a client, not a reviewer" in wrong.stderr
 
 
 def test_a_failing_step_is_named_and_leaves_everything_as_it_was(server) -> None:
