@@ -3,7 +3,7 @@
 import streamlit as st
 
 from revos.config import ConfigError
-from revos.migrations import MigrationError
+from revos.db.migrations import MigrationError
 from revos.ui import auth, context, errors, navigation
 from revos.ui.text import literal
 

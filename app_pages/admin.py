@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from revos import charts, metrics
+from revos.domain import charts, metrics
 from revos.ui import context, errors, tables
 from revos.ui.text import literal
 

@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from revos import metrics
+from revos.domain import metrics
 from revos.ui import context, errors, review, semantic, tables, widgets
 
 KINDS = {"all": "All", "dm": "DMs", "email": "Emails", "post": "Posts"}

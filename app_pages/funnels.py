@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from revos import charts, lead_filters, metrics
+from revos.domain import charts, lead_filters, metrics
 from revos.ui import context, errors, tables, widgets
 
 st.title("Funnels")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from revos import charts, metrics
+from revos.domain import charts, metrics
 from revos.ui import context, errors, semantic, tables, widgets
 
 MIN_DOWNLOADS_TO_RANK = 5  # fewer downloads than this and a conversion rate is mostly noise

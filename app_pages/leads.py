@@ -6,8 +6,8 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from revos import lead_filters as lf
-from revos import timeline
+from revos.domain import lead_filters as lf
+from revos.domain import timeline
 from revos.ui import context, errors, tables, widgets
 from revos.ui.filter_bar import filter_bar
 from revos.ui.text import literal

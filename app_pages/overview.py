@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from revos import metrics
+from revos.domain import metrics
 from revos.ui import context, errors, tables, widgets
 
 st.title("Overview")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from revos.seed import DEMO_PASSWORD
+from revos.db.seed import DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,11 +14,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from revos import embedded
 from revos.config import load_settings
+from revos.db import embedded
 from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
-from revos.runtime import Runtime, resolve
+from revos.gateway.runtime import Runtime, resolve
 from tests.browser_support import app_url, browser  # noqa: F401  (fixtures for browser tests)
 
 DEMO_EMAILS = (

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import psycopg
 
-from revos import migrations
+from revos.db import migrations
 
 SCHEMA = """
 create extension if not exists vector with schema extensions;

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from revos.embedders import HashEmbedder
+from revos.domain.embedders import HashEmbedder
 
 REWRITTEN = "Hi there, here is the rewritten draft in the cartridge's voice."
 

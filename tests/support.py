@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from revos import embedded, migrations, seed
+from revos.db import embedded, migrations, seed
 from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
 

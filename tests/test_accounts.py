@@ -10,8 +10,8 @@ import bcrypt
 import psycopg
 import pytest
 
-from revos import accounts, migrations
-from revos.seed import DEMO_PASSWORD
+from revos.db import accounts, migrations
+from revos.db.seed import DEMO_PASSWORD
 from tests.support import as_user
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from revos import adoption, migrations, user_admin
+from revos.db import adoption, migrations, user_admin
 from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
 from tests import advisor
@@ -267,7 +267,7 @@ def test_the_cli_checks_and_adopts(server, tmp_path) -> None:
 
         def revos(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
-                [sys.executable, "-m", "revos.cli", *args],
+                [sys.executable, "-m", "revos", *args],
                 env=env,
                 capture_output=True,
                 text=True,

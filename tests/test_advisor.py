@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from revos import migrations
+from revos.db import migrations
 from tests import advisor
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from revos import metrics
+from revos.domain import metrics
 from tests import oracle
 from tests.apptest import HOME, open_page, signed_in
 from tests.conftest import DEMO_EMAILS
@@ -72,8 +72,8 @@ def test_reviewer_picking_a_client_sees_only_that_client(demo_users, world) -> N
 def test_an_admin_signs_a_user_out_everywhere(runtime, demo_users) -> None:
     import psycopg
 
-    from revos import accounts
-    from revos.seed import DEMO_PASSWORD
+    from revos.db import accounts
+    from revos.db.seed import DEMO_PASSWORD
 
     victim = demo_users["client4@revos.demo"]
     token = accounts.sign_in(runtime.service_url, victim.email, DEMO_PASSWORD, 7).token
@@ -93,7 +93,7 @@ def test_an_admin_signs_a_user_out_everywhere(runtime, demo_users) -> None:
 
 
 def test_an_open_tab_ends_when_its_session_is_ended_elsewhere(runtime) -> None:
-    from revos import accounts
+    from revos.db import accounts
     from revos.ui import auth
 
     at = signed_in("client3@revos.demo")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from revos import rewrite
+from revos.domain import rewrite
 from tests.apptest import open_page, signed_in
 from tests.fake_openai import REWRITTEN, fake_openai
 from tests.support import draft_status, shown

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from revos import periods
+from revos.domain import periods
 from revos.gateway import AccessDenied
 from revos.ui import navigation
 from tests import oracle

@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from revos.embedders import OFFLINE_MODEL, OPENAI_MODEL
-from revos.semantic import Semantic
+from revos.domain.embedders import OFFLINE_MODEL, OPENAI_MODEL
+from revos.gateway.semantic import Semantic
 from tests.apptest import open_page, signed_in
 from tests.fake_openai import fake_openai
 from tests.support import shown

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from revos import periods
+from revos.domain import periods
 from revos.ui import navigation
 from tests.apptest import open_page, signed_in
 

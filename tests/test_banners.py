@@ -59,7 +59,7 @@ def outage_data_dir():
 
     import psycopg
 
-    from revos import embedded, migrations, seed
+    from revos.db import embedded, migrations, seed
 
     path = Path(f"/tmp/revos-outage-{uuid.uuid4().hex[:8]}")
     server = embedded.start(path)
@@ -78,7 +78,7 @@ def outage_data_dir():
 def test_an_outage_is_a_banner_and_the_app_recovers_without_a_new_sign_in(
     page, outage_data_dir, monkeypatch
 ) -> None:
-    from revos import embedded
+    from revos.db import embedded
     from tests.apptest import open_page, signed_in
 
     monkeypatch.setenv("REVOS_DATA_DIR", str(outage_data_dir))

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from revos import bench, semantic_bench
+from revos.tools import bench, semantic_bench
 
 EXPECTED_USERS = {"big client", "typical client", "super admin"}
 
@@ -24,7 +24,7 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
         env.pop(name, None)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "revos.cli", "bench", "--quick", "--json", str(report_path)],
+            [sys.executable, "-m", "revos", "bench", "--quick", "--json", str(report_path)],
             env=env,
             capture_output=True,
             text=True,
@@ -33,7 +33,7 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
     finally:
         import shutil
 
-        from revos import embedded
+        from revos.db import embedded
 
         embedded.destroy(data_dir / "bench")
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -152,7 +152,7 @@ def test_compare_reports_growth_of_the_same_calls_and_reads() -> None:
 def test_a_short_load_run_reports_throughput_latency_and_no_errors(tmp_path: Path) -> None:
     import shutil
 
-    from revos import embedded
+    from revos.db import embedded
 
     data_dir = Path(f"/tmp/revos-load-{os.getpid()}")
     report_path = tmp_path / "load.json"
@@ -162,7 +162,7 @@ def test_a_short_load_run_reports_throughput_latency_and_no_errors(tmp_path: Pat
     command = ["bench", "--load", "--users", "12", "--seconds", "4", "--json", str(report_path)]
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "revos.cli", *command],
+            [sys.executable, "-m", "revos", *command],
             env=env,
             capture_output=True,
             text=True,

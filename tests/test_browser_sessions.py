@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from revos import embedded, migrations, seed
-from revos.seed import DEMO_PASSWORD
+from revos.db import embedded, migrations, seed
+from revos.db.seed import DEMO_PASSWORD
 from tests.browser_support import screenshot, serve_app
 
 COOKIE = "revos_session"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from revos import charts, metrics
+from revos.domain import charts, metrics
 
 
 def test_funnel_figure_shows_counts_and_both_percentages() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 
-from revos import seed
+from revos.db import seed
 
 
 def revos(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -17,7 +17,7 @@ def revos(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     for name in ("DATABASE_URL", "SUPABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         env.pop(name, None)
     return subprocess.run(
-        [sys.executable, "-m", "revos.cli", *args],
+        [sys.executable, "-m", "revos", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -53,7 +53,7 @@ def test_reset_refuses_an_external_database(tmp_path: Path) -> None:
         "REVOS_DATA_DIR": str(tmp_path),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "revos.cli", "db", "reset"],
+        [sys.executable, "-m", "revos", "db", "reset"],
         env=env,
         capture_output=True,
         text=True,

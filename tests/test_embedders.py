@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from revos import embedders
 from revos.config import load_settings
-from revos.embedders import DIMENSIONS, EmbeddingFailed, HashEmbedder, OpenAIEmbedder
+from revos.domain import embedders
+from revos.domain.embedders import DIMENSIONS, EmbeddingFailed, HashEmbedder, OpenAIEmbedder
 from tests.fake_openai import fake_openai
 
 
@@ -22,7 +22,7 @@ def test_offline_vectors_are_unit_length_and_the_same_in_every_process() -> None
     assert vector.shape == (DIMENSIONS,) and vector.dtype == np.float32
     assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
     script = (
-        "import sys; from revos.embedders import HashEmbedder; "
+        "import sys; from revos.domain.embedders import HashEmbedder; "
         "sys.stdout.write(HashEmbedder().embed([sys.argv[1]])[0].tobytes().hex())"
     )
     other = subprocess.run(

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from revos import export
+from revos.domain import export
 from revos.ui.tables import readable
 
 

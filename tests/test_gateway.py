@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from revos.cache import UserCache
 from revos.gateway import (
     AccessDenied,
     DatabaseUnavailable,
@@ -17,6 +16,7 @@ from revos.gateway import (
     UserSession,
     to_json_params,
 )
+from revos.gateway.cache import UserCache
 from revos.gateway.postgres import PostgresBackend
 
 

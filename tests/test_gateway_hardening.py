@@ -8,11 +8,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from revos import migrations
 from revos.config import ConfigError, load_settings
+from revos.db import migrations
 from revos.gateway import Gateway, QueryTimeout, UnsafeConnection, UserSession
 from revos.gateway.postgres import PostgresBackend
-from revos.runtime import resolve
+from revos.gateway.runtime import resolve
 
 
 def test_a_superuser_gateway_connection_is_refused(runtime) -> None:

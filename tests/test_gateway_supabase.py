@@ -14,8 +14,7 @@ from typing import ClassVar
 
 import pytest
 
-from revos import tokens
-from revos.gateway import AccessDenied, Gateway, InvalidRequest, SessionExpired, UserSession
+from revos.gateway import AccessDenied, Gateway, InvalidRequest, SessionExpired, UserSession, tokens
 from revos.gateway.supabase import SupabaseBackend
 
 SECRET = "k" * 40

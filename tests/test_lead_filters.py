@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from revos import lead_filters as lf
-from revos import metrics
+from revos.domain import lead_filters as lf
+from revos.domain import metrics
 
 CAMPAIGN = "0f8fad5b-d9cb-469f-a165-70867728950e"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from revos import metrics
+from revos.domain import metrics
 
 
 def test_tiles_compare_with_the_previous_period_and_flag_targets() -> None:

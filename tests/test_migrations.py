@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from revos import migrations
+from revos.db import migrations
 
 SCHEMA_FINGERPRINT = """
 select md5(string_agg(x, '|' order by x)) from (

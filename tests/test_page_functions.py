@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from revos import lead_filters, metrics
+from revos.domain import lead_filters, metrics
 from revos.gateway import AccessDenied
 from tests import oracle
 from tests.conftest import DEMO_EMAILS
@@ -181,7 +181,7 @@ def test_post_engagement_is_scoped(email, gateway_for, demo_users, world, servic
 
 @pytest.mark.parametrize("stage", sorted(metrics.STAGE_FILTERS))
 def test_each_stage_link_selects_exactly_the_stage_count(stage, gateway_for) -> None:
-    """The one place stages are defined (revos.metrics) agrees with the SQL's counts."""
+    """The one place stages are defined (revos.domain.metrics) agrees with the SQL's counts."""
     gateway = gateway_for("reviewer@revos.demo")
     totals = metrics.funnel_totals(gateway.frame("campaign_funnel"))
     filters = lead_filters.from_query_params(

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from revos import periods
+from revos.domain import periods
 
 TODAY = dt.date(2026, 11, 25)
 

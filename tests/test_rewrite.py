@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from revos import rewrite
 from revos.config import load_settings
+from revos.domain import rewrite
 from tests.fake_openai import REWRITTEN, fake_openai
 
 VOICE = rewrite.Voice(

@@ -15,7 +15,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from revos import seed
+from revos.db import seed
 from tests.support import as_user, seeded_database
 
 EVENTS = {  # rollup column -> (timestamp column, extra condition on the lead)

@@ -7,7 +7,7 @@ import datetime as dt
 import psycopg
 import pytest
 
-from revos import migrations, seed
+from revos.db import migrations, seed
 
 ANCHOR = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 

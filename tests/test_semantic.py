@@ -13,10 +13,17 @@ import numpy as np
 import psycopg
 import pytest
 
-from revos import embedding_sync, metrics, seed, semantic, vector_types
 from revos.config import load_settings
-from revos.embedders import OFFLINE, OFFLINE_MODEL, EmbeddingFailed, HashEmbedder, OpenAIEmbedder
-from revos.gateway import AccessDenied, InvalidRequest
+from revos.db import embedding_sync, seed, vector_types
+from revos.domain import metrics
+from revos.domain.embedders import (
+    OFFLINE,
+    OFFLINE_MODEL,
+    EmbeddingFailed,
+    HashEmbedder,
+    OpenAIEmbedder,
+)
+from revos.gateway import AccessDenied, InvalidRequest, semantic
 from tests.fake_openai import fake_openai
 from tests.support import ReviewWorld, as_user, review_world, seeded_database
 

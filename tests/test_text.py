@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from revos import charts
+from revos.domain import charts
 from revos.ui.text import WORD_JOINER, literal
 
 PAYLOAD = "[x](https://evil.example) ![p](http://127.0.0.1:9/p.png)\n# Approved :red[hi] a@b.co"

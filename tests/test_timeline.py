@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from revos import timeline
+from revos.domain import timeline
 
 
 def test_messages_say_dm_or_email_and_where_they_stand() -> None:

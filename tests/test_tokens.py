@@ -9,8 +9,7 @@ import time
 import jwt
 import pytest
 
-from revos import tokens
-from revos.gateway import DatabaseUnavailable, SessionExpired
+from revos.gateway import DatabaseUnavailable, SessionExpired, tokens
 from revos.gateway.postgres import PostgresBackend
 
 SECRET = "s" * 40

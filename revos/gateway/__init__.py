@@ -19,8 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from revos import tokens
-from revos.cache import UserCache
+from revos.gateway import tokens
+from revos.gateway.cache import UserCache
 from revos.gateway.errors import (
     AccessDenied,
     Conflict,

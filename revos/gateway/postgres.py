@@ -24,7 +24,8 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from revos import tokens, vector_types
+from revos.db import vector_types
+from revos.gateway import tokens
 from revos.gateway.errors import (
     DatabaseUnavailable,
     GatewayError,

@@ -14,7 +14,7 @@ import httpx
 from postgrest.exceptions import APIError
 from supabase import Client, create_client
 
-from revos import tokens
+from revos.gateway import tokens
 from revos.gateway.errors import DatabaseUnavailable, SessionExpired, classify_sqlstate
 
 

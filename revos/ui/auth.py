@@ -1,6 +1,6 @@
 """The sign-in form, the login cookie that keeps a browser signed in, and sign-out.
 
-The cookie holds a random session token (see `revos.accounts`); the database decides whether
+The cookie holds a random session token (see `revos.db.accounts`); the database decides whether
 it is still live. Streamlit cannot set a cookie from the server, so a zero-height component
 writes it in the browser (`SameSite=Strict`, `Secure` over HTTPS, expiring with the session),
 and the server reads it from the request (`st.context.cookies`) when a tab opens or reloads.
@@ -16,9 +16,9 @@ import psycopg
 import streamlit as st
 import streamlit.components.v1 as components
 
-from revos import accounts
+from revos.db import accounts
 from revos.gateway import UserSession
-from revos.runtime import Runtime
+from revos.gateway.runtime import Runtime
 from revos.ui import context
 
 TOKEN = "revos_session_token"  # this browser session's login token (the cookie's value)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from revos import accounts, rewrite
-from revos.cache import UserCache
 from revos.config import Settings, load_settings
+from revos.db import accounts
+from revos.domain import rewrite
 from revos.gateway import Backend, Gateway, UserSession
-from revos.runtime import Runtime, resolve
+from revos.gateway.cache import UserCache
+from revos.gateway.runtime import Runtime, resolve
 
 SESSION_KEY = "revos_user_session"
 SESSION_BACKEND_KEY = "revos_session_backend"

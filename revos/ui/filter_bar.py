@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from revos import lead_filters as lf
+from revos.domain import lead_filters as lf
 from revos.ui.tables import readable
 
 

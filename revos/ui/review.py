@@ -17,9 +17,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from revos import metrics, rewrite, semantic
-from revos.embedders import EmbeddingFailed
-from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError
+from revos.domain import metrics, rewrite
+from revos.domain.embedders import EmbeddingFailed
+from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError, semantic
 from revos.ui.text import literal
 
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}

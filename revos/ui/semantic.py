@@ -11,9 +11,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from revos import semantic
-from revos.embedders import EmbeddingFailed
-from revos.gateway import Gateway
+from revos.domain.embedders import EmbeddingFailed
+from revos.gateway import Gateway, semantic
 from revos.ui import context, errors, tables
 from revos.ui.text import literal
 

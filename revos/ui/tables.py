@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from revos import export, metrics
+from revos.domain import export, metrics
 
 STATUS_LABELS = {
     "scraped": "Scraped",
@@ -53,7 +53,7 @@ def csv_download(
     timestamps: tuple[str, ...] = (),
     percentages: tuple[str, ...] = (),
 ) -> None:
-    """A download button that builds the CSV (see revos.export) only when clicked."""
+    """A download button that builds the CSV (see revos.domain.export) only when clicked."""
     st.download_button(
         label,
         data=lambda: export.to_csv(

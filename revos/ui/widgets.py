@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from revos import metrics, periods
+from revos.domain import metrics, periods
 from revos.gateway import Gateway
 
 ALL = "__all__"

@@ -24,8 +24,8 @@ import numpy as np
 import psycopg
 from psycopg.types.json import Jsonb
 
-from revos import vector_types
-from revos.embedders import Embedder
+from revos.db import vector_types
+from revos.domain.embedders import Embedder
 
 BATCH = 256
 Progress = Callable[[str, int, int], None]  # (source, done, total)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from revos.config import Settings
-from revos.embedders import Embedder, EmbeddingFailed, describe, for_model
+from revos.domain.embedders import Embedder, EmbeddingFailed, describe, for_model
 from revos.gateway import Gateway
 
 APPROVED_KINDS = ("dm", "email", "post")

@@ -30,9 +30,10 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from revos import embedded, migrations, seed, semantic_bench
+from revos.db import embedded, migrations, seed
 from revos.gateway import Gateway, GatewayError, UserSession
 from revos.gateway.postgres import PostgresBackend
+from revos.tools import semantic_bench
 
 BIG, TYPICAL, ADMIN = "client1@revos.demo", "client2@revos.demo", "admin@revos.demo"
 REVIEWER = "reviewer@revos.demo"  # assigned to client1 (the big one) and client2
@@ -384,7 +385,7 @@ def measure_direct_reads(
 
 def measure_pages(data_dir: Path, plan: BenchPlan) -> list[dict[str, Any]]:
     """AppTest run time of each page for the big client (median of plan.page_runs)."""
-    from revos.apptesting import open_page, signed_in
+    from revos.tools.apptesting import open_page, signed_in
 
     previous = os.environ.get("REVOS_DATA_DIR")
     os.environ["REVOS_DATA_DIR"] = str(data_dir)

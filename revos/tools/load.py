@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 
-from revos import embedded, migrations, seed
+from revos.db import embedded, migrations, seed
 from revos.gateway import Conflict, Gateway, GatewayError, UserSession
 from revos.gateway.postgres import PostgresBackend
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import psycopg
 
-from revos import embedded, embedders, embedding_sync, migrations, seed
 from revos.config import BackendKind, ConfigError, Settings
+from revos.db import embedded, embedding_sync, migrations, seed
+from revos.domain import embedders
 from revos.gateway import Backend, UnsafeConnection
 from revos.gateway.postgres import PostgresBackend
 from revos.gateway.supabase import SupabaseBackend

@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from revos import migrations
+from revos.db import migrations
 
 ARCHIVE = "revos_adopted"
 # in dependency order: parents first

@@ -16,8 +16,8 @@ from typing import Any
 
 import psycopg
 
-from revos import embedded, embedding_sync, vector_types
-from revos.embedders import OFFLINE, OFFLINE_MODEL
+from revos.db import embedded, embedding_sync, vector_types
+from revos.domain.embedders import OFFLINE, OFFLINE_MODEL
 from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
 

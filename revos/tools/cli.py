@@ -26,11 +26,12 @@ from pathlib import Path
 
 import psycopg
 
-from revos import adoption, embedded, embedders, embedding_sync, migrations, seed, user_admin
 from revos.config import BackendKind, ConfigError, Settings, load_settings
-from revos.runtime import embed_quietly, prepare_embedded
+from revos.db import adoption, embedded, embedding_sync, migrations, seed, user_admin
+from revos.domain import embedders
+from revos.gateway.runtime import embed_quietly, prepare_embedded
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the checkout: Home.py, app_pages/
 
 
 def _service_url(settings: Settings, *, prepare: bool = True) -> str:
@@ -220,7 +221,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     if args.load:
         return _bench_load(settings, args)
-    from revos import bench
+    from revos.tools import bench
 
     plan = (
         bench.BenchPlan.quick()
@@ -246,7 +247,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _bench_load(settings: Settings, args: argparse.Namespace) -> int:
-    from revos import load
+    from revos.tools import load
 
     if args.users < 1 or not 0 < args.seconds <= 3600:
         raise ValueError("A load run needs at least 1 user and 1 to 3600 seconds.")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from revos.seed import DEMO_PASSWORD
+from revos.db.seed import DEMO_PASSWORD
 
-HOME = str(Path(__file__).resolve().parent.parent / "Home.py")
+HOME = str(Path(__file__).resolve().parents[2] / "Home.py")
 
 
 def signed_in(email: str, password: str = DEMO_PASSWORD, timeout: float = 60) -> AppTest:

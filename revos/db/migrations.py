@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.resources
 import re
 import time
 from dataclasses import dataclass
@@ -25,7 +26,17 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+def _sql_dir() -> Path:
+    """sql/ of the checkout (or an editable install), else the copy a wheel ships in
+    revos/_sql (pyproject.toml maps it there)."""
+    checkout = Path(__file__).resolve().parents[2] / "sql"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(importlib.resources.files("revos") / "_sql"))
+
+
+SQL_DIR = _sql_dir()
 COMPAT_DIR_NAME = "compat"
 _LOCK_KEY = 0x7265766F73  # "revos": one runner at a time per database
 NO_TRANSACTION = "-- revos: no-transaction"

@@ -1,0 +1,1 @@
+"""Tools around the app: the `revos` command, `revos bench` and AppTest driving."""
