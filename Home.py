@@ -2,8 +2,6 @@
 
 import streamlit as st
 
-from revos.config import ConfigError
-from revos.db.migrations import MigrationError
 from revos.ui import auth, context, errors, navigation
 from revos.ui.text import literal
 
@@ -20,12 +18,8 @@ def cannot_start(message: str) -> None:
 
 try:
     runtime = context.runtime()
-except ConfigError as exc:
-    cannot_start(f"The dashboard is not configured correctly: {exc}")
-except MigrationError as exc:
-    cannot_start(f"The database schema does not match sql/, so the dashboard cannot start: {exc}")
-except Exception as exc:  # the database cannot be reached or prepared
-    cannot_start(f"The database is unavailable, so the dashboard cannot start: {exc}")
+except Exception as exc:  # configuration, schema or database: errors says which, in words
+    cannot_start(errors.why_it_cannot_start(exc))
 
 
 def sign_in() -> None:

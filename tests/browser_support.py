@@ -59,13 +59,23 @@ def app_url(data_dir: Path, runtime) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def scratch_app_url(data_dir: Path, scratch) -> Iterator[str]:
+    """The app served against the scratch demo database (tests that change data)."""
+    _require_chromium()
+    with serve_app(data_dir, "streamlit-browser-scratch.log", **scratch.settings) as url:
+        yield url
+
+
 @contextlib.contextmanager
 def serve_app(data_dir: Path, log_name: str, **settings: str) -> Iterator[str]:
-    """`streamlit run Home.py` on a free port against the embedded server in `data_dir`."""
+    """`streamlit run Home.py` on a free port against the embedded server in `data_dir`, or
+    the database `settings` name (DATABASE_URL and the rest)."""
     port = _free_port()
-    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir), **settings}
+    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}
     for name in ("DATABASE_URL", "SUPABASE_URL"):
         env.pop(name, None)
+    env.update(settings)
     log = (ROOT / "artifacts").joinpath(log_name)
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as out:

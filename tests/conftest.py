@@ -1,14 +1,15 @@
 """One embedded PostgreSQL server per test session, prepared exactly as `revos db start` does.
 
-Tests that change data get their own database on that server (`fresh_database`) or run in a
-transaction that is rolled back (`as_user`), so the shared demo data stays as seeded.
+Fixtures only; the helpers tests share live in tests/support.py. Tests that change data get
+a database of their own on that server (`fresh_database`, `scratch` for the demo data again,
+`support.seeded_database`) or run in a transaction that is rolled back (`as_user`), so the
+shared demo data stays as seeded for every test that reads it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -19,25 +20,8 @@ from revos.db import embedded
 from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
 from revos.gateway.runtime import Runtime, resolve
-from tests.browser_support import app_url, browser  # noqa: F401  (fixtures for browser tests)
-
-DEMO_EMAILS = (
-    "client1@revos.demo",
-    "client2@revos.demo",
-    "client3@revos.demo",
-    "client4@revos.demo",
-    "client5@revos.demo",
-    "reviewer@revos.demo",
-    "admin@revos.demo",
-)
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    id: str
-    email: str
-    role: str
-    assigned: frozenset[str]  # client ids, for a reviewer
+from tests.browser_support import app_url, browser, scratch_app_url  # noqa: F401  (fixtures)
+from tests.support import DemoUser, ScratchDemo, scratch_demo
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +107,23 @@ def app_env(data_dir: Path, runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("REVOS_DATA_DIR", str(data_dir))
     for name in ("DATABASE_URL", "SUPABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def scratch(server, runtime: Runtime, demo_users) -> Iterator[ScratchDemo]:
+    """The demo again, in a database of its own, for tests that change data (support.py)."""
+    with scratch_demo(server, runtime.jwt_secret, runtime.cookie_key, demo_users) as made:
+        yield made
+
+
+@pytest.fixture
+def scratch_app(scratch: ScratchDemo, monkeypatch: pytest.MonkeyPatch) -> ScratchDemo:
+    """Point the app (run in-process by AppTest) at the scratch demo database."""
+    for name, value in scratch.settings.items():
+        monkeypatch.setenv(name, value)
+    for name in ("SUPABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return scratch
 
 
 @pytest.fixture(scope="module")

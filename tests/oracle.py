@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import psycopg
 
-from tests.conftest import DemoUser
+from tests.support import DemoUser
 
 LEAD_COLUMNS = (
     "id, user_id, campaign_id, name, company_name, job_title, comment_text, commented_at, "

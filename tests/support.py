@@ -11,9 +11,28 @@ from dataclasses import dataclass
 
 import psycopg
 
-from revos.db import embedded, migrations, seed
+from revos.db import embedded, embedding_sync, migrations, seed
+from revos.domain import embedders
 from revos.gateway import Gateway, UserSession
 from revos.gateway.postgres import PostgresBackend
+
+DEMO_EMAILS = (
+    "client1@revos.demo",
+    "client2@revos.demo",
+    "client3@revos.demo",
+    "client4@revos.demo",
+    "client5@revos.demo",
+    "reviewer@revos.demo",
+    "admin@revos.demo",
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    id: str
+    email: str
+    role: str
+    assigned: frozenset[str]  # client ids, for a reviewer
 
 
 @contextlib.contextmanager
@@ -136,6 +155,42 @@ def review_world(server: embedded.EmbeddedServer, jwt_secret: str) -> Iterator[R
         ).open()
         try:
             yield ReviewWorld(url, backend, users, jwt_secret)
+        finally:
+            backend.close()
+
+
+@dataclass
+class ScratchDemo:
+    """The demo data again, seeded and embedded exactly as `revos db start` does, in a
+    database of its own: for the tests that approve, reject or claim drafts, so the shared
+    demo database stays as seeded for every test that reads it."""
+
+    url: str  # superuser
+    backend: PostgresBackend
+    secret: str
+    users: dict  # email -> DemoUser (the seed's ids are the same in every demo database)
+    settings: dict[str, str]  # the app's plain-Postgres settings for this database
+
+    def gateway(self, email: str) -> Gateway:
+        user = self.users[email]
+        return Gateway(self.backend, UserSession(user.id, email, user.role, None), self.secret)
+
+
+@contextlib.contextmanager
+def scratch_demo(server: embedded.EmbeddedServer, jwt_secret: str, cookie_key: str, users):
+    with seeded_database(server, seed.SeedPlan(), "scratch") as (name, url):
+        with psycopg.connect(url, autocommit=True) as conn:
+            embedding_sync.sync(conn, embedders.OFFLINE)
+        gateway_url = server.url(database=name, user=embedded.GATEWAY_USER)
+        backend = PostgresBackend(gateway_url, jwt_secret).open()
+        settings = {
+            "DATABASE_URL": url,
+            "GATEWAY_DATABASE_URL": gateway_url,
+            "SUPABASE_JWT_SECRET": jwt_secret,
+            "COOKIE_KEY": cookie_key,
+        }
+        try:
+            yield ScratchDemo(url, backend, jwt_secret, users, settings)
         finally:
             backend.close()
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from revos.domain import metrics
 from tests import oracle
 from tests.apptest import HOME, open_page, signed_in
-from tests.conftest import DEMO_EMAILS
+from tests.support import DEMO_EMAILS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 

@@ -10,7 +10,8 @@ from tests.apptest import open_page, signed_in
 from tests.fake_openai import REWRITTEN, fake_openai
 from tests.support import draft_status, shown
 
-pytestmark = pytest.mark.usefixtures("app_env")
+# approving changes data: these run against a demo database of their own (`scratch`)
+pytestmark = pytest.mark.usefixtures("scratch_app")
 
 
 def button(at, label: str):
@@ -21,15 +22,15 @@ def waiting(at) -> int:
     return int(next(m for m in at.metric if m.label == "Waiting").value.replace(",", ""))
 
 
-def status_of(runtime, draft_id: str) -> str:
-    return draft_status(runtime.service_url, draft_id)
+def status_of(scratch, draft_id: str) -> str:
+    return draft_status(scratch.url, draft_id)
 
 
 def current_draft_id(at) -> str:
     return next(t.key for t in at.text_area if t.label == "Draft").removeprefix("content-")
 
 
-def test_reviewer_approves_the_oldest_draft_and_the_next_appears(runtime) -> None:
+def test_reviewer_approves_the_oldest_draft_and_the_next_appears(scratch) -> None:
     at = signed_in("reviewer@revos.demo")
     assert not at.exception and [t.value for t in at.title] == ["Approvals"]
     before, first = waiting(at), current_draft_id(at)
@@ -38,10 +39,10 @@ def test_reviewer_approves_the_oldest_draft_and_the_next_appears(runtime) -> Non
     assert any(s.value.startswith("Approved the") for s in at.success)
     assert waiting(at) == before - 1
     assert current_draft_id(at) != first
-    assert status_of(runtime, first) == "approved"
+    assert status_of(scratch, first) == "approved"
 
 
-def test_a_refused_rejection_keeps_the_edit(runtime) -> None:
+def test_a_refused_rejection_keeps_the_edit(scratch) -> None:
     at = signed_in("reviewer@revos.demo")
     draft = current_draft_id(at)
     editor = next(t for t in at.text_area if t.label == "Draft")
@@ -49,7 +50,7 @@ def test_a_refused_rejection_keeps_the_edit(runtime) -> None:
     button(at, "Reject").click().run()  # no reason given
     assert any("Say why" in e.value for e in at.error)
     assert next(t for t in at.text_area if t.label == "Draft").value == "My careful edit."
-    assert status_of(runtime, draft) == "draft"
+    assert status_of(scratch, draft) == "draft"
 
 
 def test_rewrite_is_disabled_without_a_key() -> None:
@@ -58,7 +59,7 @@ def test_rewrite_is_disabled_without_a_key() -> None:
     assert any(rewrite.DISABLED_REASON in c.value for c in at.caption)
 
 
-def test_rewrite_proposes_and_the_reviewer_accepts_it(runtime, monkeypatch) -> None:
+def test_rewrite_proposes_and_the_reviewer_accepts_it(scratch, monkeypatch) -> None:
     with fake_openai() as server:
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
@@ -68,11 +69,11 @@ def test_rewrite_proposes_and_the_reviewer_accepts_it(runtime, monkeypatch) -> N
         button(at, "Rewrite in voice").click().run()
         assert not at.exception and not at.error
         assert server.requests and original in server.requests[0]["body"]["messages"][1]["content"]
-        assert status_of(runtime, draft) == "draft"  # nothing saved by a proposal
+        assert status_of(scratch, draft) == "draft"  # nothing saved by a proposal
         button(at, "Use this rewrite").click().run()
         assert next(t for t in at.text_area if t.label == "Draft").value == REWRITTEN
         button(at, "Approve").click().run()
-    with psycopg.connect(runtime.service_url) as conn:
+    with psycopg.connect(scratch.url) as conn:
         action, after = conn.execute(
             "select action, content_after from public.review_audit where item_id = %s", [draft]
         ).fetchone()
@@ -91,10 +92,10 @@ def test_rewrite_failure_leaves_the_draft_as_it_was(monkeypatch) -> None:
     assert not any(b.label == "Use this rewrite" for b in at.button)
 
 
-def test_client_sees_only_their_own_drafts(runtime) -> None:
+def test_client_sees_only_their_own_drafts(scratch) -> None:
     at = open_page(signed_in("client4@revos.demo"), "app_pages/approvals.py")
     assert not at.exception
-    with psycopg.connect(runtime.service_url) as conn:
+    with psycopg.connect(scratch.url) as conn:
         company, drafts = conn.execute(
             "select u.company, (select count(*) from public.messages m where m.user_id = u.id "
             "and m.status = 'draft') + (select count(*) from public.posts p "
@@ -106,8 +107,8 @@ def test_client_sees_only_their_own_drafts(runtime) -> None:
     assert not [s for s in at.selectbox if s.label == "Client"]
 
 
-def _expire_claims(runtime, draft_id: str) -> None:
-    with psycopg.connect(runtime.service_url) as conn:
+def _expire_claims(scratch, draft_id: str) -> None:
+    with psycopg.connect(scratch.url) as conn:
         conn.execute(
             "update public.review_claims set expires_at = now() - interval '1 second' "
             "where item_id = %s",
@@ -115,18 +116,18 @@ def _expire_claims(runtime, draft_id: str) -> None:
         )
 
 
-def test_a_draft_approved_elsewhere_keeps_the_card_and_the_edit(runtime, gateway_for) -> None:
+def test_a_draft_approved_elsewhere_keeps_the_card_and_the_edit(scratch) -> None:
     at = signed_in("reviewer@revos.demo")
     draft = current_draft_id(at)
     next(t for t in at.text_area if t.label == "Draft").input("My careful edit.").run()
-    _expire_claims(runtime, draft)  # the reviewer stepped away; the admin steps in
-    with psycopg.connect(runtime.service_url) as conn:
+    _expire_claims(scratch, draft)  # the reviewer stepped away; the admin steps in
+    with psycopg.connect(scratch.url) as conn:
         kind, version = conn.execute(
             "select 'message', version from public.messages where id = %s "
             "union all select 'post', version from public.posts where id = %s",
             [draft, draft],
         ).fetchone()
-    gateway_for("admin@revos.demo").call(
+    scratch.gateway("admin@revos.demo").call(
         "approve_draft", p_kind=kind, p_id=draft, p_version=version
     )
     button(at, "Approve").click().run()
@@ -141,11 +142,11 @@ def test_a_draft_approved_elsewhere_keeps_the_card_and_the_edit(runtime, gateway
     assert current_draft_id(at) != draft
 
 
-def test_a_draft_changed_underneath_shows_the_change(runtime, demo_users) -> None:
+def test_a_draft_changed_underneath_shows_the_change(scratch, demo_users) -> None:
     at = open_page(signed_in("client2@revos.demo"), "app_pages/approvals.py")
     draft = current_draft_id(at)
     original = next(t for t in at.text_area if t.label == "Draft").value
-    with psycopg.connect(runtime.service_url) as conn:  # e.g. the client's own tool edits it
+    with psycopg.connect(scratch.url) as conn:  # e.g. the client's own tool edits it
         for table in ("messages", "posts"):
             conn.execute(
                 f"update public.{table} set content = content || ' Changed meanwhile.' "
@@ -155,34 +156,34 @@ def test_a_draft_changed_underneath_shows_the_change(runtime, demo_users) -> Non
     button(at, "Approve").click().run()
     assert any("changed since you opened it" in w.value for w in at.warning)
     assert any("Changed meanwhile." in c.value for c in at.code)
-    assert status_of(runtime, draft) == "draft"
+    assert status_of(scratch, draft) == "draft"
     button(at, "Review the new version").click().run()
     assert next(t for t in at.text_area if t.label == "Draft").value.endswith("Changed meanwhile.")
     assert not button(at, "Approve").disabled
     button(at, "Approve").click().run()
-    assert status_of(runtime, draft) == "approved"
-    with psycopg.connect(runtime.service_url) as conn:
+    assert status_of(scratch, draft) == "approved"
+    with psycopg.connect(scratch.url) as conn:
         after = conn.execute(
             "select content_after from public.review_audit where item_id = %s", [draft]
         ).fetchone()[0]
     assert after == original + " Changed meanwhile."
 
 
-def test_skip_offers_the_next_draft_and_brings_it_back(runtime) -> None:
+def test_skip_offers_the_next_draft_and_brings_it_back(scratch) -> None:
     at = open_page(signed_in("client3@revos.demo"), "app_pages/approvals.py")
     first = current_draft_id(at)
     button(at, "Skip").click().run()
     assert current_draft_id(at) != first
-    assert status_of(runtime, first) == "draft"
+    assert status_of(scratch, first) == "draft"
     button(at, "Bring back 1 skipped").click().run()
     assert not [b for b in at.button if b.label.startswith("Bring back")]
 
 
-def test_a_draft_deleted_while_open_says_so_and_lets_the_reviewer_move_on(runtime) -> None:
+def test_a_draft_deleted_while_open_says_so_and_lets_the_reviewer_move_on(scratch) -> None:
     at = open_page(signed_in("client4@revos.demo"), "app_pages/approvals.py")
     draft = current_draft_id(at)
     saved = {}
-    with psycopg.connect(runtime.service_url) as conn:
+    with psycopg.connect(scratch.url) as conn:
         for table in ("messages", "posts"):
             cursor = conn.execute(f"delete from public.{table} where id = %s returning *", [draft])
             if row := cursor.fetchone():
@@ -194,7 +195,7 @@ def test_a_draft_deleted_while_open_says_so_and_lets_the_reviewer_move_on(runtim
         button(at, "Next draft").click().run()
         assert current_draft_id(at) != draft
     finally:  # the shared demo data stays as seeded
-        with psycopg.connect(runtime.service_url) as conn:
+        with psycopg.connect(scratch.url) as conn:
             for table, (columns, row) in saved.items():
                 conn.execute(
                     f"insert into public.{table} ({', '.join(columns)}) "

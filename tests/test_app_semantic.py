@@ -11,7 +11,7 @@ from tests.apptest import open_page, signed_in
 from tests.fake_openai import fake_openai
 from tests.support import shown
 
-pytestmark = pytest.mark.usefixtures("app_env")
+reads = pytest.mark.usefixtures("app_env")  # the shared demo database, read only
 
 
 def search(at, words: str):
@@ -19,6 +19,7 @@ def search(at, words: str):
     return box.input(words).run()
 
 
+@reads
 def test_find_a_magnet_ranks_the_library_for_free_text(gateway_for) -> None:
     at = open_page(signed_in("client1@revos.demo"), "app_pages/lead_magnets.py")
     search(at, "pricing for agencies")
@@ -29,6 +30,7 @@ def test_find_a_magnet_ranks_the_library_for_free_text(gateway_for) -> None:
     assert any(OFFLINE_MODEL in c.value for c in at.caption)
 
 
+@reads
 def test_a_niche_narrows_the_search() -> None:
     at = open_page(signed_in("client1@revos.demo"), "app_pages/lead_magnets.py")
     next(s for s in at.selectbox if s.label == "Niche").select("RevOps").run()
@@ -37,6 +39,7 @@ def test_a_niche_narrows_the_search() -> None:
     assert set(results["niche"]) == {"RevOps"}
 
 
+@reads
 def test_each_campaign_gets_three_recommended_magnets(gateway_for) -> None:
     at = open_page(signed_in("client2@revos.demo"), "app_pages/lead_magnets.py")
     assert not at.exception
@@ -47,11 +50,13 @@ def test_each_campaign_gets_three_recommended_magnets(gateway_for) -> None:
         assert block.count("similar to your post") == 3
 
 
+@reads
 def test_an_admin_picks_a_client_before_recommendations() -> None:
     at = open_page(signed_in("admin@revos.demo"), "app_pages/lead_magnets.py")
     assert any("Pick a client" in i.value for i in at.info)
 
 
+@reads
 def test_a_draft_shows_the_clients_closest_approved_messages_and_the_rewrite_uses_them(
     monkeypatch,
 ) -> None:
@@ -69,13 +74,14 @@ def test_a_draft_shows_the_clients_closest_approved_messages_and_the_rewrite_use
     assert all(example.strip() in system for example in examples)
 
 
-def test_an_approval_becomes_a_memory_at_once(runtime) -> None:
+def test_an_approval_becomes_a_memory_at_once(scratch_app) -> None:
+    """Approving changes data: on a demo database of its own."""
     at = signed_in("reviewer@revos.demo")
     draft = next(t.key for t in at.text_area if t.label == "Draft").removeprefix("content-")
     text = next(t for t in at.text_area if t.label == "Draft").value
     next(b for b in at.button if b.label == "Approve").click().run()
     assert not at.exception
-    with psycopg.connect(runtime.service_url) as conn:
+    with psycopg.connect(scratch_app.url) as conn:
         stored = conn.execute(
             "select content, model from public.embeddings where metadata ->> 'source_id' = %s",
             [draft],

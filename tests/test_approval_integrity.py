@@ -21,20 +21,20 @@ ADA = "Ada Admin (admin@revos.demo)"
 
 
 @pytest.fixture(scope="module")
-def world(server, runtime) -> Iterator[ReviewWorld]:
+def review_db(server, runtime) -> Iterator[ReviewWorld]:
     with review_world(server, runtime.jwt_secret) as made:
         yield made
 
 
-def _lead(world: ReviewWorld, owner: str) -> str:
-    return world.one(
-        "select id::text from public.leads where user_id = %s limit 1", world.id(owner)
+def _lead(review_db: ReviewWorld, owner: str) -> str:
+    return review_db.one(
+        "select id::text from public.leads where user_id = %s limit 1", review_db.id(owner)
     )[0]
 
 
-def _cartridge(world: ReviewWorld, owner: str) -> str:
-    return world.one(
-        "select id::text from public.cartridges where user_id = %s limit 1", world.id(owner)
+def _cartridge(review_db: ReviewWorld, owner: str) -> str:
+    return review_db.one(
+        "select id::text from public.cartridges where user_id = %s limit 1", review_db.id(owner)
     )[0]
 
 
@@ -65,64 +65,64 @@ FORGED_POST_COLUMNS = {
 
 @pytest.mark.parametrize("email", ACTORS)
 @pytest.mark.parametrize("column", sorted(FORGED_MESSAGE_COLUMNS))
-def test_a_message_insert_cannot_forge(world: ReviewWorld, email: str, column: str) -> None:
+def test_a_message_insert_cannot_forge(review_db: ReviewWorld, email: str, column: str) -> None:
     """Every user, on their own or an assigned client's lead, can't set what review decides."""
-    lead = _lead(world, "client1@revos.demo")
+    lead = _lead(review_db, "client1@revos.demo")
     with (
-        as_user(world.service_url, world.id(email)) as conn,
+        as_user(review_db.service_url, review_db.id(email)) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         conn.execute(
             f"insert into public.messages (lead_id, channel, content, {column}) "
             f"values (%(lead)s, 'dm', 'x', {FORGED_MESSAGE_COLUMNS[column]})",
-            {"lead": lead, "reviewer": world.id("reviewer@revos.demo")},
+            {"lead": lead, "reviewer": review_db.id("reviewer@revos.demo")},
         )
 
 
 @pytest.mark.parametrize("email", ACTORS)
 @pytest.mark.parametrize("column", sorted(FORGED_POST_COLUMNS))
-def test_a_post_insert_cannot_forge(world: ReviewWorld, email: str, column: str) -> None:
+def test_a_post_insert_cannot_forge(review_db: ReviewWorld, email: str, column: str) -> None:
     with (
-        as_user(world.service_url, world.id(email)) as conn,
+        as_user(review_db.service_url, review_db.id(email)) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         conn.execute(
             f"insert into public.posts (user_id, content, {column}) "
             f"values (%(me)s, 'x', {FORGED_POST_COLUMNS[column]})",
-            {"me": world.id(email), "reviewer": world.id("reviewer@revos.demo")},
+            {"me": review_db.id(email), "reviewer": review_db.id("reviewer@revos.demo")},
         )
 
 
-def test_a_plain_insert_is_a_fresh_draft(world: ReviewWorld) -> None:
-    client = world.id("client1@revos.demo")
-    with as_user(world.service_url, client) as conn:
+def test_a_plain_insert_is_a_fresh_draft(review_db: ReviewWorld) -> None:
+    client = review_db.id("client1@revos.demo")
+    with as_user(review_db.service_url, client) as conn:
         message = conn.execute(
             "insert into public.messages (lead_id, channel, content) values (%s, 'dm', 'Hi') "
             "returning status, approved_by, sent_at, version, user_id::text, "
             "now() - created_at, now() - updated_at",
-            [_lead(world, "client1@revos.demo")],
+            [_lead(review_db, "client1@revos.demo")],
         ).fetchone()
         post = conn.execute(
             "insert into public.posts (user_id, cartridge_id, content) values (%s, %s, 'A post') "
             "returning status, approved_by, published_at, version, likes + comments + shares, "
             "now() - created_at",
-            [client, _cartridge(world, "client1@revos.demo")],
+            [client, _cartridge(review_db, "client1@revos.demo")],
         ).fetchone()
     assert message[:5] == ("draft", None, None, 1, client)
     assert message[5].total_seconds() == 0 and message[6].total_seconds() == 0
     assert post[:5] == ("draft", None, None, 1, 0) and post[5].total_seconds() == 0
 
 
-def test_nobody_inserts_drafts_for_another_tenant(world: ReviewWorld) -> None:
+def test_nobody_inserts_drafts_for_another_tenant(review_db: ReviewWorld) -> None:
     """Reviewers and admins read a client's leads, but drafts are the client's to write."""
     for email in ("reviewer@revos.demo", "admin@revos.demo", "client3@revos.demo"):
         with (
-            as_user(world.service_url, world.id(email)) as conn,
+            as_user(review_db.service_url, review_db.id(email)) as conn,
             pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
         ):
             conn.execute(
                 "insert into public.messages (lead_id, channel, content) values (%s, 'dm', 'x')",
-                [_lead(world, "client1@revos.demo")],
+                [_lead(review_db, "client1@revos.demo")],
             )
 
 
@@ -138,26 +138,28 @@ def test_nobody_inserts_drafts_for_another_tenant(world: ReviewWorld) -> None:
         ("posts", "(user_id, content) values (%(me)s, repeat('x', 3001))", "posts_content_length"),
     ],
 )  # fmt: skip
-def test_size_limits_hold_on_direct_inserts(world, table, values, words) -> None:
-    client = world.id("client1@revos.demo")
+def test_size_limits_hold_on_direct_inserts(review_db, table, values, words) -> None:
+    client = review_db.id("client1@revos.demo")
     with (
-        as_user(world.service_url, client) as conn,
+        as_user(review_db.service_url, client) as conn,
         pytest.raises(psycopg.errors.CheckViolation, match=words),
     ):
         conn.execute(
             f"insert into public.{table} {values}",
-            {"lead": _lead(world, "client1@revos.demo"), "me": client},
+            {"lead": _lead(review_db, "client1@revos.demo"), "me": client},
         )
 
 
-def test_size_limits_hold_on_direct_updates_and_the_limits_themselves_are_allowed(world) -> None:
-    client = world.id("client1@revos.demo")
+def test_size_limits_hold_on_direct_updates_and_the_limits_themselves_are_allowed(
+    review_db,
+) -> None:
+    client = review_db.id("client1@revos.demo")
     dm, email = (
-        world.new_draft("client1@revos.demo"),
-        world.new_draft("client1@revos.demo", "email"),
+        review_db.new_draft("client1@revos.demo"),
+        review_db.new_draft("client1@revos.demo", "email"),
     )
-    post = world.post("client1@revos.demo")
-    with as_user(world.service_url, client) as conn:
+    post = review_db.post("client1@revos.demo")
+    with as_user(review_db.service_url, client) as conn:
         for statement, params in (
             ("update public.messages set content = repeat('x', 8000) where id = %s", [dm]),
             ("update public.messages set content = repeat('x', 20000) where id = %s", [email]),
@@ -177,10 +179,10 @@ def test_size_limits_hold_on_direct_updates_and_the_limits_themselves_are_allowe
             conn.execute("rollback to savepoint s")
 
 
-def test_only_approved_drafts_move_on_even_for_the_service_role(world: ReviewWorld) -> None:
+def test_only_approved_drafts_move_on_even_for_the_service_role(review_db: ReviewWorld) -> None:
     """The sending worker cannot send or publish a draft nobody approved."""
-    draft, post = world.new_draft("client2@revos.demo"), world.post("client2@revos.demo")
-    with psycopg.connect(world.service_url) as conn:
+    draft, post = review_db.new_draft("client2@revos.demo"), review_db.post("client2@revos.demo")
+    with psycopg.connect(review_db.service_url) as conn:
         for statement in (
             f"update public.messages set status = 'sent', sent_at = now() where id = '{draft}'",
             f"update public.posts set status = 'published', published_at = now() "
@@ -189,7 +191,7 @@ def test_only_approved_drafts_move_on_even_for_the_service_role(world: ReviewWor
             with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="cannot go"):
                 conn.execute(statement)
             conn.rollback()
-        reviewer = world.id("reviewer@revos.demo")
+        reviewer = review_db.id("reviewer@revos.demo")
         for status in ("approved", "rejected"):  # a forged review, with a name on it
             with pytest.raises(
                 psycopg.errors.ObjectNotInPrerequisiteState, match="only by a review"
@@ -211,11 +213,11 @@ def test_only_approved_drafts_move_on_even_for_the_service_role(world: ReviewWor
 # --- approve what you saw ------------------------------------------------------------------
 
 
-def test_the_version_moves_with_content_subject_and_status_only(world: ReviewWorld) -> None:
-    email = world.new_draft("client1@revos.demo", "email")
-    client = world.id("client1@revos.demo")
-    start = world.version(email)
-    with as_user(world.service_url, client) as conn:
+def test_the_version_moves_with_content_subject_and_status_only(review_db: ReviewWorld) -> None:
+    email = review_db.new_draft("client1@revos.demo", "email")
+    client = review_db.id("client1@revos.demo")
+    start = review_db.version(email)
+    with as_user(review_db.service_url, client) as conn:
         steps = [
             conn.execute(
                 f"update public.messages set {change} where id = %s returning version", [email]
@@ -230,50 +232,50 @@ def test_the_version_moves_with_content_subject_and_status_only(world: ReviewWor
     assert steps == [start, start + 1, start + 2]
 
 
-def test_approving_text_changed_after_it_was_read_is_refused(world: ReviewWorld) -> None:
+def test_approving_text_changed_after_it_was_read_is_refused(review_db: ReviewWorld) -> None:
     """The reviewer reads version n; the client edits it; the reviewer's approve is refused."""
-    draft = world.new_draft("client1@revos.demo")
-    read = world.version(draft)
-    with as_user(world.service_url, world.id("client1@revos.demo")) as conn:
+    draft = review_db.new_draft("client1@revos.demo")
+    read = review_db.version(draft)
+    with as_user(review_db.service_url, review_db.id("client1@revos.demo")) as conn:
         conn.execute("update public.messages set content = 'Buy now!!!' where id = %s", [draft])
         conn.commit()
-    reviewer = world.gateway("reviewer@revos.demo")
+    reviewer = review_db.gateway("reviewer@revos.demo")
     for function, extra in (("approve_draft", {}), ("reject_draft", {"p_reason": "No"})):
         with pytest.raises(Conflict, match=r"changed since you opened it \(you read version"):
             reviewer.call(function, p_kind="message", p_id=draft, p_version=read, **extra)
-    assert world.one("select status from public.messages where id = %s", draft)[0] == "draft"
-    assert world.audit_rows(draft) == []
+    assert review_db.one("select status from public.messages where id = %s", draft)[0] == "draft"
+    assert review_db.audit_rows(draft) == []
     [row] = reviewer.call(
-        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+        "approve_draft", p_kind="message", p_id=draft, p_version=review_db.version(draft)
     )
     assert (row["action"], row["content"]) == ("approved", "Buy now!!!")
 
 
-def test_a_missing_version_is_refused(world: ReviewWorld) -> None:
-    draft = world.new_draft("client2@revos.demo")
-    reviewer = world.gateway("reviewer@revos.demo")
+def test_a_missing_version_is_refused(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client2@revos.demo")
+    reviewer = review_db.gateway("reviewer@revos.demo")
     with pytest.raises(Conflict, match="did not say which version"):
         reviewer.call("approve_draft", p_kind="message", p_id=draft)
     with pytest.raises(Conflict, match="did not say which version"):
         reviewer.call("reject_draft", p_kind="message", p_id=draft, p_reason="x")
-    assert world.audit_rows(draft) == []
+    assert review_db.audit_rows(draft) == []
 
 
-def test_a_stale_review_after_another_review_names_the_first(world: ReviewWorld) -> None:
-    draft = world.new_draft("client2@revos.demo")
-    read = world.version(draft)
-    world.gateway("admin@revos.demo").call(
+def test_a_stale_review_after_another_review_names_the_first(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client2@revos.demo")
+    read = review_db.version(draft)
+    review_db.gateway("admin@revos.demo").call(
         "reject_draft", p_kind="message", p_id=draft, p_version=read, p_reason="Off-brand"
     )
     with pytest.raises(Conflict, match=r"already rejected by Ada Admin \(admin@revos.demo\)"):
-        world.gateway("reviewer@revos.demo").call(
+        review_db.gateway("reviewer@revos.demo").call(
             "approve_draft", p_kind="message", p_id=draft, p_version=read
         )
-    assert [a[0] for a in world.audit_rows(draft)] == ["rejected"]
+    assert [a[0] for a in review_db.audit_rows(draft)] == ["rejected"]
 
 
-def test_the_old_signatures_are_gone(world: ReviewWorld) -> None:
-    with psycopg.connect(world.service_url) as conn:
+def test_the_old_signatures_are_gone(review_db: ReviewWorld) -> None:
+    with psycopg.connect(review_db.service_url) as conn:
         signatures = {
             row[0]
             for row in conn.execute(
@@ -292,32 +294,32 @@ def test_the_old_signatures_are_gone(world: ReviewWorld) -> None:
 # --- the audit tells the truth -------------------------------------------------------------
 
 
-def test_a_review_written_straight_into_the_audit_is_checked_and_derived(world) -> None:
+def test_a_review_written_straight_into_the_audit_is_checked_and_derived(review_db) -> None:
     """The REST path to the audit is the review itself: same checks, the action derived."""
-    draft = world.new_draft("client1@revos.demo")
-    before = world.one("select content from public.messages where id = %s", draft)[0]
-    client = world.id("client1@revos.demo")
-    with as_user(world.service_url, client) as conn:
+    draft = review_db.new_draft("client1@revos.demo")
+    before = review_db.one("select content from public.messages where id = %s", draft)[0]
+    client = review_db.id("client1@revos.demo")
+    with as_user(review_db.service_url, client) as conn:
         action = conn.execute(
             "insert into public.review_audit (item_kind, item_id, item_version, action, "
             "content_after) values ('message', %s, %s, 'edited_and_approved', null) "
             "returning action",
-            [draft, world.version(draft)],
+            [draft, review_db.version(draft)],
         ).fetchone()[0]
         conn.commit()
     assert action == "approved"  # nothing was edited, whatever the caller claimed
-    assert world.audit_rows(draft) == [("approved", client, before, before, None)]
+    assert review_db.audit_rows(draft) == [("approved", client, before, before, None)]
 
 
 @pytest.mark.parametrize(
     "column",
     ["actor_id", "client_id", "content_before", "created_at", "drafted_at", "actor_name", "id"],
 )
-def test_audit_facts_cannot_be_supplied(world: ReviewWorld, column: str) -> None:
-    draft = world.new_draft("client1@revos.demo")
+def test_audit_facts_cannot_be_supplied(review_db: ReviewWorld, column: str) -> None:
+    draft = review_db.new_draft("client1@revos.demo")
     value = {
-        "actor_id": world.id("reviewer@revos.demo"),
-        "client_id": world.id("client1@revos.demo"),
+        "actor_id": review_db.id("reviewer@revos.demo"),
+        "client_id": review_db.id("client1@revos.demo"),
         "content_before": "x",
         "created_at": "2000-01-01",
         "drafted_at": "2000-01-01",
@@ -325,26 +327,26 @@ def test_audit_facts_cannot_be_supplied(world: ReviewWorld, column: str) -> None
         "id": "00000000-0000-0000-0000-000000000001",
     }[column]
     with (
-        as_user(world.service_url, world.id("client1@revos.demo")) as conn,
+        as_user(review_db.service_url, review_db.id("client1@revos.demo")) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         conn.execute(
             f"insert into public.review_audit (item_kind, item_id, item_version, action, {column}) "
             "values ('message', %s, %s, 'approved', %s)",
-            [draft, world.version(draft), value],
+            [draft, review_db.version(draft), value],
         )
 
 
-def test_an_unknown_action_is_refused(world: ReviewWorld) -> None:
-    draft = world.new_draft("client1@revos.demo")
+def test_an_unknown_action_is_refused(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client1@revos.demo")
     with (
-        as_user(world.service_url, world.id("client1@revos.demo")) as conn,
+        as_user(review_db.service_url, review_db.id("client1@revos.demo")) as conn,
         pytest.raises(psycopg.errors.InvalidParameterValue, match="approves or rejects"),
     ):
         conn.execute(
             "insert into public.review_audit (item_kind, item_id, item_version, action) "
             "values ('message', %s, %s, 'sent')",
-            [draft, world.version(draft)],
+            [draft, review_db.version(draft)],
         )
 
 
@@ -364,8 +366,10 @@ POLICY_HELPERS = {
 }
 
 
-def test_private_functions_are_not_callable_by_api_roles_except_read_only_helpers(world) -> None:
-    with psycopg.connect(world.service_url) as conn:
+def test_private_functions_are_not_callable_by_api_roles_except_read_only_helpers(
+    review_db,
+) -> None:
+    with psycopg.connect(review_db.service_url) as conn:
         rows = conn.execute(
             "select regexp_replace(p.oid::regprocedure::text, '^private\\.', ''), r.rolname, "
             "p.provolatile "
@@ -384,31 +388,31 @@ def test_private_functions_are_not_callable_by_api_roles_except_read_only_helper
     assert total > len(POLICY_HELPERS) + 5  # the trigger and review helpers exist, uncallable
 
 
-def test_a_user_cannot_call_the_review_helpers(world: ReviewWorld) -> None:
+def test_a_user_cannot_call_the_review_helpers(review_db: ReviewWorld) -> None:
     for call in (
         "select private.can_review(%s)",
         "select private.reviewed_sentence(%s, 'approved')",
     ):
         with (
-            as_user(world.service_url, world.id("client1@revos.demo")) as conn,
+            as_user(review_db.service_url, review_db.id("client1@revos.demo")) as conn,
             pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"),
         ):
-            conn.execute(call, [world.id("client1@revos.demo")])
+            conn.execute(call, [review_db.id("client1@revos.demo")])
 
 
-def test_an_unassigned_reviewer_stops_seeing_the_clients_history(world: ReviewWorld) -> None:
+def test_an_unassigned_reviewer_stops_seeing_the_clients_history(review_db: ReviewWorld) -> None:
     """Reviewers see only assigned clients, their own past reviews of them included."""
-    draft = world.new_draft("client2@revos.demo")
-    reviewer = world.gateway("reviewer@revos.demo")
-    reviewer.call("approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft))
-    client2 = world.id("client2@revos.demo")
-    reviewer_id = world.id("reviewer@revos.demo")
+    draft = review_db.new_draft("client2@revos.demo")
+    reviewer = review_db.gateway("reviewer@revos.demo")
+    reviewer.call("approve_draft", p_kind="message", p_id=draft, p_version=review_db.version(draft))
+    client2 = review_db.id("client2@revos.demo")
+    reviewer_id = review_db.id("reviewer@revos.demo")
 
     def seen() -> bool:
         return any(h["item_id"] == draft for h in reviewer.call("review_history"))
 
     assert seen()
-    with psycopg.connect(world.service_url) as conn:
+    with psycopg.connect(review_db.service_url) as conn:
         conn.execute(
             "delete from public.reviewer_assignments where reviewer_id = %s and client_id = %s",
             [reviewer_id, client2],
@@ -425,28 +429,33 @@ def test_an_unassigned_reviewer_stops_seeing_the_clients_history(world: ReviewWo
     assert seen()
 
 
-def test_a_client_reads_who_reviewed_their_draft(world: ReviewWorld) -> None:
-    draft = world.new_draft("client1@revos.demo")
-    world.gateway("reviewer@revos.demo").call(
-        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+def test_a_client_reads_who_reviewed_their_draft(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client1@revos.demo")
+    review_db.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=review_db.version(draft)
     )
-    [state] = world.gateway("client1@revos.demo").call("draft_state", p_kind="message", p_id=draft)
+    [state] = review_db.gateway("client1@revos.demo").call(
+        "draft_state", p_kind="message", p_id=draft
+    )
     assert (state["status"], state["last_action"], state["last_actor"]) == (
         "approved",
         "approved",
         RITA,
     )
-    history = world.gateway("client1@revos.demo").call("review_history")
+    history = review_db.gateway("client1@revos.demo").call("review_history")
     assert next(h for h in history if h["item_id"] == draft)["reviewer"] == RITA
 
 
 # --- working in parallel -------------------------------------------------------------------
 
 
-def test_a_claim_holds_others_off_until_released(world: ReviewWorld) -> None:
-    draft = world.new_draft("client1@revos.demo")
-    version = world.version(draft)
-    reviewer, admin = world.gateway("reviewer@revos.demo"), world.gateway("admin@revos.demo")
+def test_a_claim_holds_others_off_until_released(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client1@revos.demo")
+    version = review_db.version(draft)
+    reviewer, admin = (
+        review_db.gateway("reviewer@revos.demo"),
+        review_db.gateway("admin@revos.demo"),
+    )
     [mine] = reviewer.call("claim_draft", p_kind="message", p_id=draft)
     assert mine["mine"] and mine["reviewer_name"] == RITA
     [theirs] = admin.call("claim_draft", p_kind="message", p_id=draft)
@@ -459,7 +468,7 @@ def test_a_claim_holds_others_off_until_released(world: ReviewWorld) -> None:
         admin.call("approve_draft", p_kind="message", p_id=draft, p_version=version)
     # the client sees the claim too, and is held off like everyone else
     with pytest.raises(Conflict, match="being reviewed by Rita Reviewer"):
-        world.gateway("client1@revos.demo").call(
+        review_db.gateway("client1@revos.demo").call(
             "approve_draft", p_kind="message", p_id=draft, p_version=version
         )
     assert reviewer.call("release_draft", p_id=draft) == [{"item_id": draft, "released": True}]
@@ -467,11 +476,14 @@ def test_a_claim_holds_others_off_until_released(world: ReviewWorld) -> None:
     assert row["status"] == "approved"
 
 
-def test_a_claim_expires_on_its_own(world: ReviewWorld) -> None:
-    draft = world.new_draft("client1@revos.demo")
-    reviewer, admin = world.gateway("reviewer@revos.demo"), world.gateway("admin@revos.demo")
+def test_a_claim_expires_on_its_own(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client1@revos.demo")
+    reviewer, admin = (
+        review_db.gateway("reviewer@revos.demo"),
+        review_db.gateway("admin@revos.demo"),
+    )
     [claim] = reviewer.call("claim_draft", p_kind="message", p_id=draft)
-    with psycopg.connect(world.service_url) as conn:
+    with psycopg.connect(review_db.service_url) as conn:
         minutes = conn.execute(
             "select extract(epoch from expires_at - claimed_at) / 60 from public.review_claims "
             "where item_id = %s",
@@ -489,53 +501,55 @@ def test_a_claim_expires_on_its_own(world: ReviewWorld) -> None:
     assert claim["mine"]
 
 
-def test_a_review_releases_the_claim(world: ReviewWorld) -> None:
-    draft = world.new_draft("client1@revos.demo")
-    reviewer = world.gateway("reviewer@revos.demo")
+def test_a_review_releases_the_claim(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client1@revos.demo")
+    reviewer = review_db.gateway("reviewer@revos.demo")
     reviewer.call("claim_draft", p_kind="message", p_id=draft)
-    reviewer.call("approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft))
-    assert world.one("select count(*) from public.review_claims where item_id = %s", draft)[0] == 0
+    reviewer.call("approve_draft", p_kind="message", p_id=draft, p_version=review_db.version(draft))
+    assert (
+        review_db.one("select count(*) from public.review_claims where item_id = %s", draft)[0] == 0
+    )
     with pytest.raises(Conflict, match="already approved by Rita Reviewer"):
-        world.gateway("admin@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
+        review_db.gateway("admin@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
 
 
-def test_claims_cannot_be_forged_stolen_or_made_on_foreign_drafts(world: ReviewWorld) -> None:
-    draft = world.new_draft("client1@revos.demo")
-    reviewer_id, admin_id = world.id("reviewer@revos.demo"), world.id("admin@revos.demo")
-    world.gateway("reviewer@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
-    with as_user(world.service_url, world.id("client1@revos.demo")) as conn:
+def test_claims_cannot_be_forged_stolen_or_made_on_foreign_drafts(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client1@revos.demo")
+    reviewer_id, admin_id = review_db.id("reviewer@revos.demo"), review_db.id("admin@revos.demo")
+    review_db.gateway("reviewer@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
+    with as_user(review_db.service_url, review_db.id("client1@revos.demo")) as conn:
         stolen = conn.execute(
             "delete from public.review_claims where item_id = %s", [draft]
         ).rowcount
     assert stolen == 0  # the draft's owner cannot clear a reviewer's live claim
-    with as_user(world.service_url, admin_id) as conn:  # a super admin may break it
+    with as_user(review_db.service_url, admin_id) as conn:  # a super admin may break it
         assert (
             conn.execute("delete from public.review_claims where item_id = %s", [draft]).rowcount
             == 1
         )
     for column, value in (("reviewer_id", admin_id), ("expires_at", "2100-01-01")):
         with (
-            as_user(world.service_url, reviewer_id) as conn,
+            as_user(review_db.service_url, reviewer_id) as conn,
             pytest.raises(psycopg.errors.InsufficientPrivilege),
         ):
             conn.execute(
                 f"insert into public.review_claims (item_kind, item_id, {column}) "
                 "values ('message', %s, %s)",
-                [world.new_draft("client2@revos.demo"), value],
+                [review_db.new_draft("client2@revos.demo"), value],
             )
     with pytest.raises(Exception, match="no draft"):
-        world.gateway("reviewer@revos.demo").call(
-            "claim_draft", p_kind="message", p_id=world.new_draft("client3@revos.demo")
+        review_db.gateway("reviewer@revos.demo").call(
+            "claim_draft", p_kind="message", p_id=review_db.new_draft("client3@revos.demo")
         )
     with pytest.raises(Exception, match="no draft"):
-        world.gateway("client3@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
+        review_db.gateway("client3@revos.demo").call("claim_draft", p_kind="message", p_id=draft)
 
 
-def test_claims_are_seen_by_whoever_sees_the_draft(world: ReviewWorld) -> None:
+def test_claims_are_seen_by_whoever_sees_the_draft(review_db: ReviewWorld) -> None:
     drafts = {
-        owner: world.new_draft(owner) for owner in ("client1@revos.demo", "client3@revos.demo")
+        owner: review_db.new_draft(owner) for owner in ("client1@revos.demo", "client3@revos.demo")
     }
-    admin = world.gateway("admin@revos.demo")
+    admin = review_db.gateway("admin@revos.demo")
     for draft in drafts.values():
         admin.call("claim_draft", p_kind="message", p_id=draft)
     expected = {
@@ -546,7 +560,7 @@ def test_claims_are_seen_by_whoever_sees_the_draft(world: ReviewWorld) -> None:
         "admin@revos.demo": set(drafts.values()),
     }
     for email, wanted in expected.items():
-        with as_user(world.service_url, world.id(email)) as conn:
+        with as_user(review_db.service_url, review_db.id(email)) as conn:
             seen = {r[0] for r in conn.execute("select item_id::text from public.review_claims")}
         assert seen & set(drafts.values()) == wanted, email
     for draft in drafts.values():
@@ -556,8 +570,8 @@ def test_claims_are_seen_by_whoever_sees_the_draft(world: ReviewWorld) -> None:
 # --- the queue -----------------------------------------------------------------------------
 
 
-def test_the_queue_pages_through_everything_without_a_silent_cap(world: ReviewWorld) -> None:
-    admin = world.gateway("admin@revos.demo")
+def test_the_queue_pages_through_everything_without_a_silent_cap(review_db: ReviewWorld) -> None:
+    admin = review_db.gateway("admin@revos.demo")
     everything = admin.call("approval_queue", p_limit=1000)
     total = everything[0]["waiting_total"]
     assert total == len(everything) > 10
@@ -575,12 +589,12 @@ def test_the_queue_pages_through_everything_without_a_silent_cap(world: ReviewWo
 # --- what was reviewed is what goes out (found in review) ----------------------------------
 
 
-def test_reviewed_text_is_frozen_for_every_role(world: ReviewWorld) -> None:
-    draft = world.new_draft("client1@revos.demo", "email")
-    world.gateway("reviewer@revos.demo").call(
-        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+def test_reviewed_text_is_frozen_for_every_role(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client1@revos.demo", "email")
+    review_db.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=review_db.version(draft)
     )
-    with psycopg.connect(world.service_url) as conn:  # the service role (sending worker)
+    with psycopg.connect(review_db.service_url) as conn:  # the service role (sending worker)
         for change in ("content = 'Text nobody read'", "subject = 'Another subject'"):
             with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="frozen"):
                 conn.execute(f"update public.messages set {change} where id = %s", [draft])
@@ -590,50 +604,50 @@ def test_reviewed_text_is_frozen_for_every_role(world: ReviewWorld) -> None:
         )  # sending what was approved is the worker's job
 
 
-def test_a_posts_image_is_part_of_what_is_reviewed(world: ReviewWorld) -> None:
-    post = world.post("client3@revos.demo")
-    read = world.version(post)
-    with as_user(world.service_url, world.id("client3@revos.demo")) as conn:
+def test_a_posts_image_is_part_of_what_is_reviewed(review_db: ReviewWorld) -> None:
+    post = review_db.post("client3@revos.demo")
+    read = review_db.version(post)
+    with as_user(review_db.service_url, review_db.id("client3@revos.demo")) as conn:
         conn.execute(
             "update public.posts set image_url = 'https://img.example/new.png' where id = %s",
             [post],
         )
         conn.commit()
-    assert world.version(post) == read + 1
+    assert review_db.version(post) == read + 1
     with pytest.raises(Conflict, match="changed since you opened it"):
-        world.gateway("admin@revos.demo").call(
+        review_db.gateway("admin@revos.demo").call(
             "approve_draft", p_kind="post", p_id=post, p_version=read
         )
     queued = {
         q["id"]: q
-        for q in world.gateway("admin@revos.demo").call(
+        for q in review_db.gateway("admin@revos.demo").call(
             "approval_queue", p_channel="post", p_limit=1000
         )
     }
     assert queued[post]["image_url"] == "https://img.example/new.png"
 
 
-def test_a_review_without_an_action_or_a_user_is_refused(world: ReviewWorld) -> None:
-    draft = world.new_draft("client1@revos.demo")
+def test_a_review_without_an_action_or_a_user_is_refused(review_db: ReviewWorld) -> None:
+    draft = review_db.new_draft("client1@revos.demo")
     with (
-        as_user(world.service_url, world.id("client1@revos.demo")) as conn,
+        as_user(review_db.service_url, review_db.id("client1@revos.demo")) as conn,
         pytest.raises(psycopg.errors.InvalidParameterValue, match="approves or rejects"),
     ):
         conn.execute(
             "insert into public.review_audit (item_kind, item_id, item_version) "
             "values ('message', %s, %s)",
-            [draft, world.version(draft)],
+            [draft, review_db.version(draft)],
         )
     with (
-        psycopg.connect(world.service_url) as conn,
+        psycopg.connect(review_db.service_url) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="Sign in"),
     ):  # the service role without a user's identity cannot review either
         conn.execute(
             "insert into public.review_audit (item_kind, item_id, item_version, action) "
             "values ('message', %s, %s, 'approved')",
-            [draft, world.version(draft)],
+            [draft, review_db.version(draft)],
         )
-    assert world.audit_rows(draft) == []
+    assert review_db.audit_rows(draft) == []
 
 
 @pytest.mark.parametrize(
@@ -644,27 +658,31 @@ def test_a_review_without_an_action_or_a_user_is_refused(world: ReviewWorld) -> 
         ({"p_subject": "\u200b"}, "needs a subject"),
     ],
 )
-def test_invisible_text_and_multi_line_subjects_are_refused(world, params, words) -> None:
-    draft = world.new_draft("client2@revos.demo", "email")
+def test_invisible_text_and_multi_line_subjects_are_refused(review_db, params, words) -> None:
+    draft = review_db.new_draft("client2@revos.demo", "email")
     with pytest.raises(InvalidRequest, match=words):
-        world.gateway("reviewer@revos.demo").call(
-            "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft), **params
+        review_db.gateway("reviewer@revos.demo").call(
+            "approve_draft",
+            p_kind="message",
+            p_id=draft,
+            p_version=review_db.version(draft),
+            **params,
         )
     with (
-        as_user(world.service_url, world.id("client2@revos.demo")) as conn,
+        as_user(review_db.service_url, review_db.id("client2@revos.demo")) as conn,
         pytest.raises(psycopg.errors.CheckViolation, match="messages_subject_one_line"),
     ):
         conn.execute("update public.messages set subject = E'a\\nb' where id = %s", [draft])
 
 
-def test_nobody_holds_more_than_five_drafts_at_once(world: ReviewWorld) -> None:
-    reviewer = world.gateway("reviewer@revos.demo")
-    with psycopg.connect(world.service_url) as conn:  # start from no claims of hers
+def test_nobody_holds_more_than_five_drafts_at_once(review_db: ReviewWorld) -> None:
+    reviewer = review_db.gateway("reviewer@revos.demo")
+    with psycopg.connect(review_db.service_url) as conn:  # start from no claims of hers
         conn.execute(
             "delete from public.review_claims where reviewer_id = %s",
-            [world.id("reviewer@revos.demo")],
+            [review_db.id("reviewer@revos.demo")],
         )
-    drafts = [world.new_draft("client2@revos.demo") for _ in range(6)]
+    drafts = [review_db.new_draft("client2@revos.demo") for _ in range(6)]
     for draft in drafts[:5]:
         [claim] = reviewer.call("claim_draft", p_kind="message", p_id=draft)
         assert claim["mine"]

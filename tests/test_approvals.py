@@ -15,88 +15,90 @@ from tests.support import ReviewWorld, as_user, review_world
 
 
 @pytest.fixture(scope="module")
-def world(server, runtime) -> Iterator[ReviewWorld]:
+def review_db(server, runtime) -> Iterator[ReviewWorld]:
     with review_world(server, runtime.jwt_secret) as made:
         yield made
 
 
-def audit_rows(world: ReviewWorld, item_id: str) -> list[tuple]:
-    return world.audit_rows(item_id)
+def audit_rows(review_db: ReviewWorld, item_id: str) -> list[tuple]:
+    return review_db.audit_rows(item_id)
 
 
-def test_reviewer_approves_an_assigned_clients_draft(world: ReviewWorld) -> None:
-    draft = world.draft("client1@revos.demo")
-    before = world.one("select content from public.messages where id = %s", draft)[0]
-    [row] = world.gateway("reviewer@revos.demo").call(
-        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+def test_reviewer_approves_an_assigned_clients_draft(review_db: ReviewWorld) -> None:
+    draft = review_db.draft("client1@revos.demo")
+    before = review_db.one("select content from public.messages where id = %s", draft)[0]
+    [row] = review_db.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=review_db.version(draft)
     )
-    reviewer_id = world.users["reviewer@revos.demo"][0]
+    reviewer_id = review_db.users["reviewer@revos.demo"][0]
     assert (row["status"], row["approved_by"], row["content"]) == ("approved", reviewer_id, before)
-    assert audit_rows(world, draft) == [("approved", reviewer_id, before, before, None)]
+    assert audit_rows(review_db, draft) == [("approved", reviewer_id, before, before, None)]
 
 
-def test_edit_then_approve_keeps_the_original_in_the_audit(world: ReviewWorld) -> None:
-    draft = world.draft("client2@revos.demo", "email")
-    before, subject = world.one("select content, subject from public.messages where id = %s", draft)
-    [row] = world.gateway("reviewer@revos.demo").call(
+def test_edit_then_approve_keeps_the_original_in_the_audit(review_db: ReviewWorld) -> None:
+    draft = review_db.draft("client2@revos.demo", "email")
+    before, subject = review_db.one(
+        "select content, subject from public.messages where id = %s", draft
+    )
+    [row] = review_db.gateway("reviewer@revos.demo").call(
         "approve_draft",
         p_kind="message",
         p_id=draft,
-        p_version=world.version(draft),
+        p_version=review_db.version(draft),
         p_content="Hi, a better email.",
         p_subject="A better subject",
     )
     assert (row["content"], row["subject"]) == ("Hi, a better email.", "A better subject")
-    [audit] = audit_rows(world, draft)
+    [audit] = audit_rows(review_db, draft)
     assert audit[0] == "edited_and_approved" and audit[2:4] == (before, "Hi, a better email.")
     assert (
-        world.one("select subject_before from public.review_audit where item_id = %s", draft)[0]
+        review_db.one("select subject_before from public.review_audit where item_id = %s", draft)[0]
         == subject
     )
 
 
-def test_reject_needs_a_reason_and_records_it(world: ReviewWorld) -> None:
-    draft = world.draft("client1@revos.demo", offset=3)
-    gateway = world.gateway("client1@revos.demo")  # clients review their own drafts too
+def test_reject_needs_a_reason_and_records_it(review_db: ReviewWorld) -> None:
+    draft = review_db.draft("client1@revos.demo", offset=3)
+    gateway = review_db.gateway("client1@revos.demo")  # clients review their own drafts too
     for reason in ("", "   "):
         with pytest.raises(InvalidRequest, match="Say why"):
             gateway.call(
                 "reject_draft",
                 p_kind="message",
                 p_id=draft,
-                p_version=world.version(draft),
+                p_version=review_db.version(draft),
                 p_reason=reason,
             )
-    assert world.one("select status from public.messages where id = %s", draft)[0] == "draft"
-    assert audit_rows(world, draft) == []
+    assert review_db.one("select status from public.messages where id = %s", draft)[0] == "draft"
+    assert audit_rows(review_db, draft) == []
     [row] = gateway.call(
         "reject_draft",
         p_kind="message",
         p_id=draft,
-        p_version=world.version(draft),
+        p_version=review_db.version(draft),
         p_reason="Too salesy",
     )
     assert row["status"] == "rejected"
-    assert audit_rows(world, draft)[0][4] == "Too salesy"
+    assert audit_rows(review_db, draft)[0][4] == "Too salesy"
 
 
-def test_a_second_reviewer_is_told_who_was_first(world: ReviewWorld) -> None:
-    draft = world.draft("client1@revos.demo", offset=5)
-    world.gateway("reviewer@revos.demo").call(
-        "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft)
+def test_a_second_reviewer_is_told_who_was_first(review_db: ReviewWorld) -> None:
+    draft = review_db.draft("client1@revos.demo", offset=5)
+    review_db.gateway("reviewer@revos.demo").call(
+        "approve_draft", p_kind="message", p_id=draft, p_version=review_db.version(draft)
     )
     with pytest.raises(
         Conflict,
         match=r"already approved by Rita Reviewer \(reviewer@revos.demo\) at \d{4}-\d\d-\d\d",
     ):
-        world.gateway("admin@revos.demo").call(
+        review_db.gateway("admin@revos.demo").call(
             "reject_draft",
             p_kind="message",
             p_id=draft,
-            p_version=world.version(draft),
+            p_version=review_db.version(draft),
             p_reason="late",
         )
-    assert len(audit_rows(world, draft)) == 1
+    assert len(audit_rows(review_db, draft)) == 1
 
 
 @pytest.mark.parametrize(
@@ -106,31 +108,33 @@ def test_a_second_reviewer_is_told_who_was_first(world: ReviewWorld) -> None:
         ("reviewer@revos.demo", "client3@revos.demo"),
     ],  # a client not assigned to the reviewer
 )
-def test_cross_tenant_and_unassigned_reviews_are_refused(world, email, owner) -> None:
-    draft = world.draft(owner, offset=7)
-    gateway = world.gateway(email)
+def test_cross_tenant_and_unassigned_reviews_are_refused(review_db, email, owner) -> None:
+    draft = review_db.draft(owner, offset=7)
+    gateway = review_db.gateway(email)
     with pytest.raises(AccessDenied, match="no draft"):
-        gateway.call("approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft))
+        gateway.call(
+            "approve_draft", p_kind="message", p_id=draft, p_version=review_db.version(draft)
+        )
     with pytest.raises(AccessDenied, match="no draft"):
         gateway.call(
             "reject_draft",
             p_kind="message",
             p_id=draft,
-            p_version=world.version(draft),
+            p_version=review_db.version(draft),
             p_reason="x",
         )
     # nor by writing the review straight into the audit trail, as the REST API would allow
     with (
-        as_user(world.service_url, world.users[email][0]) as conn,
+        as_user(review_db.service_url, review_db.users[email][0]) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="no draft"),
     ):
         conn.execute(
             "insert into public.review_audit (item_kind, item_id, item_version, action) "
             "values ('message', %s, %s, 'approved')",
-            [draft, world.version(draft)],
+            [draft, review_db.version(draft)],
         )
-    assert world.one("select status from public.messages where id = %s", draft)[0] == "draft"
-    assert audit_rows(world, draft) == []
+    assert review_db.one("select status from public.messages where id = %s", draft)[0] == "draft"
+    assert audit_rows(review_db, draft) == []
 
 
 @pytest.mark.parametrize(
@@ -142,14 +146,14 @@ def test_cross_tenant_and_unassigned_reviews_are_refused(world, email, owner) ->
         ("approved_by = %(me)s", "posts"),
     ],
 )
-def test_direct_updates_of_status_or_approver_are_refused(world, assignment, table) -> None:
-    client_id = world.users["client1@revos.demo"][0]
-    draft = world.one(
+def test_direct_updates_of_status_or_approver_are_refused(review_db, assignment, table) -> None:
+    client_id = review_db.users["client1@revos.demo"][0]
+    draft = review_db.one(
         f"select id::text from public.{table} where status = 'draft' and user_id = %s limit 1",
         client_id,
     )[0]
     with (
-        as_user(world.service_url, client_id) as conn,
+        as_user(review_db.service_url, client_id) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         conn.execute(
@@ -158,13 +162,13 @@ def test_direct_updates_of_status_or_approver_are_refused(world, assignment, tab
         )
 
 
-def test_approved_text_is_frozen_for_its_owner(world: ReviewWorld) -> None:
-    client_id = world.users["client1@revos.demo"][0]
-    approved = world.one(
+def test_approved_text_is_frozen_for_its_owner(review_db: ReviewWorld) -> None:
+    client_id = review_db.users["client1@revos.demo"][0]
+    approved = review_db.one(
         "select id::text from public.messages where status = 'sent' and user_id = %s limit 1",
         client_id,
     )[0]
-    with as_user(world.service_url, client_id) as conn:
+    with as_user(review_db.service_url, client_id) as conn:
         changed = conn.execute(
             "update public.messages set content = 'changed' where id = %s", [approved]
         ).rowcount
@@ -181,59 +185,65 @@ def test_approved_text_is_frozen_for_its_owner(world: ReviewWorld) -> None:
         ("email", {"p_subject": "  "}, "needs a subject"),
     ],
 )
-def test_bad_input_is_refused_and_nothing_changes(world, channel, params, words) -> None:
-    draft = world.draft("client2@revos.demo", channel, offset=9)
-    before = world.one("select content, subject, status from public.messages where id = %s", draft)
+def test_bad_input_is_refused_and_nothing_changes(review_db, channel, params, words) -> None:
+    draft = review_db.draft("client2@revos.demo", channel, offset=9)
+    before = review_db.one(
+        "select content, subject, status from public.messages where id = %s", draft
+    )
     with pytest.raises(InvalidRequest, match=words):
-        world.gateway("reviewer@revos.demo").call(
-            "approve_draft", p_kind="message", p_id=draft, p_version=world.version(draft), **params
+        review_db.gateway("reviewer@revos.demo").call(
+            "approve_draft",
+            p_kind="message",
+            p_id=draft,
+            p_version=review_db.version(draft),
+            **params,
         )
     assert (
-        world.one("select content, subject, status from public.messages where id = %s", draft)
+        review_db.one("select content, subject, status from public.messages where id = %s", draft)
         == before
     )
-    assert audit_rows(world, draft) == []
+    assert audit_rows(review_db, draft) == []
 
 
-def test_a_dm_of_exactly_8000_characters_is_accepted(world: ReviewWorld) -> None:
-    draft = world.draft("client2@revos.demo", "dm", offset=11)
-    [row] = world.gateway("reviewer@revos.demo").call(
+def test_a_dm_of_exactly_8000_characters_is_accepted(review_db: ReviewWorld) -> None:
+    draft = review_db.draft("client2@revos.demo", "dm", offset=11)
+    [row] = review_db.gateway("reviewer@revos.demo").call(
         "approve_draft",
         p_kind="message",
         p_id=draft,
-        p_version=world.version(draft),
+        p_version=review_db.version(draft),
         p_content="y" * 8000,
     )
     assert row["status"] == "approved"
 
 
-def test_unknown_kind_is_refused(world: ReviewWorld) -> None:
+def test_unknown_kind_is_refused(review_db: ReviewWorld) -> None:
     with pytest.raises(InvalidRequest, match="message or a post"):
-        world.gateway("admin@revos.demo").call(
+        review_db.gateway("admin@revos.demo").call(
             "approve_draft", p_kind="lead", p_id=str(uuid.uuid4()), p_version=1
         )
 
 
-def test_posts_are_reviewed_too(world: ReviewWorld) -> None:
-    client_id = world.users["client1@revos.demo"][0]
-    post = world.one(
+def test_posts_are_reviewed_too(review_db: ReviewWorld) -> None:
+    client_id = review_db.users["client1@revos.demo"][0]
+    post = review_db.one(
         "select id::text from public.posts where status = 'draft' and user_id = %s limit 1",
         client_id,
     )[0]
-    [row] = world.gateway("admin@revos.demo").call(
+    [row] = review_db.gateway("admin@revos.demo").call(
         "approve_draft",
         p_kind="post",
         p_id=post,
-        p_version=world.version(post),
+        p_version=review_db.version(post),
         p_content="Edited post body.",
     )
     assert row["status"] == "approved" and row["content"] == "Edited post body."
-    assert audit_rows(world, post)[0][0] == "edited_and_approved"
+    assert audit_rows(review_db, post)[0][0] == "edited_and_approved"
 
 
-def test_the_audit_trail_is_append_only(world: ReviewWorld) -> None:
-    audit_id = world.one("select id::text from public.review_audit limit 1")[0]
-    with psycopg.connect(world.service_url) as conn:  # not even the superuser
+def test_the_audit_trail_is_append_only(review_db: ReviewWorld) -> None:
+    audit_id = review_db.one("select id::text from public.review_audit limit 1")[0]
+    with psycopg.connect(review_db.service_url) as conn:  # not even the superuser
         for statement in (
             "update public.review_audit set reason = 'x' where id = %s",
             "delete from public.review_audit where id = %s",
@@ -241,34 +251,34 @@ def test_the_audit_trail_is_append_only(world: ReviewWorld) -> None:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
                 conn.execute(statement, [audit_id])
             conn.rollback()
-    reviewer_id = world.users["reviewer@revos.demo"][0]
+    reviewer_id = review_db.users["reviewer@revos.demo"][0]
     for statement in (
         "insert into public.review_audit (item_kind, actor_id) values ('post', gen_random_uuid())",
         "update public.review_audit set reason = 'x'",
         "delete from public.review_audit",
     ):
         with (
-            as_user(world.service_url, reviewer_id) as conn,
+            as_user(review_db.service_url, reviewer_id) as conn,
             pytest.raises(psycopg.errors.InsufficientPrivilege),
         ):
             conn.execute(statement)
 
 
-def test_concurrent_reviews_leave_exactly_one_action_per_draft(world: ReviewWorld) -> None:
+def test_concurrent_reviews_leave_exactly_one_action_per_draft(review_db: ReviewWorld) -> None:
     """Eight sessions race over the same twelve drafts; each draft gets one action, once."""
     drafts = [
-        world.draft("client1@revos.demo", channel, offset=10 + n)
+        review_db.draft("client1@revos.demo", channel, offset=10 + n)
         for channel in ("dm", "email")
         for n in range(6)
     ]
     actors = ["reviewer@revos.demo", "admin@revos.demo", "client1@revos.demo"]
-    versions = {draft: world.version(draft) for draft in drafts}
+    versions = {draft: review_db.version(draft) for draft in drafts}
     outcomes: Counter[tuple[str, str]] = Counter()
     lock = threading.Lock()
     start = threading.Barrier(8)
 
     def reviewer(worker: int) -> None:
-        gateway = world.gateway(actors[worker % 3])
+        gateway = review_db.gateway(actors[worker % 3])
         start.wait()
         for n, draft in enumerate(drafts):
             action = "approve_draft" if (worker + n) % 2 else "reject_draft"
@@ -292,20 +302,20 @@ def test_concurrent_reviews_leave_exactly_one_action_per_draft(world: ReviewWorl
     for draft in drafts:
         assert outcomes[(draft, "ok")] == 1
         assert outcomes[(draft, "conflict")] == 7
-        assert len(audit_rows(world, draft)) == 1
-        status = world.one("select status from public.messages where id = %s", draft)[0]
+        assert len(audit_rows(review_db, draft)) == 1
+        status = review_db.one("select status from public.messages where id = %s", draft)[0]
         assert status == (
-            "rejected" if audit_rows(world, draft)[0][0] == "rejected" else "approved"
+            "rejected" if audit_rows(review_db, draft)[0][0] == "rejected" else "approved"
         )
 
 
-def test_queue_history_and_metrics_follow_the_reviews(world: ReviewWorld) -> None:
-    reviewer = world.gateway("reviewer@revos.demo")
+def test_queue_history_and_metrics_follow_the_reviews(review_db: ReviewWorld) -> None:
+    reviewer = review_db.gateway("reviewer@revos.demo")
     queue = reviewer.rows("approval_queue")
     assert queue and all(r["client"] for r in queue)
     assert [r["created_at"] for r in queue] == sorted(r["created_at"] for r in queue)
     clients = {r["client_id"] for r in queue}
-    assigned = {world.users[f"client{n}@revos.demo"][0] for n in (1, 2)}
+    assigned = {review_db.users[f"client{n}@revos.demo"][0] for n in (1, 2)}
     assert clients <= assigned
     assert queue[0]["waiting_total"] == len(queue)
     emails = reviewer.rows("approval_queue", p_channel="email")
@@ -319,13 +329,15 @@ def test_queue_history_and_metrics_follow_the_reviews(world: ReviewWorld) -> Non
         overall["reviewed"]
         == overall["approved_unedited"] + overall["edited"] + overall["rejected"]
     )
-    per_reviewer = world.gateway("admin@revos.demo").rows("review_summary", p_group_by="reviewer")
+    per_reviewer = review_db.gateway("admin@revos.demo").rows(
+        "review_summary", p_group_by="reviewer"
+    )
     assert {r["group_label"] for r in per_reviewer} >= {"Rita Reviewer"}
     reasons = reviewer.rows("rejection_reasons")
     assert sum(r["rejections"] for r in reasons) == overall["rejected"]
 
 
-def test_a_client_sees_only_their_own_queue(world: ReviewWorld) -> None:
-    client_id = world.users["client3@revos.demo"][0]
-    queue = world.gateway("client3@revos.demo").rows("approval_queue")
+def test_a_client_sees_only_their_own_queue(review_db: ReviewWorld) -> None:
+    client_id = review_db.users["client3@revos.demo"][0]
+    queue = review_db.gateway("client3@revos.demo").rows("approval_queue")
     assert queue and {r["client_id"] for r in queue} == {client_id}

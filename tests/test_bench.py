@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from revos.db import embedded
 from revos.tools import bench, semantic_bench
 
 EXPECTED_USERS = {"big client", "typical client", "super admin"}
@@ -31,10 +33,6 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
             timeout=900,
         )
     finally:
-        import shutil
-
-        from revos.db import embedded
-
         embedded.destroy(data_dir / "bench")
         shutil.rmtree(data_dir, ignore_errors=True)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -150,10 +148,6 @@ def test_compare_reports_growth_of_the_same_calls_and_reads() -> None:
 
 
 def test_a_short_load_run_reports_throughput_latency_and_no_errors(tmp_path: Path) -> None:
-    import shutil
-
-    from revos.db import embedded
-
     data_dir = Path(f"/tmp/revos-load-{os.getpid()}")
     report_path = tmp_path / "load.json"
     env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}

@@ -10,7 +10,7 @@ import pytest
 from revos.domain import lead_filters, metrics
 from revos.gateway import AccessDenied
 from tests import oracle
-from tests.conftest import DEMO_EMAILS
+from tests.support import DEMO_EMAILS
 
 FUNNEL_LABELS = ("campaign_id", "campaign_name", "campaign_status", "client_id")
 

@@ -14,8 +14,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from tests.conftest import DEMO_EMAILS, DemoUser
-from tests.support import as_user
+from tests.support import DEMO_EMAILS, DemoUser, as_user
 
 
 def tenant_rule(user: DemoUser, owner: str | None) -> bool:

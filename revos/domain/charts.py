@@ -17,8 +17,6 @@ PALETTE = {
     "email": "#0d9488",
     "reply": "#f59e0b",
     "neutral": "#64748b",
-    "good": "#16a34a",
-    "bad": "#dc2626",
 }
 SERIES_COLORS = ["#2563eb", "#0d9488", "#f59e0b", "#8b5cf6", "#ec4899", "#64748b"]
 

@@ -22,6 +22,9 @@ SORTS = {
     "company_name": "Company",
     "job_title": "Title",
     "status": "Status",
+    "enrichment_status": "Enrichment",
+    "dm_status": "DM status",
+    "email_status": "Email status",
     "dm_sent_at": "DM sent",
     "email_sent_at": "Email sent",
 }

@@ -282,6 +282,13 @@ ENRICHMENT_FAILURE_ALERT = 0.35
 APOLLO_MONTHLY_CREDIT_ALERT = 1_000
 
 
+def _target(key: str) -> float:
+    """A rate's target, as its Metric defines it (one place for every target)."""
+    target = next(m.target for m in KPIS if m.key == key)
+    assert target is not None
+    return target
+
+
 def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
     """One row per (tenant, problem): reply rates under target, failures or credits high."""
     alerts: list[dict] = []
@@ -294,8 +301,8 @@ def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
             )
 
         for key, label, target in (
-            ("dm_reply_rate_30d", "DM reply rate under target", 0.10),
-            ("email_reply_rate_30d", "Email reply rate under target", 0.05),
+            ("dm_reply_rate_30d", "DM reply rate under target", _target("dm_reply_rate")),
+            ("email_reply_rate_30d", "Email reply rate under target", _target("email_reply_rate")),
         ):
             value = _number(row.get(key))
             if value is not None and value < target:

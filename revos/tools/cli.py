@@ -202,6 +202,11 @@ def _progress_bar(source: str, done: int, total: int) -> None:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if not (PROJECT_ROOT / "Home.py").exists():
+        raise ConfigError(
+            "`revos run` serves the screens from a checkout (Home.py, app_pages/); this "
+            "install has the database commands only. Run it from a clone of the repository."
+        )
     if settings.backend is BackendKind.EMBEDDED:
         prepare_embedded(settings)
         _print_logins()

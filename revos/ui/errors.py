@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import streamlit as st
 
+from revos.config import ConfigError
+from revos.db.migrations import MigrationError
 from revos.gateway import (
     DatabaseUnavailable,
     GatewayError,
@@ -40,6 +42,15 @@ def banner_on_failure() -> Iterator[None]:
     except GatewayError as exc:
         st.error(literal(str(exc)))
         st.stop()
+
+
+def why_it_cannot_start(exc: Exception) -> str:
+    """The sentence shown when the app cannot prepare its runtime (Home.py asks here)."""
+    if isinstance(exc, ConfigError):
+        return f"The dashboard is not configured correctly: {exc}"
+    if isinstance(exc, MigrationError):
+        return f"The database schema does not match sql/, so the dashboard cannot start: {exc}"
+    return f"The database is unavailable, so the dashboard cannot start: {exc}"
 
 
 @st.fragment(run_every=5)

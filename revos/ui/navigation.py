@@ -34,10 +34,6 @@ def url_path(page: tuple[str, str, str]) -> str:
     return Path(page[0]).stem
 
 
-def menu_titles(role: str) -> list[str]:
-    return [title for _, title, _ in MENUS.get(role, [])]
-
-
 def unknown_address() -> str | None:
     """The page address the browser asked for, when no page has it (else None)."""
     url = st.context.url
