@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import psycopg
 
-from revos.db import migrations
+from revos.db import adoption, migrations
 
 SCHEMA = """
 create extension if not exists vector with schema extensions;
@@ -298,18 +298,7 @@ values ('00000000-0000-4000-8000-00000000beef', gen_random_uuid(), 'dm', 'Hi, lo
 set session_replication_role = origin;
 """
 
-TABLES = (
-    "users",
-    "cartridges",
-    "campaigns",
-    "leads",
-    "messages",
-    "lead_magnets",
-    "posts",
-    "apollo_usage",
-    "embeddings",
-    "lead_magnet_embeddings",
-)
+TABLES = adoption.DOCUMENTED  # the documented tables, parents first
 
 
 def build(url: str) -> None:

@@ -70,27 +70,30 @@ def add(
 
 def assign_reviewer(conn: psycopg.Connection, reviewer_email: str, client_email: str) -> bool:
     """Let a reviewer review a client's drafts; False if they already could."""
-    with conn.transaction():
-        reviewer = _user(conn, reviewer_email, "reviewer")
-        client = _user(conn, client_email, "client")
-        inserted = conn.execute(
-            "insert into public.reviewer_assignments (reviewer_id, client_id) values (%s, %s) "
-            "on conflict do nothing returning 1",
-            [reviewer, client],
-        ).fetchone()
-    return inserted is not None
+    return _change_assignment(
+        conn,
+        "insert into public.reviewer_assignments (reviewer_id, client_id) values (%s, %s) "
+        "on conflict do nothing returning 1",
+        reviewer_email,
+        client_email,
+    )
 
 
 def unassign_reviewer(conn: psycopg.Connection, reviewer_email: str, client_email: str) -> bool:
+    """Stop a reviewer reviewing a client; False if they did not."""
+    return _change_assignment(
+        conn,
+        "delete from public.reviewer_assignments where reviewer_id = %s and client_id = %s "
+        "returning 1",
+        reviewer_email,
+        client_email,
+    )
+
+
+def _change_assignment(conn, statement: str, reviewer_email: str, client_email: str) -> bool:
     with conn.transaction():
-        reviewer = _user(conn, reviewer_email, "reviewer")
-        client = _user(conn, client_email, "client")
-        deleted = conn.execute(
-            "delete from public.reviewer_assignments where reviewer_id = %s and client_id = %s "
-            "returning 1",
-            [reviewer, client],
-        ).fetchone()
-    return deleted is not None
+        pair = [_user(conn, reviewer_email, "reviewer"), _user(conn, client_email, "client")]
+        return conn.execute(statement, pair).fetchone() is not None
 
 
 def listing(conn: psycopg.Connection) -> list[tuple[str, str, str]]:

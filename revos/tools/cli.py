@@ -130,18 +130,24 @@ def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_users_assign(settings: Settings, args: argparse.Namespace) -> int:
-    url = _service_url(settings, prepare=False)
-    with psycopg.connect(url, autocommit=True) as conn:
-        new = user_admin.assign_reviewer(conn, args.reviewer, args.client)
-    print(f"{args.reviewer} {'now reviews' if new else 'already reviewed'} {args.client}.")
-    return 0
+    return _change_assignment(
+        settings, args, user_admin.assign_reviewer, ("now reviews", "already reviewed")
+    )
 
 
 def cmd_users_unassign(settings: Settings, args: argparse.Namespace) -> int:
+    return _change_assignment(
+        settings, args, user_admin.unassign_reviewer, ("no longer reviews", "did not review")
+    )
+
+
+def _change_assignment(
+    settings: Settings, args: argparse.Namespace, change, verbs: tuple[str, str]
+) -> int:
     url = _service_url(settings, prepare=False)
     with psycopg.connect(url, autocommit=True) as conn:
-        removed = user_admin.unassign_reviewer(conn, args.reviewer, args.client)
-    print(f"{args.reviewer} {'no longer reviews' if removed else 'did not review'} {args.client}.")
+        changed = change(conn, args.reviewer, args.client)
+    print(f"{args.reviewer} {verbs[0] if changed else verbs[1]} {args.client}.")
     return 0
 
 
