@@ -127,10 +127,10 @@ def test_content_is_carried_over_value_for_value(adopted: Adopted) -> None:
         for table in TABLES:
             shared = [
                 c
-                for c in adoption._columns(conn, adoption.ARCHIVE, table)
-                if c in adoption._columns(conn, "public", table) and c != "status"
+                for c in adoption.table_columns(conn, adoption.ARCHIVE, table)
+                if c in adoption.table_columns(conn, "public", table) and c != "status"
             ]
-            kinds = adoption._columns(conn, adoption.ARCHIVE, table)
+            kinds = adoption.table_columns(conn, adoption.ARCHIVE, table)
             columns = ", ".join(
                 f"(o.{c} at time zone 'Europe/London')::text"
                 if kinds[c] == "timestamp without time zone"

@@ -13,6 +13,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from revos.db import embedded, seed
@@ -79,3 +80,12 @@ def test_a_wheel_install_starts_the_database_without_the_checkout(tmp_path: Path
     assert started.returncode == 0, started.stderr[-3000:]
     assert all(login in started.stdout for login in seed.DEMO_LOGINS)
     assert where.startswith(str(packages)) and where.endswith("revos/_sql")
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    """pyproject.toml lists the packages by hand (sql/ is mapped in): none may be missing."""
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "revos").rglob("*.py")}
+    assert found <= listed, found - listed

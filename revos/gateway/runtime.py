@@ -47,14 +47,16 @@ class Runtime:
 
 
 def prepare_embedded(settings: Settings, *, seed_if_empty: bool = True) -> embedded.EmbeddedServer:
-    """Start the embedded server, apply migrations, seed demo data into an empty database, and
-    embed what is not embedded yet, so semantic search works on a fresh clone."""
+    """Start the embedded server, apply migrations, and seed and embed demo data into an empty
+    database, so a fresh clone has working semantic search at once."""
     server = embedded.start(settings.data_dir)
     with psycopg.connect(server.url(), autocommit=True) as conn:
         migrations.migrate(conn)
         if seed_if_empty and not seed.is_seeded(conn):
             seed.seed(conn)
-        embed_quietly(conn, settings)
+            # only a fresh demo: on a big database, embedding everything is `revos embed`'s
+            # job, not something to wait for at every start (the pages say what to run)
+            embed_quietly(conn, settings)
     return server
 
 

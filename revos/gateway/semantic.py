@@ -10,6 +10,7 @@ match. Results come back as DataFrames for the pages and the pure helpers below.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,7 @@ def load(gateway: Gateway, settings: Settings) -> Semantic:
 
 
 _VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_VECTORS_LOCK = threading.Lock()  # every browser session's script thread shares it
 _REMEMBERED = 256
 
 
@@ -75,11 +77,15 @@ def _query_vector(semantic: Semantic, text: str) -> np.ndarray:
     if semantic.embedder is None:
         raise EmbeddingFailed(semantic.unavailable_reason or "Semantic search is off.")
     key = (semantic.embedder.model, text)
-    if key not in _VECTORS:
-        _VECTORS[key] = semantic.embedder.embed([text])[0]
-        if len(_VECTORS) > _REMEMBERED:
-            _VECTORS.popitem(last=False)
-    return _VECTORS[key]
+    with _VECTORS_LOCK:
+        found = _VECTORS.get(key)
+    if found is None:
+        found = semantic.embedder.embed([text])[0]
+        with _VECTORS_LOCK:
+            _VECTORS[key] = found
+            if len(_VECTORS) > _REMEMBERED:
+                _VECTORS.popitem(last=False)
+    return found
 
 
 def find_magnets(
