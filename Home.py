@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from revos.ui import auth, context, errors, navigation
+from revos.ui import auth, context, errors, navigation, time_zone
 from revos.ui.text import literal
 
 st.set_page_config(page_title="RevOS Dashboard", page_icon=":material/insights:", layout="wide")
@@ -40,6 +40,7 @@ else:
     with st.sidebar:
         st.markdown(f"**{literal(session.full_name or session.email)}**  \n{session.email}")
         st.caption(session.role.replace("_", " ").title())
+        time_zone.setting(context.gateway())
         auth.sign_out_button(runtime)
         auth.keep_cookie(runtime)
     with errors.banner_on_failure():  # what a page did not catch itself

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from revos.domain import charts, lead_filters, metrics
-from revos.ui import context, errors, tables, widgets
+from revos.ui import context, errors, tables, time_zone, widgets
 
 st.title("Funnels")
 gateway = context.gateway()
@@ -26,7 +26,7 @@ left, right = st.columns([2, 1])
 with left:
     chosen = widgets.campaign_picker(campaigns)
 with right:
-    start, end = widgets.period().bounds()
+    start, end = widgets.period(gateway, client_id).bounds()
 scope = {"p_campaign_ids": list(chosen) or None, "p_client_id": client_id}
 
 with errors.banner_on_failure(), st.spinner("Counting the funnel…"):
@@ -41,7 +41,8 @@ if totals["commented"] == 0:
 
 st.caption(
     "A cohort: the leads who commented in the period, and how many of them reached each "
-    "stage by now (the Overview counts DMs and emails by the day they were sent instead)."
+    "stage by now (the Overview counts DMs and emails by the day they were sent instead); "
+    f"{time_zone.days_note(gateway, client_id)}."
 )
 dm_col, email_col = st.columns(2)
 dm_stages = metrics.stage_table(totals, metrics.DM_PATH)
@@ -77,7 +78,8 @@ with errors.banner_on_failure():
 if posts.empty:
     st.info("No posts were published in this period.")
 else:
-    st.plotly_chart(charts.engagement_figure(tables.to_datetimes(posts, ["published_at"])))
+    zone = time_zone.of_page(gateway, client_id)
+    st.plotly_chart(charts.engagement_figure(tables.to_datetimes(posts, ["published_at"]), zone))
 
 with st.expander("What the stages mean"):
     for stage, definition in metrics.FUNNEL_STAGES.items():

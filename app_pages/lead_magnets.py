@@ -25,7 +25,7 @@ gateway = context.gateway()
 
 with errors.banner_on_failure():
     client_id = widgets.client_scope(gateway)
-    period = widgets.period()
+    period = widgets.period(gateway, client_id)
     start, end = period.bounds()
     with st.spinner("Loading lead magnets…"):
         magnets = gateway.frame(

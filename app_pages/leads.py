@@ -8,7 +8,7 @@ import streamlit as st
 
 from revos.domain import lead_filters as lf
 from revos.domain import timeline
-from revos.ui import context, errors, tables, widgets
+from revos.ui import context, errors, tables, time_zone, widgets
 from revos.ui.filter_bar import filter_bar
 from revos.ui.text import literal
 
@@ -59,6 +59,7 @@ gateway = context.gateway()
 
 with errors.banner_on_failure():
     client_id = widgets.client_scope(gateway)
+    zone = time_zone.of_page(gateway, client_id)  # times shown in the client's zone
     campaigns = widgets.name_campaigns(
         gateway, gateway.rows("campaign_options", p_client_id=client_id), client_id
     )
@@ -96,7 +97,7 @@ if total == 0:
     st.info("No leads match these filters. Remove a filter or widen the dates.")
     st.stop()
 
-leads = tables.to_datetimes(pd.DataFrame(result["rows"]), DATE_COLUMNS)
+leads = tables.to_datetimes(pd.DataFrame(result["rows"]), DATE_COLUMNS, zone)
 # reviewers and admins looking at several clients see whose lead each row is
 leads = widgets.name_clients(gateway, leads, client_id, "campaign_name")
 several_clients = "client" in leads.columns
@@ -118,7 +119,8 @@ columns = [  # what people scan first comes first: no sideways scrolling at 1440
 leads["email_status"] = leads["email_status"].fillna("No email")  # a state, not a blank
 shown = leads[columns].map(tables.readable)
 st.caption(
-    f"**{total:,}** leads match · page {filters.page} of {pages:,} · select a row to open the lead"
+    f"**{total:,}** leads match · page {filters.page} of {pages:,} · times in {zone} · "
+    "select a row to open the lead"
 )
 selection = st.dataframe(
     shown,
@@ -150,7 +152,8 @@ def lead_detail(lead: pd.Series) -> None:
     """The lead where the user is looking: its steps and messages, oldest first."""
     st.subheader(f"{literal(lead['name'])} · {literal(lead['company_name'] or 'company unknown')}")
     with errors.banner_on_failure():
-        events = tables.to_datetimes(gateway.frame("lead_timeline", p_lead_id=lead["id"]), ["at"])
+        events = gateway.frame("lead_timeline", p_lead_id=lead["id"])
+        events = tables.to_datetimes(events, ["at"], zone)
     for event in events.itertuples():
         line = timeline.describe(
             event.event, event.channel, event.status, event.subject, event.detail

@@ -3,14 +3,14 @@
 import streamlit as st
 
 from revos.domain import metrics
-from revos.ui import context, errors, tables, widgets
+from revos.ui import context, errors, tables, time_zone, widgets
 
 st.title("Overview")
 gateway = context.gateway()
 
 with errors.banner_on_failure():
     client_id = widgets.client_scope(gateway)
-    period = widgets.period()
+    period = widgets.period(gateway, client_id)
     start, end = period.bounds()
     with st.spinner("Loading KPIs…"):
         current, previous = gateway.rows(
@@ -28,11 +28,12 @@ if not current["new_leads"] and not current["dms_sent"] and not current["emails_
     )
 
 widgets.kpi_grid(metrics.kpi_tiles(current, previous), metrics.sparklines(trend))
+days = time_zone.days_note(gateway, client_id)
 st.caption(
     f"{period.label()}, compared with {period.previous().label()} (the {period.days} days "
-    "before). Counts by the day each thing happened, in UTC: new leads by comment date, DMs "
-    "and emails by send date; reply rates are the replies so far to the sends at least 3 days "
-    "old (newer ones have not had time to be answered)."
+    f"before). Counts by the day each thing happened ({days}): new leads by comment date, "
+    "DMs and emails by send date; reply rates are the replies so far to the sends at least "
+    "3 days old (newer ones have not had time to be answered)."
 )
 
 with errors.banner_on_failure(), st.spinner("Comparing campaigns and lead magnets…"):

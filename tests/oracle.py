@@ -6,6 +6,7 @@ none of the SQL behind the page functions, so agreement between the two is evide
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -42,7 +43,7 @@ class World:
     @classmethod
     def load(cls, conn: psycopg.Connection) -> World:
         return cls(
-            users=_frame(conn, "select id, email, role from public.users"),
+            users=_frame(conn, "select id, email, role, time_zone from public.users"),
             campaigns=_frame(conn, "select id, user_id, name, status from public.campaigns"),
             leads=_frame(conn, f"select {LEAD_COLUMNS} from public.leads"),
             downloads=_frame(
@@ -69,16 +70,44 @@ class World:
     def scoped(self, frame: pd.DataFrame, user: DemoUser) -> pd.DataFrame:
         return frame[frame.user_id.isin(self.clients_of(user))]
 
+    def local_days(self, frame: pd.DataFrame, column: str) -> pd.Series:
+        """Each row's day of `column` in its owner's time zone: the days counts are made in."""
+        zones = dict(zip(self.users.id, self.users.time_zone, strict=True))
+        days = [
+            None if pd.isna(t) else t.tz_convert(zones[owner]).date()
+            for t, owner in zip(frame[column], frame.user_id, strict=True)
+        ]
+        return pd.Series(days, index=frame.index, dtype=object)
+
+    def today_for(self, user_id: str) -> dt.date:
+        """Today in a user's time zone: where a page showing that user's days starts."""
+        zone = self.users.set_index("id").time_zone[user_id]
+        return pd.Timestamp.now(tz="UTC").tz_convert(zone).date()
+
+    def local_today(self, owners: pd.Series) -> pd.Series:
+        zones = dict(zip(self.users.id, self.users.time_zone, strict=True))
+        now = pd.Timestamp.now(tz="UTC")
+        return pd.Series([now.tz_convert(zones[o]).date() for o in owners], index=owners.index)
+
 
 def rate(numerator: int, denominator: int) -> float | None:
     return None if denominator == 0 else round(numerator / denominator, 4)
 
 
 def whole_days(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, end) widened to whole UTC days, as the rollup-based functions count."""
+    """[start, end) widened to whole UTC days: the period's days, as the functions read them."""
     first = start.tz_convert("UTC").floor("D")
     last = (end - pd.Timedelta(microseconds=1)).tz_convert("UTC").floor("D")
     return first, last + pd.Timedelta(days=1)
+
+
+def in_days(
+    world: World, frame: pd.DataFrame, column: str, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.Series:
+    """Rows whose `column` falls on one of the period's days, in the owner's own days."""
+    first, after = whole_days(start, end)
+    days = world.local_days(frame, column)
+    return days.notna() & (days >= first.date()) & (days < after.date())
 
 
 def funnel(
@@ -86,8 +115,7 @@ def funnel(
 ) -> dict[str, dict[str, int]]:
     leads = world.scoped(world.leads, user)
     if start is not None and end is not None:
-        first, after = whole_days(start, end)
-        leads = leads[(leads.commented_at >= first) & (leads.commented_at < after)]
+        leads = leads[in_days(world, leads, "commented_at", start, end)]
     result = {}
     for campaign_id in world.scoped(world.campaigns, user).id:
         rows = leads[leads.campaign_id == campaign_id]
@@ -109,21 +137,16 @@ def funnel(
 
 def kpis(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Timestamp) -> dict:
     leads = world.scoped(world.leads, user)
-
-    def within(column: pd.Series) -> pd.Series:
-        return (column >= start) & (column < end)
-
-    commented = leads[within(leads.commented_at)]
-    dms = leads[within(leads.dm_sent_at)]
-    emails = leads[within(leads.email_sent_at)]
+    commented = leads[in_days(world, leads, "commented_at", start, end)]
+    dms = leads[in_days(world, leads, "dm_sent_at", start, end)]
+    emails = leads[in_days(world, leads, "email_sent_at", start, end)]
     downloads = world.scoped(world.downloads, user)
     enriched = int(commented.enrichment_status.isin(["enriched", "partial"]).sum())
     dm_replies = int(dms.dm_replied_at.notna().sum())
     email_replies = int(emails.email_replied_at.notna().sum())
-    # reply rates count sends at least 3 whole days old (sent on or before today - 3, UTC)
-    mature_before = pd.Timestamp.now(tz="UTC").floor("D") - pd.Timedelta(days=2)
-    dms_mature = dms[dms.dm_sent_at < mature_before]
-    emails_mature = emails[emails.email_sent_at < mature_before]
+    # reply rates count sends at least 3 whole days old: sent on or before the owner's today - 3
+    dms_mature = dms[_mature(world, dms, "dm_sent_at")]
+    emails_mature = emails[_mature(world, emails, "email_sent_at")]
     return {
         "new_leads": len(commented),
         "enriched_leads": enriched,
@@ -138,9 +161,17 @@ def kpis(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Timestamp) -
             int(emails_mature.email_replied_at.notna().sum()), len(emails_mature)
         ),
         "emails_mature": len(emails_mature),
-        "magnet_downloads": int(within(downloads.downloaded_at).sum()),
+        "magnet_downloads": int(in_days(world, downloads, "downloaded_at", start, end).sum()),
         "drafts_waiting": len(world.scoped(world.drafts, user)),
     }
+
+
+def _mature(world: World, frame: pd.DataFrame, column: str) -> pd.Series:
+    if frame.empty:
+        return pd.Series(False, index=frame.index)
+    days = world.local_days(frame, column)
+    last_mature = world.local_today(frame.user_id) - pd.Timedelta(days=3)
+    return days <= last_mature
 
 
 def weekly_trend(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Timestamp) -> dict:
@@ -153,10 +184,8 @@ def weekly_trend(world: World, user: DemoUser, start: pd.Timestamp, end: pd.Time
         ("emails_sent", "email_sent_at"),
         ("email_replies", "email_replied_at"),
     ):
-        first, after = whole_days(start, end)
-        stamps = leads[column].dropna()
-        stamps = stamps[(stamps >= first) & (stamps < after)]
-        weeks = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W-SUN")
+        days = world.local_days(leads, column)[in_days(world, leads, column, start, end)]
+        weeks = pd.to_datetime(days).dt.to_period("W-SUN")
         for week, count in weeks.dt.start_time.dt.date.astype(str).value_counts().items():
             buckets.setdefault(week, {})[series] = int(count)
     return buckets
@@ -172,10 +201,7 @@ def magnet_performance(
     ]
     downloads = world.scoped(world.downloads, user)
     if start is not None and end is not None:
-        first, after = whole_days(start, end)
-        downloads = downloads[
-            (downloads.downloaded_at >= first) & (downloads.downloaded_at < after)
-        ]
+        downloads = downloads[in_days(world, downloads, "downloaded_at", start, end)]
     downloads = downloads.merge(
         world.leads[["id", "dm_replied_at", "email_replied_at"]],
         left_on="lead_id",

@@ -35,7 +35,7 @@ def test_a_wrong_password_is_refused_with_a_message() -> None:
 def test_overview_numbers_equal_the_oracle(email, demo_users, world) -> None:
     at = open_page(signed_in(email), "app_pages/overview.py")
     assert not at.exception
-    today = dt.datetime.now(dt.UTC).date()
+    today = world.today_for(demo_users[email].id)  # the viewer's today starts the period
     start = pd.Timestamp(today - dt.timedelta(days=29), tz="UTC")
     end = pd.Timestamp(today + dt.timedelta(days=1), tz="UTC")
     expected = oracle.kpis(world, demo_users[email], start, end)
@@ -60,7 +60,7 @@ def test_reviewer_picking_a_client_sees_only_that_client(demo_users, world) -> N
     picker = next(s for s in at.selectbox if s.label == "Client")
     label = next(o for o in picker.options if "client2@revos.demo" in o)
     picker.select(label).run()
-    today = dt.datetime.now(dt.UTC).date()
+    today = world.today_for(client2.id)  # the page shows client2's days
     start = pd.Timestamp(today - dt.timedelta(days=29), tz="UTC")
     end = pd.Timestamp(today + dt.timedelta(days=1), tz="UTC")
     expected = oracle.kpis(world, demo_users["client2@revos.demo"], start, end)

@@ -17,11 +17,10 @@ from tests.support import DEMO_EMAILS
 pytestmark = pytest.mark.usefixtures("app_env")
 
 
-def _period(at) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _period(at, today: dt.date) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The period the page shows, as its URL says (the page writes it there)."""
     params = {k: at.query_params[k] for k in ("period", "from", "to") if k in at.query_params}
     assert params, "the page puts its period in the URL"
-    today = dt.datetime.now(dt.UTC).date()
     start, end = periods.from_params(params, today).bounds()
     return pd.Timestamp(start), pd.Timestamp(end)
 
@@ -32,7 +31,7 @@ def test_funnels_page_counts_equal_the_oracle(email, demo_users, world) -> None:
     open_page(at, "app_pages/funnels.py")
     assert not at.exception and not at.error
     assert len(at.get("plotly_chart")) >= 3  # two funnels and the trend
-    start, end = _period(at)
+    start, end = _period(at, world.today_for(demo_users[email].id))
     per_campaign = oracle.funnel(world, demo_users[email], start, end)
     expected = {
         stage: sum(c[stage] for c in per_campaign.values())
@@ -82,7 +81,8 @@ def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
     at = signed_in(email)
     open_page(at, "app_pages/lead_magnets.py")
     assert not at.exception and not at.error
-    performance = oracle.magnet_performance(world, demo_users[email], *_period(at))
+    shown = _period(at, world.today_for(demo_users[email].id))
+    performance = oracle.magnet_performance(world, demo_users[email], *shown)
     downloads = sum(d for d, _ in performance.values())
     replies = sum(r for _, r in performance.values())
     assert [m.value for m in at.metric][:2] == [f"{downloads:,}", f"{replies:,}"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from revos.domain import periods
@@ -15,7 +13,7 @@ pytestmark = pytest.mark.usefixtures("app_env")
 PAGES_WITH_A_PERIOD = ("app_pages/overview.py", "app_pages/funnels.py", "app_pages/lead_magnets.py")
 
 
-def test_the_period_follows_the_user_to_every_page_with_one() -> None:
+def test_the_period_follows_the_user_to_every_page_with_one(demo_users, world) -> None:
     at = signed_in("client1@revos.demo")
     open_page(at, "app_pages/overview.py", period="7d")
     assert at.query_params["period"] == "7d"
@@ -23,7 +21,8 @@ def test_the_period_follows_the_user_to_every_page_with_one() -> None:
         open_page(at, page)  # as the menu opens it: no parameters in the address
         assert not at.exception
         assert at.query_params["period"] == "7d", page  # the page writes what it shows
-        seven_days = periods.preset("7d", dt.datetime.now(dt.UTC).date()).label()
+        today = world.today_for(demo_users["client1@revos.demo"].id)  # in client1's zone
+        seven_days = periods.preset("7d", today).label()
         assert seven_days in [c.value for c in at.caption], page
 
 

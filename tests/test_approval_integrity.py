@@ -358,7 +358,8 @@ POLICY_HELPERS = {
     "all_owners_from()",
     "all_owners_to()",
     "utc_midnight(date)",
-    "last_mature_day()",
+    "is_time_zone(text)",  # users.time_zone's check, run as whoever writes the row
+    "commented_on_days(uuid[],timestamp with time zone,timestamp with time zone)",  # invoker
     "search_lead_ids(uuid[],text)",  # ids of leads the caller may see; read under RLS after
     "embedding_model()",  # the library's model name
     "checked_query(extensions.vector,integer,text)",  # raises on bad match arguments

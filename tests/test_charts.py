@@ -58,6 +58,10 @@ def test_post_engagement_is_on_a_date_axis_and_names_each_post() -> None:
     fig = charts.engagement_figure(posts)
     assert fig.layout.xaxis.type == "date" and fig.layout.xaxis.title.text == "Published (UTC)"
     assert [str(x)[:10] for x in fig.data[0].x] == ["2026-11-02", "2026-11-09"]  # days
+    # in the client's zone, a post at 09:30 UTC on Nov 9 is Nov 9 in New York, Nov 10 in Sydney
+    sydney = charts.engagement_figure(posts, "Australia/Sydney")
+    assert [str(x)[:10] for x in sydney.data[0].x] == ["2026-11-03", "2026-11-09"]
+    assert sydney.layout.xaxis.title.text == "Published (Australia/Sydney)"
     assert list(fig.data[0].customdata) == [
         "How we doubled replies",
         "&lt;b&gt;Pricing&lt;/b&gt; teardown",

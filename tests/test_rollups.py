@@ -1,7 +1,8 @@
 """The rollups (and downloads' reply flags) stay equal to a recomputation from raw rows.
 
-Random inserts, status changes, time shifts, deletes (of leads and of whole campaigns) and
-Apollo attempts, many rows per statement, in random order; after every step each rollup is
+Random inserts, status changes, time shifts, deletes (of leads and of whole campaigns),
+tenants changing time zone (the rollups count in each tenant's days) and Apollo attempts,
+many rows per statement, in random order; after every step each rollup is
 compared with the same counts computed here in pandas from the raw rows. Different seeds,
 different histories: a trigger that misses one kind of change fails one of them.
 """
@@ -127,6 +128,13 @@ CHANGES = {
         update public.apollo_usage set credits_used = 0, result = 'failed'
         where id in (select id from public.apollo_usage order by random() limit 15)
     """,
+    # a tenant moving zone moves its events to other days (Chatham: +13:45, Kolkata: +5:30)
+    "time zone changes": """
+        update public.users
+        set time_zone = (array['America/New_York', 'Asia/Kolkata', 'Pacific/Chatham',
+                               'America/Los_Angeles', 'UTC'])[1 + floor(random() * 5)::int]
+        where id in (select id from public.users where role = 'client' order by random() limit 2)
+    """,
     "Apollo deletes": """
         delete from public.apollo_usage
         where id in (select id from public.apollo_usage order by random() limit 15)
@@ -139,17 +147,20 @@ def _frame(conn: psycopg.Connection, query: str) -> pd.DataFrame:
     return pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description])
 
 
-def _utc_day(stamps: pd.Series) -> pd.Series:
-    return pd.to_datetime(stamps, utc=True).dt.date
+def _local_day(stamps: pd.Series, owners: pd.Series, zones: dict) -> list:
+    """Each instant's day in its owner's time zone (the rollups' days are the tenant's)."""
+    instants = pd.to_datetime(stamps, utc=True)
+    return [t.tz_convert(zones[o]).date() for t, o in zip(instants, owners, strict=True)]
 
 
-def expected_daily(leads: pd.DataFrame) -> dict[tuple, dict[str, int]]:
+def expected_daily(leads: pd.DataFrame, zones: dict) -> dict[tuple, dict[str, int]]:
     counts: dict[tuple, dict[str, int]] = {}
     for column, (stamp, condition) in EVENTS.items():
         rows = leads[leads[stamp].notna()]
         if condition is not None:
             rows = rows[condition(rows)]
-        keys = zip(rows.user_id, _utc_day(rows[stamp]), rows.campaign_id, strict=True)
+        days = _local_day(rows[stamp], rows.user_id, zones)
+        keys = zip(rows.user_id, days, rows.campaign_id, strict=True)
         for key, n in pd.Series(list(keys), dtype=object).value_counts().items():
             counts.setdefault(key, {})[column] = int(n)
     return counts
@@ -165,11 +176,11 @@ def stored_daily(conn: psycopg.Connection) -> dict[tuple, dict[str, int]]:
     return result
 
 
-def expected_apollo(attempts: pd.DataFrame) -> dict[tuple, tuple[int, int, int]]:
+def expected_apollo(attempts: pd.DataFrame, zones: dict) -> dict[tuple, tuple[int, int, int]]:
     result = {}
     if attempts.empty:
         return result
-    attempts = attempts.assign(day=_utc_day(attempts.created_at))
+    attempts = attempts.assign(day=_local_day(attempts.created_at, attempts.user_id, zones))
     for (user, day), group in attempts.groupby(["user_id", "day"]):
         result[(user, day)] = (
             int(group.credits_used.sum()),
@@ -187,12 +198,13 @@ def stored_apollo(conn: psycopg.Connection) -> dict[tuple, tuple[int, int, int]]
 
 
 def assert_rollups_match(conn: psycopg.Connection, step: str) -> None:
+    zones = dict(conn.execute("select id, time_zone from public.users").fetchall())
     leads = _frame(conn, "select * from public.leads")
-    assert stored_daily(conn) == expected_daily(leads), step
+    assert stored_daily(conn) == expected_daily(leads, zones), step
     totals = dict(conn.execute("select user_id, leads from public.lead_owner_totals").fetchall())
     assert {u: n for u, n in totals.items() if n} == leads.user_id.value_counts().to_dict(), step
     attempts = _frame(conn, "select * from public.apollo_usage")
-    assert stored_apollo(conn) == expected_apollo(attempts), step
+    assert stored_apollo(conn) == expected_apollo(attempts, zones), step
     wrong_flags = conn.execute(
         "select count(*) from public.lead_magnet_downloads d join public.leads l "
         "on l.id = d.lead_id where d.lead_replied "

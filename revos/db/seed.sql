@@ -26,7 +26,7 @@ union all
 select pg_temp.uid('user', -2), 'admin@revos.demo', p.password_hash, p.anchor - interval '150 days'
 from pg_temp.seed_params p;
 
-insert into public.users (id, email, role, full_name, company, created_at)
+insert into public.users (id, email, role, full_name, company, time_zone, created_at)
 select c.id, c.email, 'client',
        pg_temp.pick(array['Maya Chen', 'Daniel Okafor', 'Sofia Lindqvist', 'Arjun Mehta',
          'Hannah Becker', 'Lucas Moreau', 'Priya Raman', 'Tom Gallagher', 'Elena Petrova',
@@ -35,15 +35,17 @@ select c.id, c.email, 'client',
          'Copperleaf Agency', 'Atlas Revenue Partners', 'Bluefin Talent', 'Evergreen SaaS Co',
          'Harbor & Pine Advisory', 'Keystone Demand', 'Lumen Outreach'], ((c.n - 1) % 10) / 10.0)
          || case when c.n > 10 then ' ' || c.n else '' end,
+       (array['America/New_York', 'Europe/London', 'Europe/Berlin', 'America/Los_Angeles',
+         'Asia/Singapore', 'Australia/Sydney'])[1 + (c.n - 1) % 6],
        p.anchor - interval '150 days'
 from seed_clients c, pg_temp.seed_params p
 union all
 select pg_temp.uid('user', -1), 'reviewer@revos.demo', 'reviewer', 'Rita Reviewer', 'RevOS',
-       p.anchor - interval '150 days'
+       'Europe/Berlin', p.anchor - interval '150 days'
 from pg_temp.seed_params p
 union all
 select pg_temp.uid('user', -2), 'admin@revos.demo', 'super_admin', 'Ada Admin', 'RevOS',
-       p.anchor - interval '150 days'
+       'UTC', p.anchor - interval '150 days'
 from pg_temp.seed_params p;
 
 insert into public.reviewer_assignments (reviewer_id, client_id)

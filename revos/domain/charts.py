@@ -78,14 +78,18 @@ def trend_figure(trend: pd.DataFrame, grain: str) -> go.Figure:
             line={"color": color},
         )
     fig.update_yaxes(rangemode="tozero", title=f"Count per {grain}")
-    fig.update_xaxes(title="Week starting (UTC)" if grain == "week" else "Day (UTC)")
+    # the days are each client's own (their time zone), summed across clients
+    fig.update_xaxes(title="Week starting" if grain == "week" else "Day")
     return _layout(fig, f"Activity per {grain}")
 
 
-def engagement_figure(posts: pd.DataFrame) -> go.Figure:
-    """Likes, comments and shares of each published post, on a date axis; hover names it."""
+def engagement_figure(posts: pd.DataFrame, zone: str = "UTC") -> go.Figure:
+    """Likes, comments and shares of each published post, on a date axis; hover names it.
+
+    Posts fall on their day in `zone` (the time zone of the client the page shows)."""
     fig = go.Figure()
-    days = pd.to_datetime(posts["published_at"]).dt.tz_localize(None).dt.normalize()
+    published = pd.to_datetime(posts["published_at"], utc=True).dt.tz_convert(zone)
+    days = published.dt.tz_localize(None).dt.normalize()
     colors = {"likes": PALETTE["dm"], "comments": PALETTE["email"], "shares": PALETTE["reply"]}
     for column, name in (("likes", "Likes"), ("comments", "Comments"), ("shares", "Shares")):
         fig.add_bar(
@@ -97,7 +101,7 @@ def engagement_figure(posts: pd.DataFrame) -> go.Figure:
             hovertemplate="%{x|%b %d, %Y}<br>%{customdata}<br>" + name + ": %{y:,}<extra></extra>",
         )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(type="date", tickformat="%b %d", title="Published (UTC)")
+    fig.update_xaxes(type="date", tickformat="%b %d", title=f"Published ({zone})")
     fig.update_yaxes(rangemode="tozero", title="Interactions per post")
     return _layout(fig, "Post engagement")
 

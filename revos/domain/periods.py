@@ -1,13 +1,15 @@
 """The period every page shares: a preset or custom days, read from the URL, never trusted.
 
 Pure: pages hand it the URL's parameters and today's date and get back the period plus a
-note for each thing in the URL it could not use. A period is whole UTC days, first to last
-inclusive, which the SQL functions read as the half-open range [first 00:00, last+1 00:00).
+note for each thing in the URL it could not use. A period is whole days, first to last
+inclusive. The SQL functions take them as the UTC midnights [first, last+1) and count each
+tenant's rows on that tenant's own days (users.time_zone): [first 00:00, last+1 00:00) there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 
 PRESETS = {
@@ -33,7 +35,7 @@ class Period:
         return (self.last - self.first).days + 1
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) as UTC datetimes, what the SQL functions take."""
+        """The days as UTC midnights [first, last+1), what the SQL functions take."""
         return _midnight(self.first), _midnight(self.last + dt.timedelta(days=1))
 
     def previous(self) -> Period:
@@ -49,6 +51,15 @@ class Period:
         if self.preset != "custom":
             return {"period": self.preset}
         return {"period": "custom", "from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def today_in(zone: str, now: dt.datetime | None = None) -> dt.date:
+    """Today's date in a time zone (UTC for a name this Python does not know)."""
+    try:
+        tz: dt.tzinfo = zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = dt.UTC
+    return (now or dt.datetime.now(dt.UTC)).astimezone(tz).date()
 
 
 def preset(name: str, today: dt.date) -> Period:

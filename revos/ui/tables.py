@@ -66,11 +66,12 @@ def csv_download(
     )
 
 
-def to_datetimes(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """ISO strings from the gateway as timezone-aware datetimes, for date columns."""
+def to_datetimes(frame: pd.DataFrame, columns: list[str], zone: str = "UTC") -> pd.DataFrame:
+    """ISO strings from the gateway as datetimes in `zone`, for date columns."""
     for column in columns:
         if column in frame:
-            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+            stamps = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+            frame[column] = stamps.dt.tz_convert(zone)
     return frame
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from revos.domain import metrics, periods
 from revos.gateway import Gateway
+from revos.ui import time_zone
 
 ALL = "__all__"
 CLIENT_KEY = "revos_client"  # the client picked, carried from page to page
@@ -82,13 +83,14 @@ def _client_picked() -> None:
     _remember("client", None if chosen == ALL else chosen)
 
 
-def period() -> periods.Period:
+def period(gateway: Gateway, client_id: str | None) -> periods.Period:
     """The one period selector: presets or custom days, the same on every page.
 
     Seeded from the URL (a shared link), else from what the user chose on another page, else
-    the default; what the address got wrong is said once and corrected.
+    the default; what the address got wrong is said once and corrected. "Today" is today in
+    the zone of the client shown (time_zone.of_page).
     """
-    today = dt.datetime.now(dt.UTC).date()
+    today = periods.today_in(time_zone.of_page(gateway, client_id))
     stored = st.session_state.get(PERIOD_KEY)
     chosen = periods.from_params(st.query_params.to_dict(), today, stored)
     for problem in chosen.problems:
