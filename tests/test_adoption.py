@@ -297,8 +297,13 @@ def test_the_cli_checks_and_adopts(server, tmp_path) -> None:
             "users", "assign-reviewer", "rita@agency.example", "client2@agency.example"
         )
         assert assigned.stdout.strip() == "rita@agency.example now reviews client2@agency.example."
+        zoned = revos("users", "time-zone", "client2@agency.example", "America/Chicago")
+        assert zoned.returncode == 0, zoned.stderr
         listed = revos("users", "list").stdout
         assert "rita@agency.example" in listed and "client2@agency.example" in listed
+        assert "America/Chicago" in listed
+        unknown = revos("users", "time-zone", "client2@agency.example", "Mars/Base")
+        assert unknown.returncode == 2 and "Unknown time zone 'Mars/Base'" in unknown.stderr
         wrong = revos(
             "users", "assign-reviewer", "client1@agency.example", "client2@agency.example"
         )

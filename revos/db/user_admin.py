@@ -96,14 +96,32 @@ def _change_assignment(conn, statement: str, reviewer_email: str, client_email: 
         return conn.execute(statement, pair).fetchone() is not None
 
 
-def listing(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
-    """(email, role, the clients a reviewer reviews) for every dashboard user."""
+def set_time_zone(conn: psycopg.Connection, email: str, zone: str) -> None:
+    """The days a user's counts are made in (an IANA name); their rollups are recounted."""
+    known = conn.execute("select private.is_time_zone(%s)", [zone]).fetchone()[0]
+    if not known:
+        raise UserAdminError(
+            f"Unknown time zone {zone!r}: use an IANA name such as Europe/London or "
+            "America/New_York."
+        )
+    with conn.transaction():
+        changed = conn.execute(
+            "update public.users set time_zone = %s where lower(email) = %s",
+            [zone, email.strip().lower()],
+        ).rowcount
+    if not changed:
+        raise UserAdminError(f"No dashboard user has the email {email}: `revos users add` first.")
+
+
+def listing(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
+    """(email, role, time zone, the clients a reviewer reviews) for every dashboard user."""
     return conn.execute(
-        "select u.email, u.role, coalesce(string_agg(c.email, ', ' order by c.email), '') "
+        "select u.email, u.role, u.time_zone, "
+        "coalesce(string_agg(c.email, ', ' order by c.email), '') "
         "from public.users u "
         "left join public.reviewer_assignments a on a.reviewer_id = u.id "
         "left join public.users c on c.id = a.client_id "
-        "group by u.email, u.role order by u.role, u.email"
+        "group by u.email, u.role, u.time_zone order by u.role, u.email"
     ).fetchall()
 
 

@@ -9,6 +9,7 @@ revos db reset                 embedded only: fresh schema and fresh demo data
 revos db seed --clients N --leads-per-client M [--seed S]
 revos embed [--offline]        embed lead magnets and memories that are missing or stale
 revos users add EMAIL --role R | assign-reviewer R C | unassign-reviewer R C | list
+            | time-zone EMAIL ZONE   the days a user's counts are made in
 revos bench [--clients 1000] [--leads 1000000] [--big-client-leads 200000] [--quick]
             [--json PATH] [--compare EARLIER.json]
                                measure data calls and pages at scale (--compare: against
@@ -154,8 +155,16 @@ def _change_assignment(
 def cmd_users_list(settings: Settings, _: argparse.Namespace) -> int:
     url = _service_url(settings, prepare=False)
     with psycopg.connect(url, autocommit=True) as conn:
-        for email, role, reviews in user_admin.listing(conn):
-            print(f"{email:<40} {role:<12} {reviews}")
+        for email, role, zone, reviews in user_admin.listing(conn):
+            print(f"{email:<40} {role:<12} {zone:<24} {reviews}")
+    return 0
+
+
+def cmd_users_time_zone(settings: Settings, args: argparse.Namespace) -> int:
+    url = _service_url(settings, prepare=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        user_admin.set_time_zone(conn, args.email, args.zone)
+    print(f"{args.email} now counts days in {args.zone}.")
     return 0
 
 
@@ -366,9 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
         pair.add_argument("reviewer", metavar="REVIEWER_EMAIL")
         pair.add_argument("client", metavar="CLIENT_EMAIL")
         pair.set_defaults(handler=handler)
-    users.add_parser("list", help="every user, role and assigned clients").set_defaults(
+    users.add_parser("list", help="every user, role, time zone and assigned clients").set_defaults(
         handler=cmd_users_list
     )
+    zone = users.add_parser("time-zone", help="the days a user's counts are made in")
+    zone.add_argument("email")
+    zone.add_argument("zone", metavar="ZONE", help="an IANA name, e.g. America/New_York")
+    zone.set_defaults(handler=cmd_users_time_zone)
     return parser
 
 

@@ -1,0 +1,174 @@
+"""Each tenant's own days: a comment late in the evening in New York is that evening's.
+
+One instant, 2024-03-10 03:30 UTC, is still March 9 in New York and already March 10 in
+Tokyo. Rows planted at that instant (long before the seeded data, so nothing else falls on
+those days) must count on their owner's day in every function that takes a period, move
+when the owner changes zone, and sum per tenant in a reviewer's view of two zones.
+Everything runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from revos.db import seed
+from tests.support import seeded_database
+
+INSTANT = "2024-03-10 03:30:00+00"
+MARCH_9 = (dt.datetime(2024, 3, 9, tzinfo=dt.UTC), dt.datetime(2024, 3, 10, tzinfo=dt.UTC))
+MARCH_10 = (dt.datetime(2024, 3, 10, tzinfo=dt.UTC), dt.datetime(2024, 3, 11, tzinfo=dt.UTC))
+
+
+@pytest.fixture(scope="module")
+def zones_db(server) -> Iterator[str]:
+    plan = seed.SeedPlan(clients=2, leads_min=40, leads_max=60, seed=11)
+    with seeded_database(server, plan, "t_zones") as (_, url):
+        yield url
+
+
+@pytest.fixture
+def db(zones_db: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(zones_db) as conn:
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def _id(conn: psycopg.Connection, email: str) -> str:
+    return str(conn.execute("select id from public.users where email = %s", [email]).fetchone()[0])
+
+
+def _plant(conn: psycopg.Connection, email: str, zone: str) -> str:
+    """A lead of `email`'s that commented, downloaded a magnet and posted at INSTANT."""
+    owner = _id(conn, email)
+    conn.execute("update public.users set time_zone = %s where id = %s", [zone, owner])
+    lead = conn.execute(
+        "insert into public.leads (user_id, campaign_id, linkedin_profile_url, name, "
+        "commented_at) select c.user_id, c.id, 'https://www.linkedin.com/in/tz-' || c.id, "
+        "'Late Commenter', %s from public.campaigns c where c.user_id = %s "
+        "order by c.created_at limit 1 returning id",
+        [INSTANT, owner],
+    ).fetchone()[0]
+    conn.execute(
+        "insert into public.lead_magnet_downloads (user_id, lead_id, lead_magnet_id, "
+        "downloaded_at) select %s, %s, m.id, %s from public.lead_magnets m "
+        "where m.user_id is null order by m.id limit 1",
+        [owner, lead, INSTANT],
+    )
+    conn.execute(
+        "insert into public.posts (user_id, content, status, published_at) "
+        "values (%s, 'A late post', 'published', %s)",
+        [owner, INSTANT],
+    )
+    return str(lead)
+
+
+def _as(conn: psycopg.Connection, user_id: str | None) -> None:
+    """Act as PostgREST would for this user, in the same transaction (None: superuser)."""
+    if user_id is None:
+        conn.execute("reset role")
+        return
+    conn.execute("set local role authenticated")
+    claims = json.dumps({"sub": user_id, "role": "authenticated", "aud": "authenticated"})
+    conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+
+
+def _counts(conn: psycopg.Connection, day: tuple[dt.datetime, dt.datetime]) -> dict[str, int]:
+    """What each period function counts on one day, as the current user."""
+    start, end = day
+    one = conn.execute
+    return {
+        "overview": one(
+            "select new_leads from public.overview_kpis(%s, %s) where period = 'current'",
+            day,
+        ).fetchone()[0],
+        "downloads": one(
+            "select magnet_downloads from public.overview_kpis(%s, %s) where period = 'current'",
+            day,
+        ).fetchone()[0],
+        "funnel": one(
+            "select coalesce(sum(commented), 0) from public.campaign_funnel(null, %s, %s)", day
+        ).fetchone()[0],
+        "trend": one(
+            "select coalesce(sum(new_leads), 0) from public.funnel_trend(%s, %s)", day
+        ).fetchone()[0],
+        "leads list": one(
+            "select total from public.leads_page(p_from => %s, p_to => %s)", day
+        ).fetchone()[0],
+        "magnets": one(
+            "select coalesce(sum(downloads), 0) from public.lead_magnet_performance(null, %s, %s)",
+            day,
+        ).fetchone()[0],
+        "posts": one(
+            "select count(*) from public.post_engagement(%s, %s)", [start, end]
+        ).fetchone()[0],
+    }
+
+
+def test_a_late_evening_counts_on_the_owners_day(db: psycopg.Connection) -> None:
+    owner = _id(db, "client1@revos.demo")
+    _plant(db, "client1@revos.demo", "America/New_York")
+    _as(db, owner)
+    assert set(_counts(db, MARCH_9).values()) == {1}  # 22:30 on March 9 in New York
+    assert set(_counts(db, MARCH_10).values()) == {0}
+
+
+def test_a_new_zone_moves_the_owners_rows_to_its_days(db: psycopg.Connection) -> None:
+    owner = _id(db, "client1@revos.demo")
+    _plant(db, "client1@revos.demo", "America/New_York")
+    _as(db, owner)
+    assert db.execute("select public.set_my_time_zone('Asia/Tokyo')").fetchone()[0] == (
+        "Asia/Tokyo"
+    )
+    assert set(_counts(db, MARCH_9).values()) == {0}
+    assert set(_counts(db, MARCH_10).values()) == {1}  # 12:30 on March 10 in Tokyo
+    day = db.execute(
+        "select day from public.lead_daily_stats where user_id = %s and new_leads > 0 "
+        "and day < '2025-01-01'",
+        [owner],
+    ).fetchall()
+    assert day == [(dt.date(2024, 3, 10),)]  # the rollup itself was recounted
+
+
+def test_a_reviewer_of_two_zones_sums_each_clients_own_days(db: psycopg.Connection) -> None:
+    new_york = _plant(db, "client1@revos.demo", "America/New_York")
+    tokyo = _plant(db, "client2@revos.demo", "Asia/Tokyo")
+    _as(db, _id(db, "reviewer@revos.demo"))
+    assert set(_counts(db, MARCH_9).values()) == {1}
+    assert set(_counts(db, MARCH_10).values()) == {1}
+    rows = db.execute(
+        "select rows from public.leads_page(p_from => %s, p_to => %s)", MARCH_9
+    ).fetchone()[0]
+    assert [r["id"] for r in rows] == [new_york]
+    rows = db.execute(
+        "select rows from public.leads_page(p_from => %s, p_to => %s)", MARCH_10
+    ).fetchone()[0]
+    assert [r["id"] for r in rows] == [tokyo]
+
+
+def test_a_user_sets_only_their_own_zone_and_only_a_real_one(db: psycopg.Connection) -> None:
+    me, other = _id(db, "client1@revos.demo"), _id(db, "client2@revos.demo")
+    _as(db, me)
+    refused = pytest.raises(psycopg.errors.InvalidParameterValue, match="Unknown time zone")
+    with refused, db.transaction():
+        db.execute("select public.set_my_time_zone('Mars/Olympus_Mons')")
+    for bad in ("Mars/Olympus_Mons", "", "UTC; drop table public.leads", "x" * 100):
+        with pytest.raises(psycopg.errors.CheckViolation), db.transaction():
+            db.execute("update public.users set time_zone = %s where id = %s", [bad, me])
+    # another tenant's row is not the caller's to change: RLS leaves it out
+    changed = db.execute(
+        "update public.users set time_zone = 'Asia/Tokyo' where id = %s", [other]
+    ).rowcount
+    assert changed == 0
+    # the column grant covers the name and the zone, not the role
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction():
+        db.execute("update public.users set role = 'super_admin' where id = %s", [me])
+    _as(db, None)
+    zones = dict(db.execute("select id::text, time_zone from public.users").fetchall())
+    assert zones[other] != "Asia/Tokyo"
