@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from revos.db import seed
+from tests.apptest import open_page, signed_in
 from tests.support import seeded_database
 
 INSTANT = "2024-03-10 03:30:00+00"
@@ -172,3 +173,29 @@ def test_a_user_sets_only_their_own_zone_and_only_a_real_one(db: psycopg.Connect
     _as(db, None)
     zones = dict(db.execute("select id::text, time_zone from public.users").fetchall())
     assert zones[other] != "Asia/Tokyo"
+
+
+def test_a_client_sets_their_zone_in_the_sidebar_and_the_pages_follow(scratch_app) -> None:
+    """Through the app (AppTest), on the scratch demo: the pick is stored, and the Overview
+    then says whose days it counts."""
+    email = "client1@revos.demo"
+    with psycopg.connect(scratch_app.url) as conn:
+        before = conn.execute(
+            "select time_zone from public.users where email = %s", [email]
+        ).fetchone()[0]
+    try:
+        at = open_page(signed_in(email), "app_pages/overview.py")
+        picker = next(s for s in at.selectbox if s.label == "Your time zone")
+        assert picker.value == before
+        picker.select("Asia/Tokyo").run()
+        assert not at.exception
+        with psycopg.connect(scratch_app.url) as conn:
+            stored = conn.execute(
+                "select time_zone from public.users where email = %s", [email]
+            ).fetchone()[0]
+        assert stored == "Asia/Tokyo"
+        open_page(at, "app_pages/overview.py")
+        assert any("days in Asia/Tokyo" in c.value for c in at.caption)
+    finally:
+        with psycopg.connect(scratch_app.url) as conn:
+            conn.execute("update public.users set time_zone = %s where email = %s", [before, email])
