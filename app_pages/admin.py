@@ -20,6 +20,7 @@ HEADERS = {  # what an admin scans first comes first: no sideways scrolling for 
     "leads_total": "Leads",
     "apollo_success_rate_month": "Apollo success (month)",
     "active_campaigns": "Active campaigns",
+    "time_zone": "Time zone",  # whose days 7d, 30d and the month are
     "email": "Login",
 }
 
@@ -28,6 +29,7 @@ gateway = context.gateway()
 
 with errors.banner_on_failure(), st.spinner("Loading tenant stats…"):
     stats = gateway.frame("admin_tenant_stats")
+    zones = {c["id"]: c["time_zone"] for c in gateway.rows("visible_clients")}
 if stats.empty:
     st.info("No client tenants yet.")
     st.stop()
@@ -41,6 +43,7 @@ rates = [
 stats[rates] = stats[rates].astype(float)
 stats = tables.to_datetimes(stats, ["last_activity"])
 stats["tenant"] = stats["company"].fillna(stats["email"])
+stats["time_zone"] = stats["client_id"].map(zones)  # each tenant's windows are in its days
 
 alerts = metrics.tenant_alerts(stats)
 if alerts.empty:

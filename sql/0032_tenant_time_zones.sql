@@ -215,8 +215,12 @@ begin
   v_prev_first := v_first - (v_after - v_first);
 
   return query
-  with zones as (
-    select u.id, u.time_zone, (now() at time zone u.time_zone)::date - 3 as last_mature
+  with zones as (  -- each owner's midnights, computed once per owner rather than per row
+    select u.id,
+           (v_prev_first::timestamp at time zone u.time_zone) as prev_from,
+           (v_first::timestamp at time zone u.time_zone) as cur_from,
+           (v_after::timestamp at time zone u.time_zone) as cur_to,
+           (now() at time zone u.time_zone)::date - 3 as last_mature
     from public.users u
     where v_scope is null or u.id = any (v_scope)
   ),
@@ -239,15 +243,14 @@ begin
     group by 1
   ),
   downloads as (
-    select d.downloaded_at >= (v_first::timestamp at time zone z.time_zone) as is_current,
-           count(*) as n
+    select d.downloaded_at >= z.cur_from as is_current, count(*) as n
     from public.lead_magnet_downloads d
     join zones z on z.id = d.user_id
     -- a day a zone away at most on either side, for the index; then each tenant's midnights
     where d.downloaded_at >= private.utc_midnight(v_prev_first - 1)
       and d.downloaded_at < private.utc_midnight(v_after + 1)
-      and d.downloaded_at >= (v_prev_first::timestamp at time zone z.time_zone)
-      and d.downloaded_at < (v_after::timestamp at time zone z.time_zone)
+      and d.downloaded_at >= z.prev_from
+      and d.downloaded_at < z.cur_to
       and (v_scope is null or d.user_id = any (v_scope))
     group by 1
   ),
@@ -318,8 +321,10 @@ begin
     raise exception 'A period covers at most three years.' using errcode = '22023';
   end if;
   return query
-  with zones as (
-    select u.id, u.time_zone
+  with zones as (  -- each owner's midnights, computed once per owner rather than per row
+    select u.id,
+           (v_first::timestamp at time zone u.time_zone) as from_at,
+           (v_after::timestamp at time zone u.time_zone) as to_at
     from public.users u
     where v_scope is null or u.id = any (v_scope)
   ),
@@ -332,8 +337,8 @@ begin
     where (v_scope is null or d.user_id = any (v_scope))
       and (v_first is null or d.downloaded_at >= private.utc_midnight(v_first - 1))
       and (v_after is null or d.downloaded_at < private.utc_midnight(v_after + 1))
-      and (v_first is null or d.downloaded_at >= (v_first::timestamp at time zone z.time_zone))
-      and (v_after is null or d.downloaded_at < (v_after::timestamp at time zone z.time_zone))
+      and (v_first is null or d.downloaded_at >= z.from_at)
+      and (v_after is null or d.downloaded_at < z.to_at)
     group by d.lead_magnet_id
   )
   select m.id,
@@ -378,13 +383,20 @@ declare
   v_after date := ((p_to - interval '1 microsecond') at time zone 'UTC')::date + 1;
 begin
   return query
+  with zones as (  -- each owner's midnights, computed once per owner rather than per row
+    select u.id,
+           (v_first::timestamp at time zone u.time_zone) as from_at,
+           (v_after::timestamp at time zone u.time_zone) as to_at
+    from public.users u
+    where v_scope is null or u.id = any (v_scope)
+  )
   select p.id, p.user_id, p.published_at, p.likes, p.comments, p.shares, left(p.content, 80)
   from public.posts p
-  join public.users z on z.id = p.user_id
+  join zones z on z.id = p.user_id
   where p.status = 'published'
     and (v_scope is null or p.user_id = any (v_scope))
-    and (v_first is null or p.published_at >= (v_first::timestamp at time zone z.time_zone))
-    and (v_after is null or p.published_at < (v_after::timestamp at time zone z.time_zone))
+    and (v_first is null or p.published_at >= z.from_at)
+    and (v_after is null or p.published_at < z.to_at)
   order by p.published_at, p.id;
 end
 $$;

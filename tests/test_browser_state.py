@@ -76,7 +76,7 @@ def test_post_engagement_reads_by_date(browser, app_url) -> None:
         chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Post engagement")
         chart.wait_for(timeout=30_000)
         chart.scroll_into_view_if_needed()
-        assert "Published (UTC)" in chart.inner_text()
+        assert "Published (America/New_York)" in chart.inner_text()  # client1's own days
         chart.screenshot(path=str(SCREENSHOTS / "client1-post-engagement.png"))
     finally:
         page.close()
