@@ -169,6 +169,13 @@ def open_from_menu(page, title: str) -> None:
     page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
 
 
+def client_picker(page):
+    """The sidebar's Client picker (the sidebar also holds the user's time zone)."""
+    return page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has=page.get_by_text("Client", exact=True)
+    )
+
+
 def settle(page, quiet_ms: int = 600, timeout_ms: int = 30_000) -> None:
     """Wait until the app has finished its reruns: no "Running…" indicator for a moment.
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.browser_support import open_from_menu, screenshot, settle, sign_in
+from tests.browser_support import client_picker, open_from_menu, screenshot, settle, sign_in
 from tests.support import draft_status
 
 
@@ -91,7 +91,7 @@ def open_approvals(browser, scratch_app_url: str, email: str, client_label: str 
     page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
     open_from_menu(page, "Approvals")
     if client_label is not None:
-        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        client_picker(page).click()
         page.get_by_role("option", name=client_label).click()
         page.wait_for_url(re.compile(r"client="), timeout=30_000)
         settle(page)  # the pick reruns the page: wait for that run, not the one before

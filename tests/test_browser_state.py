@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.browser_support import SCREENSHOTS, open_from_menu, screenshot, settle, sign_in
+from tests.browser_support import (
+    SCREENSHOTS,
+    client_picker,
+    open_from_menu,
+    screenshot,
+    settle,
+    sign_in,
+)
 
 # what a select box shows: its text, or its input's value or title
 SHOWN_VALUE = (
@@ -18,7 +25,7 @@ def test_the_client_and_period_survive_the_menu(browser, app_url, demo_users) ->
         settle(page)
         open_from_menu(page, "Overview")
         settle(page)
-        picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        picker = client_picker(page)
         picker.click()
         page.get_by_role("option", name="Brightline Consulting", exact=False).first.click()
         settle(page)

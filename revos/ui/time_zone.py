@@ -55,7 +55,7 @@ def setting(gateway: Gateway) -> None:
         return  # the page's own banner says what is wrong with the database
     options = choices() if current in choices() else [current, *choices()]
     st.session_state[KEY] = current
-    st.selectbox(
+    st.expander(f"Time zone: {current}", icon=":material/schedule:").selectbox(
         "Your time zone",
         options,
         key=KEY,
