@@ -32,6 +32,67 @@ def test_same_seed_same_data_other_seed_other_data(fresh_database: str) -> None:
     assert first != other
 
 
+# everything a seed leaves that does not depend on random ids
+SNAPSHOT = {
+    "leads": FINGERPRINT,
+    "rollup": "select md5(string_agg(s::text, ',' order by s.user_id, s.day, s.campaign_id)) "
+    "from public.lead_daily_stats s",
+    "totals": "select md5(string_agg(t::text, ',' order by t.user_id)) "
+    "from public.lead_owner_totals t",
+    "credits": "select md5(string_agg(a::text, ',' order by a.user_id, a.day)) "
+    "from public.apollo_daily_usage a",
+    "magnets": "select md5(string_agg(m.id || ':' || m.download_count || ':' "
+    "|| coalesce(m.conversion_rate, -1), ',' order by m.id)) from public.lead_magnets m",
+    "flags": "select count(*) filter (where lead_replied) from public.lead_magnet_downloads",
+    "rows": "select (select count(*) from public.messages) || '/' || "
+    "(select count(*) from public.posts) || '/' || (select count(*) from public.apollo_usage) "
+    "|| '/' || (select count(*) from public.review_audit) || '/' || "
+    "(select count(*) from public.lead_magnet_downloads) || '/' || "
+    "(select count(*) from public.embeddings)",
+    "indexes": "select string_agg(indexname, ',' order by indexname) from pg_indexes "
+    "where schemaname = 'public'",
+}
+
+
+def _snapshot(conn: psycopg.Connection) -> dict[str, str]:
+    return {name: conn.execute(query).fetchone()[0] for name, query in SNAPSHOT.items()}
+
+
+def test_several_connections_seed_the_same_data_as_one(fresh_database: str) -> None:
+    """A large plan is written by several connections at once (each its share of the
+    tenants and their rollups): the result must not differ from the one transaction's."""
+    plan = seed.SeedPlan(clients=5, leads_min=150, leads_max=300, seed=9, anchor=ANCHOR)
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        migrations.migrate(conn)
+        seed.seed(conn, plan, workers=1)
+        alone = _snapshot(conn)
+        report = seed.seed(conn, plan, workers=3)
+        assert _snapshot(conn) == alone
+        assert report.rows == seed.seed(conn, plan, workers=1).rows
+
+
+def test_a_failing_parallel_seed_leaves_no_half_tenant(
+    fresh_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = seed.SeedPlan(clients=4, leads_min=100, leads_max=100, seed=9, anchor=ANCHOR)
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        migrations.migrate(conn)
+        indexes = conn.execute(SNAPSHOT["indexes"]).fetchone()[0]
+        calls = []
+
+        def roll_up_then_fail(conn, owners) -> None:
+            calls.append(owners)
+            if len(calls) == 2:  # the second tenant share fails after writing its rows
+                raise RuntimeError("the disk is full")
+
+        monkeypatch.setattr(seed, "_roll_up", roll_up_then_fail)
+        with pytest.raises(seed.SeedError, match=r"the disk is full.*emptied"):
+            seed.seed(conn, plan, workers=2)
+        for table in seed.DATA_TABLES:
+            assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0, table
+        assert conn.execute(SNAPSHOT["indexes"]).fetchone()[0] == indexes  # all rebuilt
+
+
 @pytest.fixture(scope="module")
 def demo(runtime) -> psycopg.Connection:
     conn = psycopg.connect(runtime.service_url, autocommit=True)

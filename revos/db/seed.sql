@@ -3,6 +3,14 @@
 -- a key), uid() (a uuid from the seed, a kind and a number) and pick() (an array element).
 -- No row-at-a-time loops: the same statements produce a million leads.
 
+-- Sections (seed.py runs them in this order; a parallel seed runs "tenants" on several
+-- connections at once, each for its share of the clients):
+--   clients  the seed_clients table every section reads
+--   shared   accounts, reviewer assignments and the global magnet library
+--   tenants  everything of one client's: written by one connection, read by no other
+--   totals   library-wide totals, once every tenant's rows are in
+
+-- section: clients
 -- Client tenants, then the reviewer and the super admin.
 create temp table seed_clients on commit drop as
 select n,
@@ -16,6 +24,7 @@ select n,
        1 + floor(pg_temp.r(n, 3) * 3)::int as cartridge_count
 from pg_temp.seed_params p, generate_series(1, p.clients) as n;
 
+-- section: shared
 insert into auth.users (id, email, encrypted_password, created_at)
 select c.id, c.email, p.password_hash, p.anchor - interval '150 days'
 from seed_clients c, pg_temp.seed_params p
@@ -51,6 +60,37 @@ from pg_temp.seed_params p;
 insert into public.reviewer_assignments (reviewer_id, client_id)
 select pg_temp.uid('user', -1), c.id from seed_clients c where c.n in (1, 2);
 
+-- Lead magnets: the global library across niches (custom magnets are per tenant).
+insert into public.lead_magnets (id, user_id, title, description, niche, file_url, is_custom,
+  created_at)
+select pg_temp.uid('magnet', t.n), null, t.title, t.description, t.niche,
+       'https://storage.revos.demo/lead-magnets/' || t.n || '.pdf', false,
+       p.anchor - interval '200 days'
+from pg_temp.seed_params p
+cross join (values
+  (1, 'Cold Outbound Playbook', 'Sequences, timing and copy that book meetings.', 'B2B SaaS'),
+  (2, 'SaaS Pricing Page Teardown', '30 pricing pages and what converts.', 'B2B SaaS'),
+  (3, 'PLG to Sales Handoff Guide', 'When and how sales should step in.', 'B2B SaaS'),
+  (4, 'Agency Retainer Pricing Template', 'Price retainers on value, not hours.', 'Agencies'),
+  (5, 'Client Onboarding Checklist', 'The first 30 days of a new agency client.', 'Agencies'),
+  (6, 'Case Study Framework', 'Turn client wins into pipeline.', 'Agencies'),
+  (7, 'Technical Hiring Scorecard', 'Structured interviews for engineering roles.', 'Recruiting'),
+  (8, 'Candidate Outreach Scripts', 'InMail and email scripts with reply data.', 'Recruiting'),
+  (9, 'E-commerce Retention Calendar', 'A year of retention campaigns.', 'E-commerce'),
+  (10, 'Abandoned Cart Email Swipe File', '25 flows that recover revenue.', 'E-commerce'),
+  (11, 'Fintech Compliance Primer for Sales', 'Selling into regulated buyers.', 'Fintech'),
+  (12, 'CFO Buying Committee Map', 'Who signs, who blocks, who influences.', 'Fintech'),
+  (13, 'Real Estate Lead Nurture Sequence', 'From enquiry to viewing.', 'Real estate'),
+  (14, 'Healthcare Procurement Guide', 'Navigating hospital buying cycles.', 'Healthcare'),
+  (15, 'Coaching Discovery Call Script', 'Qualify and close on the first call.', 'Coaching'),
+  (16, 'RevOps Metrics Dashboard', 'The 12 metrics every revenue team tracks.', 'RevOps'),
+  (17, 'CRM Hygiene Audit', 'Find and fix the data that breaks forecasts.', 'RevOps'),
+  (18, 'Forecasting Model Spreadsheet', 'Weighted pipeline with sanity checks.', 'RevOps'),
+  (19, 'Founder-Led Sales Guide', 'Selling before your first sales hire.', 'Startups'),
+  (20, 'Webinar-to-Pipeline Playbook', 'Turn attendees into meetings.', 'Marketing')
+) as t (n, title, description, niche);
+
+-- section: tenants
 -- Voice cartridges: 1 to 3 per client.
 insert into public.cartridges (id, user_id, name, persona, writing_style, industry_knowledge,
   tools_enabled, system_prompt, examples, is_default, created_at)
@@ -427,36 +467,7 @@ from seed_clients c
 cross join pg_temp.seed_params p
 cross join lateral generate_series(1, 8 + floor(pg_temp.r(c.n, 79) * 8)::int) as j;
 
--- Lead magnets: a global library across niches, and custom magnets per client.
-insert into public.lead_magnets (id, user_id, title, description, niche, file_url, is_custom,
-  created_at)
-select pg_temp.uid('magnet', t.n), null, t.title, t.description, t.niche,
-       'https://storage.revos.demo/lead-magnets/' || t.n || '.pdf', false,
-       p.anchor - interval '200 days'
-from pg_temp.seed_params p
-cross join (values
-  (1, 'Cold Outbound Playbook', 'Sequences, timing and copy that book meetings.', 'B2B SaaS'),
-  (2, 'SaaS Pricing Page Teardown', '30 pricing pages and what converts.', 'B2B SaaS'),
-  (3, 'PLG to Sales Handoff Guide', 'When and how sales should step in.', 'B2B SaaS'),
-  (4, 'Agency Retainer Pricing Template', 'Price retainers on value, not hours.', 'Agencies'),
-  (5, 'Client Onboarding Checklist', 'The first 30 days of a new agency client.', 'Agencies'),
-  (6, 'Case Study Framework', 'Turn client wins into pipeline.', 'Agencies'),
-  (7, 'Technical Hiring Scorecard', 'Structured interviews for engineering roles.', 'Recruiting'),
-  (8, 'Candidate Outreach Scripts', 'InMail and email scripts with reply data.', 'Recruiting'),
-  (9, 'E-commerce Retention Calendar', 'A year of retention campaigns.', 'E-commerce'),
-  (10, 'Abandoned Cart Email Swipe File', '25 flows that recover revenue.', 'E-commerce'),
-  (11, 'Fintech Compliance Primer for Sales', 'Selling into regulated buyers.', 'Fintech'),
-  (12, 'CFO Buying Committee Map', 'Who signs, who blocks, who influences.', 'Fintech'),
-  (13, 'Real Estate Lead Nurture Sequence', 'From enquiry to viewing.', 'Real estate'),
-  (14, 'Healthcare Procurement Guide', 'Navigating hospital buying cycles.', 'Healthcare'),
-  (15, 'Coaching Discovery Call Script', 'Qualify and close on the first call.', 'Coaching'),
-  (16, 'RevOps Metrics Dashboard', 'The 12 metrics every revenue team tracks.', 'RevOps'),
-  (17, 'CRM Hygiene Audit', 'Find and fix the data that breaks forecasts.', 'RevOps'),
-  (18, 'Forecasting Model Spreadsheet', 'Weighted pipeline with sanity checks.', 'RevOps'),
-  (19, 'Founder-Led Sales Guide', 'Selling before your first sales hire.', 'Startups'),
-  (20, 'Webinar-to-Pipeline Playbook', 'Turn attendees into meetings.', 'Marketing')
-) as t (n, title, description, niche);
-
+-- Custom lead magnets per client (the global library is in the shared section).
 insert into public.lead_magnets (id, user_id, title, description, niche, file_url, is_custom,
   created_at)
 select pg_temp.uid('magnet', 1000 + c.n * 10 + j), c.id,
@@ -484,21 +495,6 @@ join seed_clients c on c.id = l.user_id
 cross join pg_temp.seed_params p
 cross join lateral (select hashtextextended(l.id::text, 0) as k) as h
 where l.dm_delivered_at is not null and pg_temp.r(h.k, 93) < 0.35;
-
--- Library-wide totals on the magnets themselves, as the data model describes them.
-update public.lead_magnets m
-set download_count = s.downloads,
-    conversion_rate = round(s.replies::numeric / nullif(s.downloads, 0), 4)
-from (
-  select d.lead_magnet_id,
-         count(*) as downloads,
-         count(*) filter (where l.dm_replied_at is not null or l.email_replied_at is not null)
-           as replies
-  from public.lead_magnet_downloads d
-  join public.leads l on l.id = d.lead_id
-  group by d.lead_magnet_id
-) s
-where s.lead_magnet_id = m.id;
 
 -- Apollo: one row per enrichment attempt; a credit is spent when data comes back.
 insert into public.apollo_usage (user_id, lead_id, credits_used, result, created_at)
@@ -566,3 +562,19 @@ cross join lateral (select hashtextextended(m.id::text, 0) as k) as h
 join public.users a on a.id = m.approved_by
 where m.status in ('sent', 'approved') and m.approved_by is not null
   and m.created_at >= p.anchor - interval '30 days';
+
+-- section: totals
+-- Library-wide totals on the magnets themselves, as the data model describes them.
+update public.lead_magnets m
+set download_count = s.downloads,
+    conversion_rate = round(s.replies::numeric / nullif(s.downloads, 0), 4)
+from (
+  select d.lead_magnet_id,
+         count(*) as downloads,
+         count(*) filter (where l.dm_replied_at is not null or l.email_replied_at is not null)
+           as replies
+  from public.lead_magnet_downloads d
+  join public.leads l on l.id = d.lead_id
+  group by d.lead_magnet_id
+) s
+where s.lead_magnet_id = m.id;
