@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from revos.domain import lead_filters as lf
-from revos.domain import timeline
+from revos.domain import periods, timeline
 from revos.ui import context, errors, tables, time_zone, widgets
 from revos.ui.filter_bar import filter_bar
 from revos.ui.text import literal
@@ -67,7 +67,7 @@ if not campaigns:
     st.info("No campaigns yet, so no leads. Leads appear here as campaigns scrape comments.")
     st.stop()
 
-from_url, filters = filter_bar(campaigns)
+from_url, filters = filter_bar(campaigns, periods.today_in(zone))
 if replace(filters, page=1) != replace(from_url, page=1, problems=()):
     filters = filters.with_page(1)  # new filters start on the first page
 

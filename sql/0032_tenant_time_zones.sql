@@ -6,38 +6,62 @@
 -- day of the tenant whose rows they are:
 --   - the rollups (lead_daily_stats, apollo_daily_usage) key each event on the owner's local
 --     day, and are rebuilt for an owner whose time zone changes;
---   - the counting functions read a period as days (the dates of p_from and p_to in UTC, as
---     before: callers pass the days' UTC midnights) and count each tenant's rows in that
---     tenant's days: downloads, posts, "today", this month and the 3-day maturity included.
+--   - the functions that take a period read it as days (the dates of p_from and p_to in UTC,
+--     as before: callers pass the days' UTC midnights) and count each tenant's rows in that
+--     tenant's days: downloads, posts, the leads list, "today", this month and the 3-day
+--     maturity included. A day starts at its first instant (private.day_start), which is
+--     not always local midnight read once: on a fall-back at midnight it is the first 00:00.
 -- A view that mixes tenants of several zones (a reviewer's or an admin's "All clients") sums
--- each tenant's own days. The leads list, which reads rows rather than days, takes instants:
--- the dashboard passes the midnights of the zone it shows (the chosen client's, else the
--- viewer's).
+-- each tenant's own days.
 set local lock_timeout = '10s';
 
 set local statement_timeout = '30min';
 
--- Whether a name is a time zone Postgres knows: an IANA name such as Europe/London, or UTC.
--- Immutable for the check constraint below; a zone that leaves the tz database would only
--- make new writes of that name fail.
+-- The names a user may choose: the tz database's area/location names (Europe/London,
+-- America/New_York) and UTC, as this server has them, spelled exactly (case included) as
+-- Python's zoneinfo reads them. Not abbreviations (PST, IST: ambiguous) nor POSIX strings
+-- (UTC+5 means UTC-5 there, and XYZ100 is a valid offset of 100 hours).
+create table private.time_zone_names (
+  name text primary key
+);
+
+insert into private.time_zone_names (name)
+select z.name
+from pg_catalog.pg_timezone_names z
+where z.name ~ '^[A-Z][A-Za-z_-]*/[A-Za-z0-9_+/-]+$' or z.name = 'UTC';
+
+revoke all on table private.time_zone_names from public;
+
+-- Whether a name is one of those. Security definer: it reads the private list for whoever
+-- writes users (the check below), the user changing their own zone included.
 create function private.is_time_zone(p_name text) returns boolean
-language plpgsql immutable
+language sql stable
+security definer
 set search_path = ''
 as $$
-begin
-  if p_name is null or length(p_name) > 64
-     or p_name !~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$' then
-    return false;
-  end if;
-  perform now() at time zone p_name;
-  return true;
-exception when invalid_parameter_value then
-  return false;
-end
+  select exists (select 1 from private.time_zone_names z where z.name = p_name)
 $$;
 
--- The check below runs as whoever writes users: the user changing their own zone included.
 grant execute on function private.is_time_zone(text) to authenticated, service_role;
+
+-- The first instant of a day in a zone. Local midnight read once is the later of two
+-- midnights on a fall-back at midnight (the Azores, Havana): the day starts at the first.
+-- Stepping back an hour, then half an hour (Lord Howe), finds it.
+create function private.day_start(p_day date, p_time_zone text) returns timestamptz
+language sql stable
+set search_path = ''
+as $$
+  select case
+           when ((m.at - interval '1 hour') at time zone p_time_zone)::date >= p_day
+             then m.at - interval '1 hour'
+           when ((m.at - interval '30 minutes') at time zone p_time_zone)::date >= p_day
+             then m.at - interval '30 minutes'
+           else m.at
+         end
+  from (select p_day::timestamp at time zone p_time_zone as at) m
+$$;
+
+grant execute on function private.day_start(date, text) to authenticated, service_role;
 
 alter table public.users add column time_zone text not null default 'UTC';
 
@@ -136,9 +160,70 @@ as $fn$
   $q$, p_changes)
 $fn$;
 
+-- The advisory lock of one owner's rollups: writers of the owner's leads and attempts hold
+-- it shared (roll_up_changes), a recount of the owner's days exclusively.
+create function private.rollup_lock_key(p_owner uuid) returns bigint
+language sql immutable
+set search_path = ''
+as $$
+  select hashtextextended('revos.rollups:' || p_owner::text, 0)
+$$;
+
+revoke all on function private.rollup_lock_key(uuid) from public;
+
+-- As in 0015, first taking each changed owner's rollup lock, shared and in key order: a
+-- recount of that owner's days (a new time zone) waits for this transaction, and this waits
+-- for a recount under way. The counts are read by the next statement, so they see the zone
+-- as committed. Other owners' writes never wait.
+create or replace function private.roll_up_changes() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_changes text := case tg_op
+    when 'INSERT' then 'select 1 as sign, n.* from new_rows n'
+    when 'DELETE' then 'select -1 as sign, o.* from old_rows o'
+    else 'select 1 as sign, n.* from new_rows n union all select -1, o.* from old_rows o'
+  end;
+begin
+  execute format(
+    'select pg_catalog.pg_advisory_xact_lock_shared(k.key) '
+    'from (select distinct private.rollup_lock_key(c.user_id) as key from (%s) c '
+    'order by 1) k',
+    v_changes
+  );
+  if tg_table_name = 'apollo_usage' then
+    execute private.apollo_rollup_statement(v_changes);
+  else
+    execute private.lead_rollup_statement(v_changes);
+    execute private.lead_total_statement(v_changes);
+  end if;
+  return null;
+end
+$$;
+
+-- As in 0015, for owners that still exist: a deleted user's leads, deleted after them by
+-- the cascade, take nothing off (their totals go with them, below), as in the two rollups.
+create or replace function private.lead_total_statement(p_changes text) returns text
+language sql immutable
+set search_path = ''
+as $fn$
+  select format($q$
+  insert into public.lead_owner_totals as t (user_id, leads)
+  select c.user_id, sum(c.sign) from (%s) c
+  join public.users z on z.id = c.user_id
+  group by 1
+  having sum(c.sign) <> 0
+  order by 1
+  on conflict (user_id) do update set leads = t.leads + excluded.leads
+  $q$, p_changes)
+$fn$;
+
 -- A new time zone moves the owner's events to other days: their rollup rows are recounted
--- from their leads and attempts. Lead and attempt writes wait meanwhile (share locks, as in
--- rebuild_rollups), so none is counted on a day of the old zone.
+-- from their leads and attempts, under the owner's rollup lock (exclusive): writes of this
+-- owner's leads wait meanwhile, so none is counted on a day of the old zone; other tenants'
+-- writes go on.
 -- Security definer: a user changing their own zone cannot write the rollups themselves.
 create function private.rebuild_owner_rollups() returns trigger
 language plpgsql
@@ -146,7 +231,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  lock table public.leads, public.apollo_usage in share mode;
+  perform pg_catalog.pg_advisory_xact_lock(private.rollup_lock_key(new.id));
   delete from public.lead_daily_stats where user_id = new.id;
   execute private.lead_rollup_statement(
     format('select 1 as sign, l.* from public.leads l where l.user_id = %L', new.id)
@@ -166,6 +251,29 @@ after update of time_zone on public.users
 for each row
 when (old.time_zone is distinct from new.time_zone)
 execute function private.rebuild_owner_rollups();
+
+-- A deleted user's rollup rows go with them. (Their leads and attempts are deleted by the
+-- cascade, but with the user gone their days can no longer be read, so those deletes cannot
+-- take their counts off.)
+create function private.forget_owner_rollups() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.lead_daily_stats where user_id = old.id;
+  delete from public.apollo_daily_usage where user_id = old.id;
+  delete from public.lead_owner_totals where user_id = old.id;
+  return null;
+end
+$$;
+
+revoke all on function private.forget_owner_rollups() from public;
+
+create trigger users_delete_forgets_rollups
+after delete on public.users
+for each row
+execute function private.forget_owner_rollups();
 
 -- KPI tiles as in 0024, in each tenant's days: the rollup's days are theirs already; the
 -- downloads are cut at their midnights, and a send is mature 3 of their days after.
@@ -217,9 +325,9 @@ begin
   return query
   with zones as (  -- each owner's midnights, computed once per owner rather than per row
     select u.id,
-           (v_prev_first::timestamp at time zone u.time_zone) as prev_from,
-           (v_first::timestamp at time zone u.time_zone) as cur_from,
-           (v_after::timestamp at time zone u.time_zone) as cur_to,
+           private.day_start(v_prev_first, u.time_zone) as prev_from,
+           private.day_start(v_first, u.time_zone) as cur_from,
+           private.day_start(v_after, u.time_zone) as cur_to,
            (now() at time zone u.time_zone)::date - 3 as last_mature
     from public.users u
     where v_scope is null or u.id = any (v_scope)
@@ -323,8 +431,8 @@ begin
   return query
   with zones as (  -- each owner's midnights, computed once per owner rather than per row
     select u.id,
-           (v_first::timestamp at time zone u.time_zone) as from_at,
-           (v_after::timestamp at time zone u.time_zone) as to_at
+           private.day_start(v_first, u.time_zone) as from_at,
+           private.day_start(v_after, u.time_zone) as to_at
     from public.users u
     where v_scope is null or u.id = any (v_scope)
   ),
@@ -385,8 +493,8 @@ begin
   return query
   with zones as (  -- each owner's midnights, computed once per owner rather than per row
     select u.id,
-           (v_first::timestamp at time zone u.time_zone) as from_at,
-           (v_after::timestamp at time zone u.time_zone) as to_at
+           private.day_start(v_first, u.time_zone) as from_at,
+           private.day_start(v_after, u.time_zone) as to_at
     from public.users u
     where v_scope is null or u.id = any (v_scope)
   )
@@ -428,9 +536,9 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  -- UTC's today and month, a day wider on each side: every zone's fall inside, for the index
+  -- every zone's today is within a day of UTC's: bounds that hold all of them, for the index
   v_today date := (now() at time zone 'UTC')::date;
-  v_month_start date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_month_start date := date_trunc('month', (now() at time zone 'UTC')::date - 1)::date;
 begin
   if not coalesce((select private.is_super_admin()), false) then
     raise exception 'Cross-tenant stats are for super admins only.' using errcode = '42501';
@@ -472,7 +580,7 @@ begin
            sum(a.successes) as successes
     from public.apollo_daily_usage a
     join zones z on z.id = a.user_id
-    where a.day >= v_month_start - 1
+    where a.day >= v_month_start
       and a.day >= z.month_start
     group by a.user_id
   ),
@@ -615,10 +723,10 @@ begin
       'true'
       || case when v_first is null then ''
               else format(' and l.commented_at >= %L',
-                          v_first::timestamp at time zone v_zone.time_zone) end
+                          private.day_start(v_first, v_zone.time_zone)) end
       || case when v_after is null then ''
               else format(' and l.commented_at < %L',
-                          v_after::timestamp at time zone v_zone.time_zone) end
+                          private.day_start(v_after, v_zone.time_zone)) end
       || case when v_zones > 1 then format(' and l.user_id = any (%L::uuid[])', v_zone.owners)
               else '' end
     );

@@ -359,6 +359,7 @@ POLICY_HELPERS = {
     "all_owners_to()",
     "utc_midnight(date)",
     "is_time_zone(text)",  # users.time_zone's check, run as whoever writes the row
+    "day_start(date,text)",  # a day's first instant in a zone
     "commented_on_days(uuid[],timestamp with time zone,timestamp with time zone)",  # invoker
     "search_lead_ids(uuid[],text)",  # ids of leads the caller may see; read under RLS after
     "embedding_model()",  # the library's model name

@@ -153,13 +153,75 @@ def test_a_reviewer_of_two_zones_sums_each_clients_own_days(db: psycopg.Connecti
     assert [r["id"] for r in rows] == [tokyo]
 
 
+def test_a_fall_back_at_midnight_starts_the_day_at_the_first_midnight(
+    db: psycopg.Connection,
+) -> None:
+    """The Azores leave summer time at 01:00 on 2024-10-27, back to 00:00: that day has two
+    midnights. 00:30 UTC is 00:30 of the first one, so October 27 in every function."""
+    owner = _id(db, "client1@revos.demo")
+    global INSTANT
+    instant, INSTANT = INSTANT, "2024-10-27 00:30:00+00"
+    try:
+        _plant(db, "client1@revos.demo", "Atlantic/Azores")
+    finally:
+        INSTANT = instant
+    _as(db, owner)
+    october = [dt.datetime(2024, 10, d, tzinfo=dt.UTC) for d in (26, 27, 28)]
+    assert set(_counts(db, (october[0], october[1])).values()) == {0}
+    assert set(_counts(db, (october[1], october[2])).values()) == {1}
+
+
+def test_a_deleted_tenant_leaves_no_counts_behind(db: psycopg.Connection) -> None:
+    owner = _id(db, "client2@revos.demo")
+    _plant(db, "client2@revos.demo", "Asia/Tokyo")
+    db.execute("delete from auth.users where id = %s", [owner])
+    for table in ("lead_daily_stats", "apollo_daily_usage", "lead_owner_totals"):
+        left = db.execute(f"select count(*) from public.{table} where user_id = %s", [owner])
+        assert left.fetchone()[0] == 0, table
+
+
+def test_a_zone_change_holds_up_only_that_tenants_writes(zones_db: str) -> None:
+    """While client1's days are recounted (a zone change not yet committed), client2's new
+    lead goes in at once; client1's own waits for the recount (here: until a lock timeout)."""
+    with psycopg.connect(zones_db) as changing, psycopg.connect(zones_db) as other:
+        one, two = _id(changing, "client1@revos.demo"), _id(changing, "client2@revos.demo")
+        changing.execute("update public.users set time_zone = 'Asia/Tokyo' where id = %s", [one])
+        other.execute("set lock_timeout = '1s'")
+        insert = (
+            "insert into public.leads (user_id, campaign_id, linkedin_profile_url, name, "
+            "commented_at) select c.user_id, c.id, 'https://www.linkedin.com/in/lock-' || c.id, "
+            "'Lock Test', now() from public.campaigns c where c.user_id = %s limit 1"
+        )
+        other.execute(insert, [two])  # another tenant: no wait
+        other.rollback()
+        other.execute("set lock_timeout = '1s'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute(insert, [one])  # the tenant being recounted: waits
+        other.rollback()
+        changing.rollback()
+
+
 def test_a_user_sets_only_their_own_zone_and_only_a_real_one(db: psycopg.Connection) -> None:
     me, other = _id(db, "client1@revos.demo"), _id(db, "client2@revos.demo")
     _as(db, me)
     refused = pytest.raises(psycopg.errors.InvalidParameterValue, match="Unknown time zone")
     with refused, db.transaction():
         db.execute("select public.set_my_time_zone('Mars/Olympus_Mons')")
-    for bad in ("Mars/Olympus_Mons", "", "UTC; drop table public.leads", "x" * 100):
+    # not names: abbreviations (IST is Israel's here), wrong case, POSIX offsets (UTC+5 is
+    # UTC-5 to Postgres, XYZ100 a hundred hours), names Python's zoneinfo cannot load
+    for bad in (
+        "Mars/Olympus_Mons",
+        "",
+        "UTC; drop table public.leads",
+        "x" * 100,
+        "PST",
+        "IST",
+        "america/new_york",
+        "UTC+5",
+        "XYZ100",
+        "Factory",
+        "posixrules",
+    ):
         with pytest.raises(psycopg.errors.CheckViolation), db.transaction():
             db.execute("update public.users set time_zone = %s where id = %s", [bad, me])
     # another tenant's row is not the caller's to change: RLS leaves it out

@@ -11,6 +11,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from revos.domain.periods import zone_info
+
 PALETTE = {
     "primary": "#2563eb",
     "dm": "#2563eb",
@@ -88,7 +90,7 @@ def engagement_figure(posts: pd.DataFrame, zone: str = "UTC") -> go.Figure:
 
     Posts fall on their day in `zone` (the time zone of the client the page shows)."""
     fig = go.Figure()
-    published = pd.to_datetime(posts["published_at"], utc=True).dt.tz_convert(zone)
+    published = pd.to_datetime(posts["published_at"], utc=True).dt.tz_convert(zone_info(zone))
     days = published.dt.tz_localize(None).dt.normalize()
     colors = {"likes": PALETTE["dm"], "comments": PALETTE["email"], "shares": PALETTE["reply"]}
     for column, name in (("likes", "Likes"), ("comments", "Comments"), ("shares", "Shares")):

@@ -53,13 +53,18 @@ class Period:
         return {"period": "custom", "from": self.first.isoformat(), "to": self.last.isoformat()}
 
 
-def today_in(zone: str, now: dt.datetime | None = None) -> dt.date:
-    """Today's date in a time zone (UTC for a name this Python does not know)."""
+def zone_info(zone: str) -> dt.tzinfo:
+    """A time zone by name; UTC for a name this Python's tz data lacks (the database only
+    keeps names from its own tz data, which could be newer), never an error on a page."""
     try:
-        tz: dt.tzinfo = zoneinfo.ZoneInfo(zone)
+        return zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = dt.UTC
-    return (now or dt.datetime.now(dt.UTC)).astimezone(tz).date()
+        return dt.UTC
+
+
+def today_in(zone: str, now: dt.datetime | None = None) -> dt.date:
+    """Today's date in a time zone."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(zone_info(zone)).date()
 
 
 def preset(name: str, today: dt.date) -> Period:

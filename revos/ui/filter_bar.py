@@ -7,6 +7,8 @@ starts again on page 1).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from revos.domain import lead_filters as lf
@@ -21,9 +23,10 @@ def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], key: 
     )
 
 
-def filter_bar(campaigns: list[dict]) -> tuple[lf.LeadFilters, lf.LeadFilters]:
-    """(what the address asked for, what the widgets say now)."""
-    current = lf.from_query_params(st.query_params.to_dict())
+def filter_bar(campaigns: list[dict], today: dt.date) -> tuple[lf.LeadFilters, lf.LeadFilters]:
+    """(what the address asked for, what the widgets say now). `today`: in the zone of the
+    client shown, so a link from that client's funnel keeps its last day."""
+    current = lf.from_query_params(st.query_params.to_dict(), today)
     for problem in current.problems:
         st.warning(problem)
     names = {c["id"]: c["name"] for c in campaigns}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from revos.domain import export, metrics
+from revos.domain import export, metrics, periods
 
 STATUS_LABELS = {
     "scraped": "Scraped",
@@ -71,7 +71,7 @@ def to_datetimes(frame: pd.DataFrame, columns: list[str], zone: str = "UTC") -> 
     for column in columns:
         if column in frame:
             stamps = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-            frame[column] = stamps.dt.tz_convert(zone)
+            frame[column] = stamps.dt.tz_convert(periods.zone_info(zone))
     return frame
 
 
