@@ -323,7 +323,7 @@ begin
   v_prev_first := v_first - (v_after - v_first);
 
   return query
-  with zones as (  -- each owner's midnights, computed once per owner rather than per row
+  with zones as materialized (  -- each owner's midnights, once per owner (not per row)
     select u.id,
            private.day_start(v_prev_first, u.time_zone) as prev_from,
            private.day_start(v_first, u.time_zone) as cur_from,
@@ -429,7 +429,7 @@ begin
     raise exception 'A period covers at most three years.' using errcode = '22023';
   end if;
   return query
-  with zones as (  -- each owner's midnights, computed once per owner rather than per row
+  with zones as materialized (  -- each owner's midnights, once per owner (not per row)
     select u.id,
            private.day_start(v_first, u.time_zone) as from_at,
            private.day_start(v_after, u.time_zone) as to_at
@@ -441,7 +441,8 @@ begin
            count(*) as downloads,
            count(*) filter (where d.lead_replied) as replies
     from public.lead_magnet_downloads d
-    join zones z on z.id = d.user_id
+    -- no period, no zones to read (the join folds away)
+    left join zones z on (v_first is not null or v_after is not null) and z.id = d.user_id
     where (v_scope is null or d.user_id = any (v_scope))
       and (v_first is null or d.downloaded_at >= private.utc_midnight(v_first - 1))
       and (v_after is null or d.downloaded_at < private.utc_midnight(v_after + 1))
@@ -491,7 +492,7 @@ declare
   v_after date := ((p_to - interval '1 microsecond') at time zone 'UTC')::date + 1;
 begin
   return query
-  with zones as (  -- each owner's midnights, computed once per owner rather than per row
+  with zones as materialized (  -- each owner's midnights, once per owner (not per row)
     select u.id,
            private.day_start(v_first, u.time_zone) as from_at,
            private.day_start(v_after, u.time_zone) as to_at
@@ -500,7 +501,8 @@ begin
   )
   select p.id, p.user_id, p.published_at, p.likes, p.comments, p.shares, left(p.content, 80)
   from public.posts p
-  join zones z on z.id = p.user_id
+  -- no period, no zones to read (the join folds away)
+  left join zones z on (v_first is not null or v_after is not null) and z.id = p.user_id
   where p.status = 'published'
     and (v_scope is null or p.user_id = any (v_scope))
     and (v_first is null or p.published_at >= z.from_at)
