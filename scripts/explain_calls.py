@@ -28,9 +28,14 @@ CALLS = {
     "trend (90 days, weekly)": "select * from public.funnel_trend(%(from)s, %(to)s, 'week')",
     "leads search": "select * from public.leads_page(p_limit => 50, p_search => 'head of sales')",
     "leads deep page": "select * from public.leads_page(p_limit => 50, p_offset => 100000)",
+    "leads commented in 90 days": (
+        "select * from public.leads_page(p_limit => 50, p_from => %(from)s, p_to => %(to)s)"
+    ),
     "overview KPIs": "select * from public.overview_kpis(%(from)s, %(to)s)",
     "funnel": "select * from public.campaign_funnel(p_from => %(from)s, p_to => %(to)s)",
-    "lead magnets": "select * from public.lead_magnet_performance()",
+    "lead magnets (90 days)": (
+        "select * from public.lead_magnet_performance(null, %(from)s, %(to)s)"
+    ),
     "admin tenant stats": "select * from public.admin_tenant_stats()",
 }
 
@@ -69,8 +74,10 @@ def explain(url: str, user_id: str, query: str) -> list[str]:
         conn.execute("set local role authenticated")
         claims = json.dumps({"sub": user_id, "role": "authenticated"})
         conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
-        now = dt.datetime.now(dt.UTC)
-        conn.execute(query, {"from": now - dt.timedelta(days=90), "to": now}).fetchall()
+        # a period as the pages pass it: whole days, as their UTC midnights
+        today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        days = {"from": today - dt.timedelta(days=89), "to": today + dt.timedelta(days=1)}
+        conn.execute(query, days).fetchall()
         conn.rollback()
     return [p for p in plans if not any(noise in p for noise in HELPERS) and _ms(p) >= 0.05]
 
