@@ -220,10 +220,42 @@ as $fn$
   $q$, p_changes)
 $fn$;
 
--- A new time zone moves the owner's events to other days: their rollup rows are recounted
--- from their leads and attempts, under the owner's rollup lock (exclusive): writes of this
--- owner's leads wait meanwhile, so none is counted on a day of the old zone; other tenants'
--- writes go on.
+-- Some owners' rollups recounted from their rows: after a bulk load that skipped the
+-- triggers (the seed, one share of the tenants per connection) and for a new time zone. As
+-- private.rebuild_rollups does for everyone, download reply flags included.
+create function private.recount_rollups(p_owners uuid[]) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_leads text := format(
+    'select 1 as sign, l.* from public.leads l where l.user_id = any (%L::uuid[])', p_owners
+  );
+begin
+  delete from public.lead_daily_stats where user_id = any (p_owners);
+  delete from public.lead_owner_totals where user_id = any (p_owners);
+  delete from public.apollo_daily_usage where user_id = any (p_owners);
+  execute private.lead_rollup_statement(v_leads);
+  execute private.lead_total_statement(v_leads);
+  execute private.apollo_rollup_statement(format(
+    'select 1 as sign, a.* from public.apollo_usage a where a.user_id = any (%L::uuid[])',
+    p_owners
+  ));
+  update public.lead_magnet_downloads d
+  set lead_replied = l.dm_replied_at is not null or l.email_replied_at is not null
+  from public.leads l
+  where l.id = d.lead_id
+    and d.user_id = any (p_owners)
+    and d.lead_replied <> (l.dm_replied_at is not null or l.email_replied_at is not null);
+end
+$$;
+
+revoke all on function private.recount_rollups(uuid[]) from public;
+
+-- A new time zone moves the owner's events to other days: their rollup rows are recounted,
+-- under the owner's rollup lock (exclusive): writes of this owner's leads wait meanwhile, so
+-- none is counted on a day of the old zone; other tenants' writes go on.
 -- Security definer: a user changing their own zone cannot write the rollups themselves.
 create function private.rebuild_owner_rollups() returns trigger
 language plpgsql
@@ -232,14 +264,7 @@ set search_path = ''
 as $$
 begin
   perform pg_catalog.pg_advisory_xact_lock(private.rollup_lock_key(new.id));
-  delete from public.lead_daily_stats where user_id = new.id;
-  execute private.lead_rollup_statement(
-    format('select 1 as sign, l.* from public.leads l where l.user_id = %L', new.id)
-  );
-  delete from public.apollo_daily_usage where user_id = new.id;
-  execute private.apollo_rollup_statement(
-    format('select 1 as sign, a.* from public.apollo_usage a where a.user_id = %L', new.id)
-  );
+  perform private.recount_rollups(array[new.id]);
   return null;
 end
 $$;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 import psycopg
@@ -70,24 +71,25 @@ class World:
     def scoped(self, frame: pd.DataFrame, user: DemoUser) -> pd.DataFrame:
         return frame[frame.user_id.isin(self.clients_of(user))]
 
+    @cached_property
+    def zones(self) -> dict[str, str]:
+        """Each user's time zone, by id."""
+        return dict(zip(self.users.id, self.users.time_zone, strict=True))
+
     def local_days(self, frame: pd.DataFrame, column: str) -> pd.Series:
         """Each row's day of `column` in its owner's time zone: the days counts are made in."""
-        zones = dict(zip(self.users.id, self.users.time_zone, strict=True))
         days = [
-            None if pd.isna(t) else t.tz_convert(zones[owner]).date()
+            None if pd.isna(t) else t.tz_convert(self.zones[owner]).date()
             for t, owner in zip(frame[column], frame.user_id, strict=True)
         ]
         return pd.Series(days, index=frame.index, dtype=object)
 
     def today_for(self, user_id: str) -> dt.date:
         """Today in a user's time zone: where a page showing that user's days starts."""
-        zone = self.users.set_index("id").time_zone[user_id]
-        return pd.Timestamp.now(tz="UTC").tz_convert(zone).date()
+        return pd.Timestamp.now(tz="UTC").tz_convert(self.zones[user_id]).date()
 
     def local_today(self, owners: pd.Series) -> pd.Series:
-        zones = dict(zip(self.users.id, self.users.time_zone, strict=True))
-        now = pd.Timestamp.now(tz="UTC")
-        return pd.Series([now.tz_convert(zones[o]).date() for o in owners], index=owners.index)
+        return pd.Series([self.today_for(o) for o in owners], index=owners.index)
 
 
 def rate(numerator: int, denominator: int) -> float | None:

@@ -79,13 +79,15 @@ def test_a_failing_parallel_seed_leaves_no_half_tenant(
         migrations.migrate(conn)
         indexes = conn.execute(SNAPSHOT["indexes"]).fetchone()[0]
         calls = []
+        write_share = seed._tenants
 
-        def roll_up_then_fail(conn, owners) -> None:
-            calls.append(owners)
+        def write_then_fail(conn, plan, share) -> None:
+            write_share(conn, plan, share)
+            calls.append(share)
             if len(calls) == 2:  # the second tenant share fails after writing its rows
                 raise RuntimeError("the disk is full")
 
-        monkeypatch.setattr(seed, "_roll_up", roll_up_then_fail)
+        monkeypatch.setattr(seed, "_tenants", write_then_fail)
         with pytest.raises(seed.SeedError, match=r"the disk is full.*emptied"):
             seed.seed(conn, plan, workers=2)
         for table in seed.DATA_TABLES:

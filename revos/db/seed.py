@@ -242,33 +242,12 @@ def _shares(sizes: dict[int, int], workers: int) -> list[list[int]]:
 def _tenants(conn: psycopg.Connection, plan: SeedPlan, share: list[int]) -> None:
     """These tenants' rows, then their rollups (the load skips the triggers that keep them)."""
     _run_sections(conn, plan, ("clients", "tenants"), clients=share)
-    _roll_up(conn, [owner for (owner,) in conn.execute("select id from seed_clients")])
+    conn.execute("select private.recount_rollups(array(select id from seed_clients))")
 
 
 def _build_index(conn: psycopg.Connection, definition: str) -> None:
     conn.execute("set local maintenance_work_mem = '512MB'")
     conn.execute(definition)
-
-
-def _roll_up(conn: psycopg.Connection, owners: list) -> None:
-    """The rollups of these owners, from their rows (the load skipped the triggers), as
-    private.rebuild_rollups makes them for everyone."""
-    ids = "'{" + ",".join(map(str, owners)) + "}'::uuid[]"
-    leads = f"select 1 as sign, l.* from public.leads l where l.user_id = any ({ids})"
-    attempts = f"select 1 as sign, a.* from public.apollo_usage a where a.user_id = any ({ids})"
-    for builder, rows in (
-        ("lead_rollup_statement", leads),
-        ("lead_total_statement", leads),
-        ("apollo_rollup_statement", attempts),
-    ):
-        conn.execute(conn.execute(f"select private.{builder}(%s)", [rows]).fetchone()[0])
-    conn.execute(  # each download's flag: has its lead replied
-        "update public.lead_magnet_downloads d "
-        "set lead_replied = l.dm_replied_at is not null or l.email_replied_at is not null "
-        "from public.leads l where l.id = d.lead_id and d.user_id = any (%s) "
-        "and d.lead_replied <> (l.dm_replied_at is not null or l.email_replied_at is not null)",
-        [owners],
-    )
 
 
 @cache
