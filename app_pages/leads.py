@@ -119,8 +119,8 @@ columns = [  # what people scan first comes first: no sideways scrolling at 1440
 leads["email_status"] = leads["email_status"].fillna("No email")  # a state, not a blank
 shown = leads[columns].map(tables.readable)
 st.caption(
-    f"**{total:,}** leads match · page {filters.page} of {pages:,} · times in {zone} · "
-    "select a row to open the lead"
+    f"{lf.matches_sentence(total, result.get('more_matches', False))} · "
+    f"page {filters.page} of {pages:,} · times in {zone} · select a row to open the lead"
 )
 selection = st.dataframe(
     shown,

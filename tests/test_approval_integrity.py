@@ -361,7 +361,7 @@ POLICY_HELPERS = {
     "is_time_zone(text)",  # users.time_zone's check, run as whoever writes the row
     "day_start(date,text)",  # a day's first instant in a zone
     "commented_on_days(uuid[],timestamp with time zone,timestamp with time zone)",  # invoker
-    "search_lead_ids(uuid[],text)",  # ids of leads the caller may see; read under RLS after
+    "search_lead_ids(uuid[],text,integer)",  # ids of leads the caller may see; read under RLS after
     "embedding_model()",  # the library's model name
     "checked_query(extensions.vector,integer,text)",  # raises on bad match arguments
     "is_callers_approval(uuid,text,text)",  # the memory insert policy's check

@@ -65,3 +65,11 @@ def test_every_funnel_stage_links_to_its_filter() -> None:
     )
     assert lf.from_query_params(query).dm == ("delivered", "replied")
     assert query["campaigns"] == CAMPAIGN
+
+
+def test_a_search_with_more_matches_than_it_keeps_says_so() -> None:
+    assert lf.matches_sentence(1234, False) == "**1,234** leads match"
+    kept = lf.matches_sentence(lf.SEARCH_KEEPS, True)
+    assert kept.startswith(f"**{lf.SEARCH_KEEPS:,}+** leads match the search")
+    some = lf.matches_sentence(37, True)
+    assert some.startswith("**37** of the search's newest") and f"{lf.SEARCH_KEEPS:,}" in some

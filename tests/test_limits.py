@@ -48,9 +48,11 @@ def test_the_lead_filters_offer_exactly_what_the_database_accepts(
     sorts = re.search(r"p_sort not in \(([^)]*)\)", source, re.S).group(1)
     assert set(re.findall(r"'(\w+)'", sorts)) == set(lead_filters.SORTS)
     assert re.search(r"p_limit > (\d+)", source).group(1) == str(lead_filters.EXPORT_LIMIT)
+    kept = re.search(r"search_lead_ids\(v_scope, v_pattern, (\d+)\)", source).group(1)
+    assert kept == str(lead_filters.SEARCH_KEEPS)
     assert (
         f"length(p_search) > {lead_filters.MAX_SEARCH_LENGTH}"
-        in _function(service, "private.search_lead_ids(uuid[], text)")
+        in _function(service, "private.search_lead_ids(uuid[], text, integer)")
         or f"length(p_search) > {lead_filters.MAX_SEARCH_LENGTH}" in source
     )
     assert list(lead_filters.STATUSES) == _allowed(service, "leads_status_check")

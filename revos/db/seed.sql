@@ -176,7 +176,7 @@ insert into public.leads (id, user_id, campaign_id, linkedin_profile_url, name, 
   company_size, dm_status, dm_sent_at, dm_delivered_at, dm_replied_at, email_status,
   email_sent_at, email_opened_at, email_clicked_at, email_replied_at, email_campaign_id,
   created_at)
-select pg_temp.uid('lead', g.key),
+select pg_temp.seq_uid(1, g.key),
        c.id,
        camp.id,
        'https://www.linkedin.com/in/' || lower(g.first_name) || '-' || lower(g.last_name) || '-'
@@ -350,9 +350,9 @@ select c.id as client_id, coalesce(ra.reviewer_id, c.id) as approver_id
 from seed_clients c
 left join public.reviewer_assignments ra on ra.client_id = c.id;
 
-insert into public.messages (user_id, lead_id, channel, content, subject, status, sent_at,
+insert into public.messages (id, user_id, lead_id, channel, content, subject, status, sent_at,
   approved_by, created_at, updated_at)
-select l.user_id, l.id, 'dm',
+select pg_temp.seq_uid(2, pg_temp.key_of(l.id) * 4), l.user_id, l.id, 'dm',
        format('Hi %s, thanks for commenting on my post. Here is the %s I mentioned. '
          || 'Curious how you handle this at %s today?', split_part(l.name, ' ', 1),
          lower(split_part(camp.name, ' #', 1)), coalesce(l.company_name, 'your team')),
@@ -364,7 +364,7 @@ join seed_approvers a on a.client_id = l.user_id
 where l.dm_sent_at is not null
 union all
 -- a follow-up DM three days after delivery when there was no reply yet
-select l.user_id, l.id, 'dm',
+select pg_temp.seq_uid(2, pg_temp.key_of(l.id) * 4 + 1), l.user_id, l.id, 'dm',
        format('Quick follow-up, %s: did the %s land OK? Happy to walk you through it.',
          split_part(l.name, ' ', 1), lower(split_part(camp.name, ' #', 1))),
        null, 'sent', l.dm_delivered_at + interval '3 days', a.approver_id,
@@ -379,7 +379,7 @@ where l.dm_delivered_at is not null
   and l.dm_delivered_at + interval '3 days' <= p.anchor
   and pg_temp.r(hashtextextended(l.id::text, 0), 60) < 0.6
 union all
-select l.user_id, l.id, 'email',
+select pg_temp.seq_uid(2, pg_temp.key_of(l.id) * 4 + 2), l.user_id, l.id, 'email',
        format('Hi %s,%s%sThanks for your comment on LinkedIn. I put together a short %s for '
          || 'teams like %s. Worth a look?%s%sBest,%s%s', split_part(l.name, ' ', 1), chr(10), chr(10),
          lower(split_part(camp.name, ' #', 1)), coalesce(l.company_name, 'yours'), chr(10),
@@ -400,7 +400,7 @@ join seed_approvers a on a.client_id = l.user_id
 where l.email_status is not null
 union all
 -- drafts for the newest leads: one DM and one email each, waiting for approval
-select l.user_id, l.id, x.channel,
+select pg_temp.seq_uid(2, pg_temp.key_of(l.id) * 4 + x.slot), l.user_id, l.id, x.channel,
        case when x.channel = 'dm' then
          format('Hey %s, saw your comment ("%s"). I can send the %s over here, want it?',
            split_part(l.name, ' ', 1), left(l.comment_text, 60),
@@ -417,7 +417,7 @@ select l.user_id, l.id, x.channel,
 from public.leads l
 join public.campaigns camp on camp.id = l.campaign_id
 join public.users u on u.id = l.user_id
-cross join (values ('dm'), ('email')) as x (channel)
+cross join (values ('dm', 0), ('email', 2)) as x (channel, slot)
 where l.id in (
     select f.id from (
       select l2.id, row_number() over (partition by l2.user_id order by l2.commented_at desc) as rn
@@ -429,22 +429,27 @@ where l.id in (
   );
 
 -- Posts: one published post behind each campaign, a few more, and drafts for review.
-insert into public.posts (user_id, cartridge_id, content, status, linkedin_post_id, likes,
-  comments, shares, published_at, created_at, image_url)
-select s.user_id, s.cartridge_id,
+insert into public.posts (id, user_id, cartridge_id, content, status, linkedin_post_id,
+  likes, comments, shares, published_at, created_at, image_url)
+select pg_temp.seq_uid(6, s.client_n * 100 + s.k), s.user_id, s.cartridge_id,
        format('Most outbound fails for one reason: it is about the sender, not the reader. '
          || 'I wrote up the %s we use. Comment "playbook" and I will send it.',
          lower(split_part(camp.name, ' #', 1))),
        'published', s.activity_id,
        (40 + pg_temp.r(s.client_n * 100 + s.k, 70) * 900)::int,
-       (select count(*) from public.leads l where l.campaign_id = s.id)::int,
+       coalesce(n.leads, 0)::int,
        (2 + pg_temp.r(s.client_n * 100 + s.k, 71) * 60)::int,
        s.created_at, s.created_at - interval '1 day',
        'https://images.revos.demo/posts/' || s.activity_id || '.png'
 from seed_campaigns s
 join public.campaigns camp on camp.id = s.id
+left join (
+  select l.campaign_id, count(*) as leads
+  from public.leads l
+  group by l.campaign_id
+) as n on n.campaign_id = s.id
 union all
-select c.id, pg_temp.uid('cartridge', c.n * 10 + 1),
+select pg_temp.seq_uid(6, c.n * 100 + 50 + j), c.id, pg_temp.uid('cartridge', c.n * 10 + 1),
        pg_temp.pick(array[
          'Three questions I ask before any discovery call, and why the third matters most.',
          'We cut our sales cycle by 22 days. Here is the one change that did it.',
@@ -484,8 +489,8 @@ cross join pg_temp.seed_params p
 cross join lateral generate_series(1, 1 + floor(pg_temp.r(c.n, 82) * 3)::int) as j;
 
 -- Downloads: about a third of delivered DMs lead to a download of a magnet the client offers.
-insert into public.lead_magnet_downloads (user_id, lead_id, lead_magnet_id, downloaded_at)
-select l.user_id, l.id,
+insert into public.lead_magnet_downloads (id, user_id, lead_id, lead_magnet_id, downloaded_at)
+select pg_temp.seq_uid(4, pg_temp.key_of(l.id)), l.user_id, l.id,
        case when pg_temp.r(h.k, 90) < 0.45 then
               pg_temp.uid('magnet', 1000 + c.n * 10 + 1)
             else pg_temp.uid('magnet', 1 + floor(pg_temp.r(h.k, 91) * 20)::int) end,
@@ -497,8 +502,8 @@ cross join lateral (select hashtextextended(l.id::text, 0) as k) as h
 where l.dm_delivered_at is not null and pg_temp.r(h.k, 93) < 0.35;
 
 -- Apollo: one row per enrichment attempt; a credit is spent when data comes back.
-insert into public.apollo_usage (user_id, lead_id, credits_used, result, created_at)
-select l.user_id, l.id,
+insert into public.apollo_usage (id, user_id, lead_id, credits_used, result, created_at)
+select pg_temp.seq_uid(3, pg_temp.key_of(l.id)), l.user_id, l.id,
        case when l.enrichment_status = 'failed' then 0 else 1 end,
        case l.enrichment_status when 'enriched' then 'success' when 'partial' then 'partial'
             else 'failed' end,
@@ -534,10 +539,11 @@ with rejected as (
      and pg_temp.r(hashtextextended(m.id::text, 0), 102) < 0.3
   returning m.*
 )
-insert into public.review_audit (item_kind, item_id, channel, client_id, actor_id, actor_name,
-  action, content_before, content_after, subject_before, subject_after, reason, drafted_at,
-  created_at)
-select 'message', r.id, r.channel, r.user_id, r.approved_by,
+insert into public.review_audit (id, item_kind, item_id, channel, client_id, actor_id,
+  actor_name, action, content_before, content_after, subject_before, subject_after, reason,
+  drafted_at, created_at)
+select pg_temp.seq_uid(5, pg_temp.key_of(r.id)), 'message', r.id, r.channel, r.user_id,
+       r.approved_by,
        (select coalesce(u.full_name, u.email) from public.users u where u.id = r.approved_by),
        'rejected', r.content, r.content, r.subject, r.subject,
        pg_temp.pick(array['Too salesy for this lead', 'Wrong first name',
@@ -546,10 +552,11 @@ select 'message', r.id, r.channel, r.user_id, r.approved_by,
        r.created_at, r.created_at + interval '50 minutes'
 from rejected r;
 
-insert into public.review_audit (item_kind, item_id, channel, client_id, actor_id, actor_name,
-  action, content_before, content_after, subject_before, subject_after, reason, drafted_at,
-  created_at)
-select 'message', m.id, m.channel, m.user_id, m.approved_by, coalesce(a.full_name, a.email),
+insert into public.review_audit (id, item_kind, item_id, channel, client_id, actor_id,
+  actor_name, action, content_before, content_after, subject_before, subject_after, reason,
+  drafted_at, created_at)
+select pg_temp.seq_uid(5, pg_temp.key_of(m.id)), 'message', m.id, m.channel, m.user_id,
+       m.approved_by, coalesce(a.full_name, a.email),
        case when pg_temp.r(h.k, 100) < 0.15 then 'edited_and_approved' else 'approved' end,
        -- an edited draft had a closing line the reviewer cut, so before and after differ
        case when pg_temp.r(h.k, 100) < 0.15

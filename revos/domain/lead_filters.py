@@ -32,6 +32,7 @@ PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000
 MAX_SEARCH_LENGTH = 200
 MAX_RANGE_DAYS = 1096  # leads_export refuses longer date ranges (three years)
+SEARCH_KEEPS = 10_000  # a search keeps its newest matches, this many (leads_export)
 
 
 @dataclass(frozen=True)
@@ -180,3 +181,19 @@ def stage_query(
         email=tuple(stage_filter.get("email", ())),
     )
     return filters.query_params()
+
+
+def matches_sentence(total: int, more_matches: bool) -> str:
+    """How many leads match, in words. A search with more matches than it keeps says so:
+    its total then counts only what passes among the newest SEARCH_KEEPS matches."""
+    if not more_matches:
+        return f"**{total:,}** leads match"
+    if total == SEARCH_KEEPS:
+        return (
+            f"**{SEARCH_KEEPS:,}+** leads match the search: its newest {SEARCH_KEEPS:,} are "
+            "listed (add words to narrow it)"
+        )
+    return (
+        f"**{total:,}** of the search's newest {SEARCH_KEEPS:,} matches pass the other "
+        f"filters (over {SEARCH_KEEPS:,} leads match the search: add words to narrow it)"
+    )

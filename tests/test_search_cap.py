@@ -1,0 +1,143 @@
+"""A search keeps its newest matches: at most SEARCH_KEEPS, and says when there were more.
+
+On a database of its own with 18,000 leads, a one-letter search matches nearly all of them,
+so every path that keeps the newest matches runs: the super admin's walk through everyone's
+leads newest first (and its way out when matches are too sparse for the walk), and the
+per-owner search of a client and of a reviewer. The oracle is the same LIKE, run as the
+superuser over the caller's own rows and sorted newest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from revos.db import seed
+from revos.domain import lead_filters as lf
+from tests.support import as_user, seeded_database
+
+TEXT = (
+    "lower(coalesce(l.name, '') || ' ' || coalesce(l.company_name, '') || ' ' "
+    "|| coalesce(l.job_title, '') || ' ' || coalesce(l.comment_text, ''))"
+)
+
+
+@pytest.fixture(scope="module")
+def many_leads(server) -> Iterator[str]:
+    plan = seed.SeedPlan(clients=3, leads_min=3000, leads_max=3000, seed=5, big_client_leads=12000)
+    with seeded_database(server, plan, "t_search") as (_, url):
+        yield url
+
+
+def _id(url: str, email: str) -> str:
+    with psycopg.connect(url) as conn:
+        return str(
+            conn.execute("select id from public.users where email = %s", [email]).fetchone()[0]
+        )
+
+
+def _newest_matches(url: str, pattern: str, owners: list[str] | None) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            f"select l.id::text from public.leads l where {TEXT} like %s "
+            "and (%s::uuid[] is null or l.user_id = any (%s::uuid[])) "
+            "order by l.commented_at desc, l.id desc",
+            [pattern, owners, owners],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _page(url: str, user_id: str, **params) -> dict:
+    names = ", ".join(f"{k} => %({k})s" for k in params)
+    with as_user(url, user_id) as conn:
+        total, rows, more = conn.execute(
+            f"select * from public.leads_page({names})", params
+        ).fetchone()
+    return {"total": total, "ids": [r["id"] for r in rows], "more": more}
+
+
+def _owners(url: str, *emails: str) -> list[str]:
+    return [_id(url, e) for e in emails]
+
+
+@pytest.mark.parametrize(
+    ("email", "owners"),
+    [
+        ("admin@revos.demo", None),
+        ("client1@revos.demo", ("client1@revos.demo",)),
+        ("reviewer@revos.demo", ("client1@revos.demo", "client2@revos.demo")),
+    ],
+)
+def test_a_common_search_keeps_its_newest_matches(many_leads, email, owners) -> None:
+    scope = _owners(many_leads, *owners) if owners else None
+    matches = _newest_matches(many_leads, "%a%", scope)
+    assert len(matches) > lf.SEARCH_KEEPS  # the point of the test: more than are kept
+    me = _id(many_leads, email)
+    first = _page(many_leads, me, p_search="A", p_limit=500)
+    assert (first["total"], first["more"]) == (lf.SEARCH_KEEPS, True)
+    assert first["ids"] == matches[:500]
+    last = _page(many_leads, me, p_search="a", p_limit=500, p_offset=lf.SEARCH_KEEPS - 100)
+    assert last["ids"] == matches[lf.SEARCH_KEEPS - 100 : lf.SEARCH_KEEPS]
+
+
+def test_other_filters_apply_within_the_kept_matches(many_leads) -> None:
+    kept = set(_newest_matches(many_leads, "%a%", None)[: lf.SEARCH_KEEPS])
+    with psycopg.connect(many_leads) as conn:
+        replied = {
+            r[0]
+            for r in conn.execute(
+                "select id::text from public.leads where status = 'replied'"
+            ).fetchall()
+        }
+    page = _page(
+        many_leads, _id(many_leads, "admin@revos.demo"), p_search="a", p_statuses=["replied"]
+    )
+    assert page["more"] is True
+    assert page["total"] == len(kept & replied) > 0
+
+
+def test_a_rarer_search_is_exact_and_says_nothing_more(many_leads) -> None:
+    matches = _newest_matches(many_leads, "%head of sales%", None)
+    assert 50 < len(matches) < lf.SEARCH_KEEPS
+    page = _page(many_leads, _id(many_leads, "admin@revos.demo"), p_search="Head of Sales")
+    assert (page["total"], page["more"]) == (len(matches), False)
+    assert page["ids"] == matches[:50]
+
+
+def test_every_path_of_the_super_admins_search_keeps_the_newest(many_leads) -> None:
+    """With a small cap: the probe (few matches), the walk (dense matches) and the way out
+    when matches are too sparse among the newest leads for the walk to find enough."""
+    admin = _id(many_leads, "admin@revos.demo")
+    with psycopg.connect(many_leads) as conn:
+        sparse = conn.execute(  # one lead's name, matched by a few leads spread over time
+            "select '%' || lower(l.name) || '%' from public.leads l group by l.name "
+            "having count(*) between 8 and 40 order by l.name limit 1"
+        ).fetchone()[0]
+    for pattern, cap in (("%head of sales%", 100_000), ("%a%", 25), (sparse, 3)):
+        matches = _newest_matches(many_leads, pattern, None)
+        with as_user(many_leads, admin) as conn:
+            found = conn.execute(
+                "select private.search_lead_ids(null, %s, %s)::text[]", [pattern, cap]
+            ).fetchone()[0]
+        assert found == matches[: cap + 1], pattern
+    with psycopg.connect(many_leads) as conn:  # the sparse name is beyond a walk of 60 leads
+        walked = conn.execute(
+            "select cardinality(private.newest_lead_matches(%s, 3, 60))", [sparse]
+        ).fetchone()[0]
+    assert walked < 4
+
+
+def test_the_walk_is_no_way_around_the_policies(many_leads) -> None:
+    client = _id(many_leads, "client2@revos.demo")
+    with (
+        as_user(many_leads, client) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("select private.newest_lead_matches('%', 10, 100)")
+    with as_user(many_leads, client) as conn:
+        found = conn.execute(
+            "select private.search_lead_ids(null, '%a%', 20000)::text[]"
+        ).fetchone()[0]
+    assert found == _newest_matches(many_leads, "%a%", [client])  # only their own
