@@ -107,8 +107,9 @@ def test_a_rarer_search_is_exact_and_says_nothing_more(many_leads) -> None:
 
 
 def test_every_path_of_the_super_admins_search_keeps_the_newest(many_leads) -> None:
-    """With a small cap: the probe (few matches), the walk (dense matches) and the way out
-    when matches are too sparse among the newest leads for the walk to find enough."""
+    """With a small cap, each way the search picks by the density of the matches: the probe
+    (few matches overall), the walk newest first (dense) and the index with the newest kept
+    (too sparse for a walk: here a name 8 to 40 leads share, beyond a walk of 60 leads)."""
     admin = _id(many_leads, "admin@revos.demo")
     with psycopg.connect(many_leads) as conn:
         sparse = conn.execute(  # one lead's name, matched by a few leads spread over time
