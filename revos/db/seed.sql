@@ -489,12 +489,16 @@ cross join pg_temp.seed_params p
 cross join lateral generate_series(1, 1 + floor(pg_temp.r(c.n, 82) * 3)::int) as j;
 
 -- Downloads: about a third of delivered DMs lead to a download of a magnet the client offers.
-insert into public.lead_magnet_downloads (id, user_id, lead_id, lead_magnet_id, downloaded_at)
+-- The reply flag is the lead's, as the trigger the load skips would set it: the recount that
+-- follows then has no download to rewrite (no dead rows left behind for the page reads).
+insert into public.lead_magnet_downloads (id, user_id, lead_id, lead_magnet_id, downloaded_at,
+  lead_replied)
 select pg_temp.seq_uid(4, pg_temp.key_of(l.id)), l.user_id, l.id,
        case when pg_temp.r(h.k, 90) < 0.45 then
               pg_temp.uid('magnet', 1000 + c.n * 10 + 1)
             else pg_temp.uid('magnet', 1 + floor(pg_temp.r(h.k, 91) * 20)::int) end,
-       l.dm_delivered_at + (p.anchor - l.dm_delivered_at) * pg_temp.r(h.k, 92) * 0.5
+       l.dm_delivered_at + (p.anchor - l.dm_delivered_at) * pg_temp.r(h.k, 92) * 0.5,
+       l.dm_replied_at is not null or l.email_replied_at is not null
 from public.leads l
 join seed_clients c on c.id = l.user_id
 cross join pg_temp.seed_params p
