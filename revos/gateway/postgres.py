@@ -76,6 +76,11 @@ class PostgresBackend:
             open=False,
             timeout=timeout,
             kwargs={"connect_timeout": max(1, int(timeout))},
+            # After an outage the pool retries a lost connection with doubling waits (1, 2, 4,
+            # 8 s, ...); left at its 5 minutes, the wait had grown past a caller's `timeout`
+            # by the time the database was back, and pages kept their outage banner for up to
+            # 16 s more. Giving up as soon as a caller would lets the next call connect at once.
+            reconnect_timeout=timeout,
             configure=self._configure,
             check=ConnectionPool.check_connection,
         )
