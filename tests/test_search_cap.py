@@ -3,25 +3,23 @@
 On a database of its own with 18,000 leads, a one-letter search matches nearly all of them,
 so every path that keeps the newest matches runs: the super admin's walk through everyone's
 leads newest first (and its way out when matches are too sparse for the walk), and the
-per-owner search of a client and of a reviewer. The oracle is the same LIKE, run as the
-superuser over the caller's own rows and sorted newest first.
+per-owner search of a client and of a reviewer. The oracle is the page functions' own:
+`oracle.search_text` in pandas over every lead read as superuser, the caller's owners kept,
+sorted newest first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pandas as pd
 import psycopg
 import pytest
 
 from revos.db import seed
 from revos.domain import lead_filters as lf
+from tests import oracle
 from tests.support import as_user, seeded_database
-
-TEXT = (
-    "lower(coalesce(l.name, '') || ' ' || coalesce(l.company_name, '') || ' ' "
-    "|| coalesce(l.job_title, '') || ' ' || coalesce(l.comment_text, ''))"
-)
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +29,12 @@ def many_leads(server) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def leads(many_leads) -> pd.DataFrame:
+    with psycopg.connect(many_leads) as conn:
+        return oracle.World.load(conn).leads
+
+
 def _id(url: str, email: str) -> str:
     with psycopg.connect(url) as conn:
         return str(
@@ -38,15 +42,11 @@ def _id(url: str, email: str) -> str:
         )
 
 
-def _newest_matches(url: str, pattern: str, owners: list[str] | None) -> list[str]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            f"select l.id::text from public.leads l where {TEXT} like %s "
-            "and (%s::uuid[] is null or l.user_id = any (%s::uuid[])) "
-            "order by l.commented_at desc, l.id desc",
-            [pattern, owners, owners],
-        ).fetchall()
-    return [r[0] for r in rows]
+def _newest_matches(leads: pd.DataFrame, text: str, owners: list[str] | None) -> list[str]:
+    """Ids of the leads of `owners` (None: all) whose search text contains `text`."""
+    mine = leads if owners is None else leads[leads.user_id.isin(owners)]
+    hits = mine[oracle.search_text(mine).str.contains(text, regex=False)]
+    return list(hits.sort_values(["commented_at", "id"], ascending=False).id)
 
 
 def _page(url: str, user_id: str, **params) -> dict:
@@ -70,9 +70,9 @@ def _owners(url: str, *emails: str) -> list[str]:
         ("reviewer@revos.demo", ("client1@revos.demo", "client2@revos.demo")),
     ],
 )
-def test_a_common_search_keeps_its_newest_matches(many_leads, email, owners) -> None:
+def test_a_common_search_keeps_its_newest_matches(many_leads, leads, email, owners) -> None:
     scope = _owners(many_leads, *owners) if owners else None
-    matches = _newest_matches(many_leads, "%a%", scope)
+    matches = _newest_matches(leads, "a", scope)
     assert len(matches) > lf.SEARCH_KEEPS  # the point of the test: more than are kept
     me = _id(many_leads, email)
     first = _page(many_leads, me, p_search="A", p_limit=500)
@@ -82,15 +82,9 @@ def test_a_common_search_keeps_its_newest_matches(many_leads, email, owners) -> 
     assert last["ids"] == matches[lf.SEARCH_KEEPS - 100 : lf.SEARCH_KEEPS]
 
 
-def test_other_filters_apply_within_the_kept_matches(many_leads) -> None:
-    kept = set(_newest_matches(many_leads, "%a%", None)[: lf.SEARCH_KEEPS])
-    with psycopg.connect(many_leads) as conn:
-        replied = {
-            r[0]
-            for r in conn.execute(
-                "select id::text from public.leads where status = 'replied'"
-            ).fetchall()
-        }
+def test_other_filters_apply_within_the_kept_matches(many_leads, leads) -> None:
+    kept = set(_newest_matches(leads, "a", None)[: lf.SEARCH_KEEPS])
+    replied = set(leads[leads.status == "replied"].id)
     page = _page(
         many_leads, _id(many_leads, "admin@revos.demo"), p_search="a", p_statuses=["replied"]
     )
@@ -98,39 +92,36 @@ def test_other_filters_apply_within_the_kept_matches(many_leads) -> None:
     assert page["total"] == len(kept & replied) > 0
 
 
-def test_a_rarer_search_is_exact_and_says_nothing_more(many_leads) -> None:
-    matches = _newest_matches(many_leads, "%head of sales%", None)
+def test_a_rarer_search_is_exact_and_says_nothing_more(many_leads, leads) -> None:
+    matches = _newest_matches(leads, "head of sales", None)
     assert 50 < len(matches) < lf.SEARCH_KEEPS
     page = _page(many_leads, _id(many_leads, "admin@revos.demo"), p_search="Head of Sales")
     assert (page["total"], page["more"]) == (len(matches), False)
     assert page["ids"] == matches[:50]
 
 
-def test_every_path_of_the_super_admins_search_keeps_the_newest(many_leads) -> None:
+def test_every_path_of_the_super_admins_search_keeps_the_newest(many_leads, leads) -> None:
     """With a small cap, each way the search picks by the density of the matches: the probe
     (few matches overall), the walk newest first (dense) and the index with the newest kept
     (too sparse for a walk: here a name 8 to 40 leads share, beyond a walk of 60 leads)."""
     admin = _id(many_leads, "admin@revos.demo")
-    with psycopg.connect(many_leads) as conn:
-        sparse = conn.execute(  # one lead's name, matched by a few leads spread over time
-            "select '%' || lower(l.name) || '%' from public.leads l group by l.name "
-            "having count(*) between 8 and 40 order by l.name limit 1"
-        ).fetchone()[0]
-    for pattern, cap in (("%head of sales%", 100_000), ("%a%", 25), (sparse, 3)):
-        matches = _newest_matches(many_leads, pattern, None)
+    shared = leads.name.value_counts()  # one lead's name, shared by a few leads over time
+    sparse = sorted(shared[shared.between(8, 40)].index)[0].lower()
+    for text, cap in (("head of sales", 100_000), ("a", 25), (sparse, 3)):
+        matches = _newest_matches(leads, text, None)
         with as_user(many_leads, admin) as conn:
             found = conn.execute(
-                "select private.search_lead_ids(null, %s, %s)::text[]", [pattern, cap]
+                "select private.search_lead_ids(null, %s, %s)::text[]", [f"%{text}%", cap]
             ).fetchone()[0]
-        assert found == matches[: cap + 1], pattern
+        assert found == matches[: cap + 1], text
     with psycopg.connect(many_leads) as conn:  # the sparse name is beyond a walk of 60 leads
         walked = conn.execute(
-            "select cardinality(private.newest_lead_matches(%s, 3, 60))", [sparse]
+            "select cardinality(private.newest_lead_matches(%s, 3, 60))", [f"%{sparse}%"]
         ).fetchone()[0]
     assert walked < 4
 
 
-def test_the_walk_is_no_way_around_the_policies(many_leads) -> None:
+def test_the_walk_is_no_way_around_the_policies(many_leads, leads) -> None:
     client = _id(many_leads, "client2@revos.demo")
     with (
         as_user(many_leads, client) as conn,
@@ -141,4 +132,4 @@ def test_the_walk_is_no_way_around_the_policies(many_leads) -> None:
         found = conn.execute(
             "select private.search_lead_ids(null, '%a%', 20000)::text[]"
         ).fetchone()[0]
-    assert found == _newest_matches(many_leads, "%a%", [client])  # only their own
+    assert found == _newest_matches(leads, "a", [client])  # only their own
