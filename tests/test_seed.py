@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
 
-from revos.db import migrations, seed
+from revos.db import embedded, migrations, seed
 
 ANCHOR = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 
@@ -55,8 +58,10 @@ SNAPSHOT = {
     "|| '/' || (select count(*) from public.review_audit) || '/' || "
     "(select count(*) from public.lead_magnet_downloads) || '/' || "
     "(select count(*) from public.embeddings)",
-    "indexes": "select string_agg(indexname, ',' order by indexname) from pg_indexes "
+    "indexes": "select string_agg(indexdef, ',' order by indexname) from pg_indexes "
     "where schemaname = 'public'",
+    "constraints": "select string_agg(conname || ' ' || pg_get_constraintdef(oid), ',' "
+    "order by conname) from pg_constraint where connamespace = 'public'::regnamespace",
 }
 
 
@@ -84,6 +89,7 @@ def test_a_failing_parallel_seed_leaves_no_half_tenant(
     with psycopg.connect(fresh_database, autocommit=True) as conn:
         migrations.migrate(conn)
         indexes = conn.execute(SNAPSHOT["indexes"]).fetchone()[0]
+        constraints = conn.execute(SNAPSHOT["constraints"]).fetchone()[0]
         calls = []
         write_share = seed._tenants
 
@@ -99,6 +105,56 @@ def test_a_failing_parallel_seed_leaves_no_half_tenant(
         for table in seed.DATA_TABLES:
             assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0, table
         assert conn.execute(SNAPSHOT["indexes"]).fetchone()[0] == indexes  # all rebuilt
+        assert conn.execute(SNAPSHOT["constraints"]).fetchone()[0] == constraints
+
+
+def test_a_parallel_seed_failing_after_the_tenants_restores_every_index(
+    fresh_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later step fails while index builds run beside it: the tables are emptied, and every
+    index and unique constraint the load dropped is there again."""
+    plan = seed.SeedPlan(clients=4, leads_min=100, leads_max=100, seed=9, anchor=ANCHOR)
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        migrations.migrate(conn)
+        before = _snapshot(conn)
+        run_step = seed._step
+
+        def fail_rollups(conn, plan, section) -> None:
+            run_step(conn, plan, section)
+            if section == "rollups":
+                raise RuntimeError("out of memory")
+
+        monkeypatch.setattr(seed, "_step", fail_rollups)
+        with pytest.raises(seed.SeedError, match=r"out of memory.*emptied"):
+            seed.seed(conn, plan, workers=2)
+        for table in (*seed.DATA_TABLES, *seed.ROLLUPS):
+            assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0, table
+        after = _snapshot(conn)
+        assert after["indexes"] == before["indexes"]
+        assert after["constraints"] == before["constraints"]
+
+
+def test_the_embedded_server_is_set_for_bulk_loads() -> None:
+    """A server without the settings (one an older version made) gets them on its next
+    start: the seed's steps write no WAL only under wal_level = minimal."""
+    path = Path(f"/tmp/revos-settings-{uuid.uuid4().hex[:8]}")
+    try:
+        server = embedded.start(path)
+        with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+            assert _settings(conn) == embedded.SERVER_SETTINGS
+            conn.execute("alter system reset all")
+        embedded.stop(path)
+        server = embedded.start(path)
+        with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+            assert _settings(conn) == embedded.SERVER_SETTINGS
+    finally:
+        embedded.destroy(path)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _settings(conn: psycopg.Connection) -> dict[str, str]:
+    names = embedded.SERVER_SETTINGS
+    return {name: conn.execute(f"show {name}").fetchone()[0] for name in names}
 
 
 @pytest.fixture(scope="module")

