@@ -239,7 +239,8 @@ def _seed_in_parallel(conn: psycopg.Connection, plan: SeedPlan, workers: int) ->
             conninfo, [partial(_tenants, plan=plan, share=s) for s in _shares(sizes, workers)]
         )
         # the later sections join the new leads: without statistics the planner misjudged
-        # them and the messages took twice as long (measured)
+        # them and the messages took twice as long (measured). Before the index builds start:
+        # an analyze waits for a running index build on its table.
         conn.execute("analyze public.leads, public.campaigns, public.users")
         connections.in_parallel(conninfo, _later_tasks(plan, rebuild), workers)
         _attach(conn, rebuild)
