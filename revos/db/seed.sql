@@ -1,6 +1,7 @@
 -- Demo data, set-based. Runs as the service role after revos/seed.py has created
 -- pg_temp.seed_params and the pg_temp helpers r() (a uniform [0,1) from a hash of the seed and
--- a key), uid() (a uuid from the seed, a kind and a number) and pick() (an array element).
+-- a key), uid() (a uuid from the seed, a kind and a number), seq_uid() and rekind() (the bulk
+-- tables' time-ordered ids) and pick() (an array element).
 -- No row-at-a-time loops: the same statements produce a million leads.
 
 -- Sections, in the order one transaction runs them. A parallel seed runs "tenants" on several
@@ -8,7 +9,7 @@
 -- connection, all tenants at once, beside the index builds (revos/db/seed.py says why):
 --   clients    the seed_clients table every section reads
 --   shared     accounts, reviewer assignments and the global magnet library
---   tenants    one client's campaigns and leads: written by one connection, read by no other
+--   tenants    one client's campaigns, leads, posts and custom magnets: one connection's
 --   messages   messages and their review history, from the leads
 --   downloads  lead magnet downloads, from the leads
 --   apollo     enrichment attempts, from the leads
