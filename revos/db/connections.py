@@ -1,8 +1,9 @@
 """Work spread over several connections of the service role, for bulk loads (the seed).
 
-One PostgreSQL backend uses one core; a load split by tenant over as many connections as
-there are cores runs on all of them. Each job gets a connection of its own; a job that
-fails stops the others' work and its error is raised in the caller.
+One PostgreSQL backend uses one core; a load split over as many connections as there are
+cores runs on all of them: by tenant (all_or_none: every share commits, or none), or as tasks
+that each wait for the ones whose rows they read (in_parallel). A job that fails stops the
+others' work and its error is raised in the caller.
 """
 
 from __future__ import annotations
