@@ -65,19 +65,20 @@ def in_parallel(conninfo: str, tasks: list[Task], workers: int) -> None:
     """
     pending = list(tasks)
     done: set[str] = set()
-    running = [0]
+    running = 0  # tasks taken and not yet committed
     failures: list[BaseException] = []
     changed = threading.Condition()
 
     def next_task() -> Task | None:
+        nonlocal running
         with changed:
             while pending and not failures:
                 ready = next((t for t in pending if t.after <= done), None)
                 if ready is not None:
                     pending.remove(ready)
-                    running[0] += 1
+                    running += 1
                     return ready
-                if running[0] == 0:  # nothing runs that could make one ready
+                if running == 0:  # nothing runs that could make one ready
                     failures.append(ValueError(f"Tasks wait for no task: {pending}"))
                     changed.notify_all()
                     return None
@@ -85,6 +86,7 @@ def in_parallel(conninfo: str, tasks: list[Task], workers: int) -> None:
             return None
 
     def run(_: int) -> None:
+        nonlocal running
         try:
             with psycopg.connect(conninfo, autocommit=True) as conn:
                 while (task := next_task()) is not None:
@@ -92,7 +94,7 @@ def in_parallel(conninfo: str, tasks: list[Task], workers: int) -> None:
                         task.job(conn)
                     with changed:
                         done.add(task.name)
-                        running[0] -= 1
+                        running -= 1
                         changed.notify_all()
         except BaseException as exc:
             with changed:

@@ -69,6 +69,7 @@ DATA_TABLES = (
     "public.users",
     "auth.users",
 )
+EMPTY_ALL = f"truncate {', '.join(DATA_TABLES)}, {', '.join(ROLLUPS)} cascade"
 
 
 @dataclass(frozen=True)
@@ -167,9 +168,7 @@ def seed(
         with conn.transaction():
             rebuild = _start_load(conn)
             _run_sections(conn, plan, ("clients", "shared", "tenants", *STEPS))
-            for index in rebuild:
-                conn.execute(index.ddl)
-            _attach(conn, rebuild)
+            _restore(conn, rebuild)
     else:
         _seed_in_parallel(conn, plan, workers)
     rows = sum(_count(conn, table) for table in DATA_TABLES)
@@ -187,10 +186,9 @@ class SeedError(RuntimeError):
 
 def _start_load(conn: psycopg.Connection) -> list[Rebuild]:
     """In the current transaction: empty the data, drop the bulk indexes, set the helpers."""
-    conn.execute("set local max_parallel_workers_per_gather = 0")
     conn.execute("set local maintenance_work_mem = '1GB'")
     conn.execute("set local session_replication_role = replica")
-    conn.execute(f"truncate {', '.join(DATA_TABLES)}, {', '.join(ROLLUPS)} cascade")
+    conn.execute(EMPTY_ALL)
     return _drop_for_load(conn, BULK_TABLES)
 
 
@@ -249,11 +247,8 @@ def _seed_in_parallel(conn: psycopg.Connection, plan: SeedPlan, workers: int) ->
         _attach(conn, rebuild)
     except Exception as exc:
         with conn.transaction():
-            conn.execute(f"truncate {', '.join(DATA_TABLES)}, {', '.join(ROLLUPS)} cascade")
-            for index in rebuild:  # those the failed step did not build or attach yet
-                if conn.execute("select to_regclass(%s)", [index.name]).fetchone()[0] is None:
-                    conn.execute(index.ddl)
-            _attach(conn, rebuild)
+            conn.execute(EMPTY_ALL)
+            _restore(conn, rebuild)
         raise SeedError(
             f"Seeding failed ({exc}); the data tables were emptied. Run the seed again."
         ) from exc
@@ -381,15 +376,25 @@ def _drop_for_load(conn: psycopg.Connection, tables: tuple[str, ...]) -> list[Re
     return rebuilds
 
 
+def _restore(conn: psycopg.Connection, rebuild: list[Rebuild]) -> None:
+    """Build the dropped indexes that are not there (all of them after a one-transaction
+    load; those a failed parallel step did not build yet), then attach the constraints."""
+    for index in rebuild:
+        if conn.execute("select to_regclass(%s)", [index.name]).fetchone()[0] is None:
+            conn.execute(index.ddl)
+    _attach(conn, rebuild)
+
+
 def _attach(conn: psycopg.Connection, rebuild: list[Rebuild]) -> None:
     """Make the rebuilt unique indexes their constraints again (those not yet)."""
     for index in rebuild:
-        attached = conn.execute(
-            "select exists (select 1 from pg_constraint where conindid = %s::regclass)",
-            [index.name],
-        ).fetchone()[0]
-        if index.attach and not attached:
+        if index.attach and not _backs_a_constraint(conn, index.name):
             conn.execute(index.attach)
+
+
+def _backs_a_constraint(conn: psycopg.Connection, index: str) -> bool:
+    query = "select exists (select 1 from pg_constraint where conindid = %s::regclass)"
+    return conn.execute(query, [index]).fetchone()[0]
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
