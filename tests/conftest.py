@@ -95,7 +95,7 @@ def fresh_database(server: embedded.EmbeddedServer) -> Iterator[str]:
     """An empty database of its own on the session server; its superuser URL."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
+        embedded.create_database(conn, name)
     yield server.url(database=name)
     with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
         conn.execute(f'drop database "{name}" with (force)')

@@ -126,7 +126,7 @@ def seeded_database(
     that change data; dropped after. Yields (its name, its superuser URL)."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
+        embedded.create_database(conn, name)
     url = server.url(database=name)
     try:
         with psycopg.connect(url, autocommit=True) as conn:

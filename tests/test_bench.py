@@ -77,6 +77,8 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
     assert [p["name"] for p in report["pages"]] == [Path(p).stem for p in bench.PAGES]
     assert all(0 < p["median_ms"] < 60_000 for p in report["pages"])
     assert report["seed_rows_per_s"] > 1_000
+    assert set(report["cpu_check_ms"]) == {"before_seed", "after_seed"}
+    assert all(0 < ms < 60_000 for ms in report["cpu_check_ms"].values())
     assert report["machine"]["cpus"] >= 1
     # the Markdown table is on stdout, one row per measured call
     table_rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
@@ -110,12 +112,14 @@ def test_markdown_shows_ratios() -> None:
         ],
         "pages": [{"name": "overview", "median_ms": 300.0}],
         "seed_rows_per_s": 100_000,
+        "cpu_check_ms": {"before_seed": 212.5, "after_seed": 230.0},
         "machine": {"cpus": 2, "memory_gib": 24, "platform": "Linux"},
         "plan": {"clients": 50, "leads": 100_000, "big_client_leads": 20_000, "runs": 20},
     }
     text = bench.markdown(report)
     assert "| funnel | big client | 10.0 | 12.0 | 10.0 | 1.2x | 240.0 | 20.0x |" in text
     assert "| overview | 300.0 |" in text
+    assert "212.5 ms before the seed, 230.0 ms after" in text
 
 
 def test_compare_reports_growth_of_the_same_calls_and_reads() -> None:

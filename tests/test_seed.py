@@ -157,6 +157,22 @@ def _settings(conn: psycopg.Connection) -> dict[str, str]:
     return {name: conn.execute(f"show {name}").fetchone()[0] for name in names}
 
 
+def test_the_app_database_orders_text_by_code_point_and_folds_case_by_unicode(
+    demo: psycopg.Connection,
+) -> None:
+    """The embedded server's databases use PostgreSQL's own C.UTF-8 (embedded.create_database):
+    the same order on every platform, and the comparisons that made text sorts fast."""
+    row = demo.execute(
+        "select datlocprovider, datlocale from pg_database where datname = current_database()"
+    ).fetchone()
+    assert tuple(row) == ("b", "C.UTF-8")
+    words = ["Zoë", "apple", "Äpfel", "Banana", "émile", "zebra", "Émile", "ångström"]
+    query = "select array_agg(w order by w) from unnest(%s::text[]) as w"
+    assert demo.execute(query, [words]).fetchone()[0] == sorted(words)
+    assert scalar(demo, "select lower('MÜLLER ÉMILE ÅNGSTRÖM')") == "müller émile ångström"
+    assert scalar(demo, "select 'Müller' ilike '%MÜLL%'")
+
+
 @pytest.fixture(scope="module")
 def demo(runtime) -> psycopg.Connection:
     conn = psycopg.connect(runtime.service_url, autocommit=True)

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 DATABASE_NAME = "revos"
+BUILTIN_LOCALE = "C.UTF-8"
 SUPERUSER = "postgres"
 GATEWAY_USER = "authenticator"
 
@@ -108,7 +110,19 @@ def _ensure_database(server: EmbeddedServer) -> None:
     with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", [DATABASE_NAME])
         if exists.fetchone() is None:
-            conn.execute(f'create database "{DATABASE_NAME}"')
+            create_database(conn, DATABASE_NAME)
+
+
+def create_database(conn: psycopg.Connection, name: str) -> None:
+    """Create a database with PostgreSQL's own C.UTF-8 locale (the builtin provider).
+
+    It orders text by code point and maps case by Unicode, as the C.UTF-8 of a recent glibc
+    does, but the same on every platform, and it compares with memcmp instead of strcoll:
+    sorts and index builds on text take about half the time (the messages' status index in
+    the 1M seed: 2.7 to 1.5 s, measured). A database made by an older version keeps its
+    locale."""
+    create = "create database {} template template0 locale_provider builtin builtin_locale {}"
+    conn.execute(sql.SQL(create).format(sql.Identifier(name), sql.Literal(BUILTIN_LOCALE)))
 
 
 def is_running(data_dir: Path) -> bool:

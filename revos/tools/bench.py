@@ -421,9 +421,20 @@ def machine() -> dict[str, Any]:
     }
 
 
+# A fixed amount of work on one core: how fast this machine is at the moment. On a shared
+# machine the same seed took 43 to 55 s within an hour (the CPU time of identical work moved
+# as much), so a run's timings are only comparable with another run's next to this figure.
+CPU_CHECK = "select sum(hashint8extended(g, 42) % 1000) from generate_series(1, 3000000) as g"
+
+
+def cpu_check_ms(conn: psycopg.Connection, runs: int = 3) -> float:
+    """The fastest of a few runs of CPU_CHECK, in ms (lower: a faster machine right now)."""
+    return round(min(timed(lambda: conn.execute(CPU_CHECK).fetchone(), runs, 1)), 1)
+
+
 def prepare(
     data_dir: Path, plan: BenchPlan, say: Callable[[str], None]
-) -> tuple[embedded.EmbeddedServer, seed.SeedReport, list[User]]:
+) -> tuple[embedded.EmbeddedServer, seed.SeedReport, list[User], dict[str, float]]:
     embedded.destroy(data_dir)
     server = embedded.start(data_dir)
     seed_plan = seed.SeedPlan(
@@ -435,7 +446,9 @@ def prepare(
     with psycopg.connect(server.url(), autocommit=True) as conn:
         migrations.migrate(conn)
         say(f"Seeding {plan.clients:,} clients, about {plan.leads:,} leads…")
+        before = cpu_check_ms(conn)
         report = seed.seed(conn, seed_plan)
+        cpu_check = {"before_seed": before, "after_seed": cpu_check_ms(conn)}
         rows = conn.execute(
             "select u.id::text, u.email, u.role, count(l.id) from public.users u "
             "left join public.leads l on l.user_id = u.id where u.email = any(%s) "
@@ -444,16 +457,17 @@ def prepare(
         ).fetchall()
     say(
         f"Seeded {report.rows:,} rows in {report.seconds:.1f} s "
-        f"({report.rows_per_second:,.0f} rows/s)."
+        f"({report.rows_per_second:,.0f} rows/s). CPU check: {cpu_check['before_seed']:,} ms "
+        f"before, {cpu_check['after_seed']:,} ms after."
     )
     order = [BIG, TYPICAL, REVIEWER, ADMIN]
     users = sorted((User(*row) for row in rows), key=lambda u: order.index(u.email))
-    return server, report, users
+    return server, report, users, cpu_check
 
 
 def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> dict[str, Any]:
     started = time.perf_counter()
-    server, seeded, users = prepare(data_dir, plan, say)
+    server, seeded, users, cpu_check = prepare(data_dir, plan, say)
     secret = embedded.load_secrets(data_dir).jwt_secret
     say("Timing the data calls…")
     page_users = [u for u in users if u.email != REVIEWER]
@@ -481,6 +495,7 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
         "seed_rows": seeded.rows,
         "seed_seconds": round(seeded.seconds, 1),
         "run_seconds": round(time.perf_counter() - started),
+        "cpu_check_ms": cpu_check,
         "machine": machine(),
         "plan": vars(plan),
     }
@@ -570,4 +585,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"{plan['big_client_leads']:,}); {plan['runs']} runs per call. "
         f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}.",
     ]
+    if check := report.get("cpu_check_ms"):
+        lines[-1] += (
+            f" CPU check (a fixed SQL loop on one core; lower is faster): "
+            f"{check['before_seed']:,} ms before the seed, {check['after_seed']:,} ms after."
+        )
     return "\n".join(lines)
