@@ -330,6 +330,7 @@ def documented_database(server) -> Iterator[str]:
     """A database of its own on the session server holding the documented RevOS schema."""
     name = f"adopt_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        # the server's default locale, not embedded.create_database's: an existing database
         conn.execute(f'create database "{name}"')
     url = server.url(database=name)
     try:

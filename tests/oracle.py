@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 import pandas as pd
@@ -93,7 +94,12 @@ class World:
 
 
 def rate(numerator: int, denominator: int) -> float | None:
-    return None if denominator == 0 else round(numerator / denominator, 4)
+    """numerator / denominator to 4 places, a half rounded up as PostgreSQL's numeric round()
+    does (Python's round() of a float goes to even: 5 / 32 gave 0.1562, not 0.1563)."""
+    if denominator == 0:
+        return None
+    exact = Decimal(numerator) / Decimal(denominator)
+    return float(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 def whole_days(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
