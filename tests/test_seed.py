@@ -71,7 +71,8 @@ def _snapshot(conn: psycopg.Connection) -> dict[str, str]:
 
 def test_several_connections_seed_the_same_data_as_one(fresh_database: str) -> None:
     """A large plan is written by several connections at once (each its share of the
-    tenants and their rollups): the result must not differ from the one transaction's."""
+    tenants, then the later sections beside the index builds): the result must not differ
+    from the one transaction's."""
     plan = seed.SeedPlan(clients=5, leads_min=150, leads_max=300, seed=9, anchor=ANCHOR)
     with psycopg.connect(fresh_database, autocommit=True) as conn:
         migrations.migrate(conn)
@@ -88,8 +89,7 @@ def test_a_failing_parallel_seed_leaves_no_half_tenant(
     plan = seed.SeedPlan(clients=4, leads_min=100, leads_max=100, seed=9, anchor=ANCHOR)
     with psycopg.connect(fresh_database, autocommit=True) as conn:
         migrations.migrate(conn)
-        indexes = conn.execute(SNAPSHOT["indexes"]).fetchone()[0]
-        constraints = conn.execute(SNAPSHOT["constraints"]).fetchone()[0]
+        before = _snapshot(conn)
         calls = []
         write_share = seed._tenants
 
@@ -102,10 +102,7 @@ def test_a_failing_parallel_seed_leaves_no_half_tenant(
         monkeypatch.setattr(seed, "_tenants", write_then_fail)
         with pytest.raises(seed.SeedError, match=r"the disk is full.*emptied"):
             seed.seed(conn, plan, workers=2)
-        for table in seed.DATA_TABLES:
-            assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0, table
-        assert conn.execute(SNAPSHOT["indexes"]).fetchone()[0] == indexes  # all rebuilt
-        assert conn.execute(SNAPSHOT["constraints"]).fetchone()[0] == constraints
+        _assert_emptied_and_restored(conn, before)
 
 
 def test_a_parallel_seed_failing_after_the_tenants_restores_every_index(
@@ -127,11 +124,17 @@ def test_a_parallel_seed_failing_after_the_tenants_restores_every_index(
         monkeypatch.setattr(seed, "_step", fail_rollups)
         with pytest.raises(seed.SeedError, match=r"out of memory.*emptied"):
             seed.seed(conn, plan, workers=2)
-        for table in (*seed.DATA_TABLES, *seed.ROLLUPS):
-            assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0, table
-        after = _snapshot(conn)
-        assert after["indexes"] == before["indexes"]
-        assert after["constraints"] == before["constraints"]
+        _assert_emptied_and_restored(conn, before)
+
+
+def _assert_emptied_and_restored(conn: psycopg.Connection, before: dict[str, str]) -> None:
+    """After a failed seed: every data and rollup table empty, and every index and unique
+    constraint the load dropped back as it was (`before`: the snapshot before the seed)."""
+    for table in (*seed.DATA_TABLES, *seed.ROLLUPS):
+        assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0, table
+    after = _snapshot(conn)
+    assert after["indexes"] == before["indexes"]
+    assert after["constraints"] == before["constraints"]
 
 
 def test_the_embedded_server_is_set_for_bulk_loads() -> None:

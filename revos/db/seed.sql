@@ -9,7 +9,8 @@
 -- connection, all tenants at once, beside the index builds (revos/db/seed.py says why):
 --   clients    the seed_clients table every section reads
 --   shared     accounts, reviewer assignments and the global magnet library
---   tenants    one client's campaigns, leads, posts and custom magnets: one connection's
+--   tenants    each client's cartridges, campaigns, leads, posts, custom magnets and
+--              memories (a parallel seed: each connection its share of the clients)
 --   messages   messages and their review history, from the leads
 --   downloads  lead magnet downloads, from the leads
 --   apollo     enrichment attempts, from the leads
