@@ -79,6 +79,9 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
     assert report["seed_rows_per_s"] > 1_000
     assert set(report["cpu_check_ms"]) == {"before_seed", "after_seed"}
     assert all(0 < ms < 60_000 for ms in report["cpu_check_ms"].values())
+    # the seed's WAL is its own cluster's (a fresh one): the rows it wrote, at the least
+    assert report["seed_wal"]["mb"] > 0 and report["seed_wal"]["full_page_images"] >= 0
+    assert report["seed_with_vacuum_seconds"] >= report["seed_seconds"]
     assert report["machine"]["cpus"] >= 1
     # the Markdown table is on stdout, one row per measured call
     table_rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
@@ -112,6 +115,8 @@ def test_markdown_shows_ratios() -> None:
         ],
         "pages": [{"name": "overview", "median_ms": 300.0}],
         "seed_rows_per_s": 100_000,
+        "seed_with_vacuum_seconds": 44.5,
+        "seed_wal": {"mb": 1_400, "full_page_images": 102_210},
         "cpu_check_ms": {"before_seed": 212.5, "after_seed": 230.0},
         "machine": {"cpus": 2, "memory_gib": 24, "platform": "Linux"},
         "plan": {"clients": 50, "leads": 100_000, "big_client_leads": 20_000, "runs": 20},
@@ -120,6 +125,8 @@ def test_markdown_shows_ratios() -> None:
     assert "| funnel | big client | 10.0 | 12.0 | 10.0 | 1.2x | 240.0 | 20.0x |" in text
     assert "| overview | 300.0 |" in text
     assert "212.5 ms before the seed, 230.0 ms after" in text
+    assert "100,000 rows/s (44.5 s with the closing VACUUM (ANALYZE); WAL 1,400 MB, " in text
+    assert "102,210 full-page images)" in text
 
 
 def test_compare_reports_growth_of_the_same_calls_and_reads() -> None:

@@ -435,9 +435,17 @@ def cpu_check_ms(conn: psycopg.Connection, runs: int = 3) -> float:
     return round(min(timed(lambda: conn.execute(CPU_CHECK).fetchone(), runs, 1)), 1)
 
 
+# WAL written so far, cluster-wide (the bench's cluster is its own): the seed's WAL, and how
+# much of it is full pages, does not depend on how fast the machine is at the moment.
+WAL_SO_FAR = "select wal_bytes, wal_fpi from pg_stat_wal"
+
+
 def prepare(
     data_dir: Path, plan: BenchPlan, say: Callable[[str], None]
-) -> tuple[embedded.EmbeddedServer, seed.SeedReport, list[User], dict[str, float]]:
+) -> tuple[embedded.EmbeddedServer, seed.SeedReport, list[User], dict[str, Any]]:
+    """A fresh cluster, migrated and seeded; the users to time; and how the seed went
+    besides its rows per second (`seeding`: the CPU check around it, its WAL, and its time
+    with the VACUUM (ANALYZE) that closes it)."""
     embedded.destroy(data_dir)
     server = embedded.start(data_dir)
     seed_plan = seed.SeedPlan(
@@ -450,27 +458,39 @@ def prepare(
         migrations.migrate(conn)
         say(f"Seeding {plan.clients:,} clients, about {plan.leads:,} leads…")
         before = cpu_check_ms(conn)
+        wal_before = conn.execute(WAL_SO_FAR).fetchone()
+        started = time.perf_counter()
         report = seed.seed(conn, seed_plan)
-        cpu_check = {"before_seed": before, "after_seed": cpu_check_ms(conn)}
+        with_vacuum = time.perf_counter() - started
+        wal_after = conn.execute(WAL_SO_FAR).fetchone()
+        seeding = {
+            "cpu_check_ms": {"before_seed": before, "after_seed": cpu_check_ms(conn)},
+            "with_vacuum_seconds": round(with_vacuum, 1),
+            "wal": {
+                "mb": round(float(wal_after[0] - wal_before[0]) / 1e6),
+                "full_page_images": wal_after[1] - wal_before[1],
+            },
+        }
         rows = conn.execute(
             "select u.id::text, u.email, u.role, count(l.id) from public.users u "
             "left join public.leads l on l.user_id = u.id where u.email = any(%s) "
             "group by u.id",
             [[BIG, TYPICAL, REVIEWER, ADMIN]],
         ).fetchall()
+    check = seeding["cpu_check_ms"]
     say(
         f"Seeded {report.rows:,} rows in {report.seconds:.1f} s "
-        f"({report.rows_per_second:,.0f} rows/s). CPU check: {cpu_check['before_seed']:,} ms "
-        f"before, {cpu_check['after_seed']:,} ms after."
+        f"({report.rows_per_second:,.0f} rows/s; {with_vacuum:.1f} s with the VACUUM). "
+        f"CPU check: {check['before_seed']:,} ms before, {check['after_seed']:,} ms after."
     )
     order = [BIG, TYPICAL, REVIEWER, ADMIN]
     users = sorted((User(*row) for row in rows), key=lambda u: order.index(u.email))
-    return server, report, users, cpu_check
+    return server, report, users, seeding
 
 
 def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> dict[str, Any]:
     started = time.perf_counter()
-    server, seeded, users, cpu_check = prepare(data_dir, plan, say)
+    server, seeded, users, seeding = prepare(data_dir, plan, say)
     secret = embedded.load_secrets(data_dir).jwt_secret
     say("Timing the data calls…")
     page_users = [u for u in users if u.email != REVIEWER]
@@ -498,10 +518,24 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
         "seed_rows": seeded.rows,
         "seed_seconds": round(seeded.seconds, 1),
         "run_seconds": round(time.perf_counter() - started),
-        "cpu_check_ms": cpu_check,
+        "seed_with_vacuum_seconds": seeding["with_vacuum_seconds"],
+        "seed_wal": seeding["wal"],
+        "cpu_check_ms": seeding["cpu_check_ms"],
         "machine": machine(),
         "plan": vars(plan),
     }
+
+
+def _seed_extras(report: dict[str, Any]) -> str:
+    """The seed's time with its closing VACUUM, and its WAL (runs from before these were
+    recorded have neither)."""
+    if "seed_wal" not in report:
+        return ""
+    wal = report["seed_wal"]
+    return (
+        f" ({report['seed_with_vacuum_seconds']:,} s with the closing VACUUM (ANALYZE); "
+        f"WAL {wal['mb']:,} MB, {wal['full_page_images']:,} full-page images)"
+    )
 
 
 def compare(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
@@ -582,7 +616,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"Seeding: {report.get('seed_rows', 0):,} rows in {report.get('seed_seconds', 0):,} s, "
-        f"{report['seed_rows_per_s']:,} rows/s; the whole run took "
+        f"{report['seed_rows_per_s']:,} rows/s{_seed_extras(report)}; the whole run took "
         f"{report.get('run_seconds', 0) / 60:,.0f} min. "
         f"{plan['clients']:,} clients, {plan['leads']:,} leads (big client "
         f"{plan['big_client_leads']:,}); {plan['runs']} runs per call. "
