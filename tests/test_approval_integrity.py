@@ -362,6 +362,11 @@ POLICY_HELPERS = {
     "day_start(date,text)",  # a day's first instant in a zone
     "commented_on_days(uuid[],timestamp with time zone,timestamp with time zone)",  # invoker
     "search_lead_ids(uuid[],text,integer)",  # ids of leads the caller may see; read under RLS after
+    # the leads' filters as SQL (invoker), and a page's ids of leads the caller may see
+    "lead_filters(uuid[],uuid[],text[],text[],text[],text[],timestamp with time zone,"
+    "timestamp with time zone,uuid[])",
+    "lead_page_ids(uuid[],uuid[],text[],text[],text[],text[],timestamp with time zone,"
+    "timestamp with time zone,uuid[],text,boolean,integer,integer)",
     "embedding_model()",  # the library's model name
     "checked_query(extensions.vector,integer,text)",  # raises on bad match arguments
     "is_callers_approval(uuid,text,text)",  # the memory insert policy's check

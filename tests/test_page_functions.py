@@ -10,7 +10,7 @@ import pytest
 from revos.domain import lead_filters, metrics
 from revos.gateway import AccessDenied
 from tests import oracle
-from tests.support import DEMO_EMAILS
+from tests.support import DEMO_EMAILS, as_user
 
 FUNNEL_LABELS = ("campaign_id", "campaign_name", "campaign_status", "client_id")
 
@@ -109,6 +109,38 @@ def test_search_never_reaches_another_tenants_leads(gateway_for, demo_users) -> 
     for email in ("client1@revos.demo", "client3@revos.demo"):
         page = gateway_for(email).rows("leads_page", p_client_id=other, p_search="a")[0]
         assert (page["total"], page["rows"]) == (0, [])
+
+
+PAGE_IDS = (
+    "select private.lead_page_ids(%s::uuid[], null, null, null, null, null, null, null, null,"
+    " 'commented_at', true, 50000, 0)::text[]"
+)
+
+
+@pytest.mark.parametrize(
+    "email, asked, sees",
+    [
+        ("client1@revos.demo", None, ["client1@revos.demo"]),
+        ("client1@revos.demo", ["client2@revos.demo"], []),
+        ("reviewer@revos.demo", None, ["client1@revos.demo", "client2@revos.demo"]),
+        (
+            "reviewer@revos.demo",
+            ["client2@revos.demo", "client3@revos.demo"],
+            ["client2@revos.demo"],
+        ),
+        ("admin@revos.demo", ["client3@revos.demo"], ["client3@revos.demo"]),
+    ],
+)
+def test_a_pages_ids_called_directly_are_only_of_leads_the_caller_may_see(
+    email, asked, sees, runtime, demo_users, world
+) -> None:
+    """private.lead_page_ids walks past the policy, so it is the guard itself: called over the
+    API with any owners, it returns only ids of leads the caller could read anyway."""
+    owners = None if asked is None else [demo_users[e].id for e in asked]
+    with as_user(runtime.service_url, demo_users[email].id) as conn:
+        ids = conn.execute(PAGE_IDS, [owners]).fetchone()[0]
+    wanted = world.leads[world.leads.user_id.isin([demo_users[e].id for e in sees])]
+    assert sorted(ids) == sorted(wanted.id) and len(ids) == len(set(ids))
 
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)
