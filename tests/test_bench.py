@@ -154,6 +154,11 @@ def test_compare_reports_growth_of_the_same_calls_and_reads() -> None:
     ]
     full["direct_reads"] = []
     full |= {"machine": {"cpus": 2, "memory_gib": 24, "platform": "Linux"}}
+    full |= {
+        "seed_with_vacuum_seconds": 1.0,
+        "seed_wal": {"mb": 1, "full_page_images": 0},
+        "cpu_check_ms": {"before_seed": 1.0, "after_seed": 1.0},
+    }
     full["plan"] |= {"clients": 1000, "big_client_leads": 200_000, "runs": 20}
     assert "| trend / big client | 10.0 | 12.5 | 1.25x |" in bench.markdown(full)
 

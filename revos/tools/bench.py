@@ -526,18 +526,6 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
     }
 
 
-def _seed_extras(report: dict[str, Any]) -> str:
-    """The seed's time with its closing VACUUM, and its WAL (runs from before these were
-    recorded have neither)."""
-    if "seed_wal" not in report:
-        return ""
-    wal = report["seed_wal"]
-    return (
-        f" ({report['seed_with_vacuum_seconds']:,} s with the closing VACUUM (ANALYZE); "
-        f"WAL {wal['mb']:,} MB, {wal['full_page_images']:,} full-page images)"
-    )
-
-
 def compare(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
     """The same users' calls and direct reads here against an earlier run (another scale):
     how much a tenant's cost grew with other tenants' data. The target is at most 1.3x."""
@@ -612,19 +600,18 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {r['what']} | {r['baseline_p95_ms']:,.1f} | {r['p95_ms']:,.1f} | {r['ratio']}x |"
             for r in scale["calls"] + scale["direct_reads"]
         ]
-    plan, host = report["plan"], report["machine"]
+    plan, host, wal = report["plan"], report["machine"], report["seed_wal"]
+    check = report["cpu_check_ms"]
     lines += [
         "",
         f"Seeding: {report.get('seed_rows', 0):,} rows in {report.get('seed_seconds', 0):,} s, "
-        f"{report['seed_rows_per_s']:,} rows/s{_seed_extras(report)}; the whole run took "
-        f"{report.get('run_seconds', 0) / 60:,.0f} min. "
+        f"{report['seed_rows_per_s']:,} rows/s ({report['seed_with_vacuum_seconds']:,} s with "
+        f"the closing VACUUM (ANALYZE); WAL {wal['mb']:,} MB, {wal['full_page_images']:,} "
+        f"full-page images); the whole run took {report.get('run_seconds', 0) / 60:,.0f} min. "
         f"{plan['clients']:,} clients, {plan['leads']:,} leads (big client "
         f"{plan['big_client_leads']:,}); {plan['runs']} runs per call. "
-        f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}.",
+        f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}. "
+        f"CPU check (a fixed SQL loop on one core; lower is faster): "
+        f"{check['before_seed']:,} ms before the seed, {check['after_seed']:,} ms after.",
     ]
-    if check := report.get("cpu_check_ms"):
-        lines[-1] += (
-            f" CPU check (a fixed SQL loop on one core; lower is faster): "
-            f"{check['before_seed']:,} ms before the seed, {check['after_seed']:,} ms after."
-        )
     return "\n".join(lines)
