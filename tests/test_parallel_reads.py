@@ -1,0 +1,96 @@
+"""Reads under RLS may run in parallel, as the floor's do (0039).
+
+The policy helpers are parallel safe, so a statement under RLS can have a parallel plan at
+all; funnel_trend and campaign_funnel, reading every tenant for a super admin, make parallel
+workers free to start for their one statement, and put the settings back afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from tests.support import as_user
+
+SETTINGS = ("parallel_setup_cost", "parallel_tuple_cost")
+CALLS = {
+    "funnel_trend": "select * from public.funnel_trend(%(from)s, %(to)s, 'week')",
+    "campaign_funnel": "select * from public.campaign_funnel(p_from => %(from)s, p_to => %(to)s)",
+}
+
+
+def _period() -> dict[str, dt.datetime]:
+    now = dt.datetime.now(dt.UTC)
+    return {"from": now - dt.timedelta(days=90), "to": now}
+
+
+def _plans_of(conn, query: str) -> str:
+    """The plans of the statements a call runs inside, sent back by auto_explain."""
+    notices: list[str] = []
+    conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+    conn.execute(query, _period()).fetchall()
+    return "\n".join(notices)
+
+
+@contextlib.contextmanager
+def _explained_as(url: str, user_id: str) -> Iterator[psycopg.Connection]:
+    """A connection acting as the user, whose nested statements auto_explain reports (loaded
+    as superuser, before the role switch), and where even the demo's small rollup is big
+    enough for a parallel scan."""
+    with psycopg.connect(url) as conn:
+        conn.execute("load 'auto_explain'")
+        conn.execute("set local auto_explain.log_min_duration = 0")
+        conn.execute("set local auto_explain.log_nested_statements = on")
+        conn.execute("set local auto_explain.log_level = notice")
+        conn.execute("set local min_parallel_table_scan_size = 0")
+        conn.execute("set local role authenticated")
+        claims = {"sub": user_id, "role": "authenticated", "aud": "authenticated"}
+        conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def test_a_statement_under_rls_can_be_planned_in_parallel(runtime, demo_users) -> None:
+    """Fails if any policy helper of the leads' policy is parallel unsafe: no Gather then."""
+    with as_user(runtime.service_url, demo_users["admin@revos.demo"].id) as conn:
+        for name in SETTINGS:
+            conn.execute(f"set local {name} = 0")
+        conn.execute("set local min_parallel_table_scan_size = 0")
+        conn.execute("set local enable_indexscan = off")
+        conn.execute("set local enable_bitmapscan = off")
+        plan = "\n".join(r[0] for r in conn.execute("explain select count(*) from public.leads"))
+    assert "Gather" in plan, plan
+
+
+@pytest.mark.parametrize("function", sorted(CALLS))
+def test_every_tenant_reads_run_in_parallel_for_a_super_admin_only(
+    runtime, demo_users, function
+) -> None:
+    plans = {}
+    for email in ("admin@revos.demo", "client1@revos.demo"):
+        with _explained_as(runtime.service_url, demo_users[email].id) as conn:
+            plans[email] = _plans_of(conn, CALLS[function])
+    assert "lead_daily_stats" in plans["admin@revos.demo"]
+    assert "Gather" in plans["admin@revos.demo"], plans["admin@revos.demo"]
+    assert "Gather" not in plans["client1@revos.demo"], plans["client1@revos.demo"]
+
+
+@pytest.mark.parametrize("function", sorted(CALLS))
+@pytest.mark.parametrize("email", ["admin@revos.demo", "client1@revos.demo"])
+def test_the_planner_settings_are_put_back_after_the_call(
+    runtime, demo_users, function, email
+) -> None:
+    with as_user(runtime.service_url, demo_users[email].id) as conn:
+        conn.execute("set local parallel_setup_cost = 1234")  # as a DBA might have it
+        before = [conn.execute(f"select current_setting('{s}')").fetchone()[0] for s in SETTINGS]
+        rows = conn.execute(CALLS[function], _period()).fetchall()
+        after = [conn.execute(f"select current_setting('{s}')").fetchone()[0] for s in SETTINGS]
+    assert rows
+    assert after == before == ["1234", "0.1"]
