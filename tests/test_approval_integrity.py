@@ -367,6 +367,7 @@ POLICY_HELPERS = {
     "timestamp with time zone,uuid[])",
     "lead_page_ids(uuid[],uuid[],text[],text[],text[],text[],timestamp with time zone,"
     "timestamp with time zone,uuid[],text,boolean,integer,integer)",
+    "magnet_counts(uuid[],date,date)",  # downloads per magnet, read under RLS (invoker)
     "embedding_model()",  # the library's model name
     "checked_query(extensions.vector,integer,text)",  # raises on bad match arguments
     "is_callers_approval(uuid,text,text)",  # the memory insert policy's check

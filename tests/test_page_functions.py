@@ -155,6 +155,19 @@ def test_lead_magnet_performance(email, gateway_for, demo_users, world) -> None:
         )
 
 
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_lead_magnet_performance_over_a_period(
+    email, gateway_for, demo_users, world, period
+) -> None:
+    """Each owner's downloads in the period's days of that owner (0040 reads a client's and a
+    reviewer's owners one by one, and every tenant's in one pass for a super admin)."""
+    start, end = period
+    rows = gateway_for(email).rows("lead_magnet_performance", p_from=start, p_to=end)
+    got = {r["lead_magnet_id"]: (r["downloads"], r["replies"]) for r in rows}
+    assert got == oracle.magnet_performance(world, demo_users[email], start, end)
+    assert any(downloads for downloads, _ in got.values())
+
+
 def test_admin_tenant_stats_for_the_super_admin(gateway_for, world) -> None:
     rows = gateway_for("admin@revos.demo").rows("admin_tenant_stats")
     clients = world.users[world.users.role == "client"]

@@ -218,6 +218,11 @@ CALLS: tuple[Call, ...] = (
     Call("leads deep page", "leads_page", lambda u: {"p_limit": 50, "p_offset": _deep_offset(u)}),
     Call("leads search", "leads_page", lambda u: {"p_limit": 50, "p_search": "head of sales"}),
     Call("lead magnets", "lead_magnet_performance", lambda u: {}, naive_magnets),
+    Call(  # what the page asks by default: the last 30 days
+        "lead magnets 30 days",
+        "lead_magnet_performance",
+        lambda u: {"p_from": _days_ago(30), "p_to": dt.datetime.now(dt.UTC)},
+    ),
     Call("approval queue", "approval_queue", lambda u: {}),
     Call("admin tenant stats", "admin_tenant_stats", lambda u: {}, naive_admin, admin_only=True),
 )
