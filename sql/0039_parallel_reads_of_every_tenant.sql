@@ -1,9 +1,12 @@
 -- Reads over every tenant, under RLS, planned like the floor: in parallel where it pays.
 --
--- The policy helpers (0014) were parallel unsafe (the default), so no statement under RLS
--- could have a parallel plan; the floor (superuser, no policy) reads a super admin's 380,000
--- rollup rows with two workers. They only read (the caller's id from the JWT claims, which
--- workers inherit, and the users and reviewer_assignments tables), so they are parallel safe.
+-- The policy helpers (is_super_admin from 0002, the others from 0014) were parallel unsafe
+-- (the default), so no statement under RLS could have a parallel plan; the floor (superuser,
+-- no policy) reads a super admin's 380,000 rollup rows with two workers. They only read (the
+-- caller's id from the JWT claims, which workers inherit with the leader's settings, and the
+-- users and reviewer_assignments tables), so they are parallel safe. auth.uid(), which they
+-- call, is Supabase's own on a hosted project and is left as it is: only the functions a
+-- statement names decide whether it may run in parallel.
 --
 -- That alone changes no plan: for a super admin the policy's range arm covers every owner,
 -- but its bounds are initplans, so the planner guesses that it keeps 0.5% of the rows and

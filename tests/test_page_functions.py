@@ -168,6 +168,26 @@ def test_lead_magnet_performance_over_a_period(
     assert any(downloads for downloads, _ in got.values())
 
 
+@pytest.mark.parametrize("asked", [["client1@revos.demo"], ["client2@revos.demo"], None])
+def test_magnet_counts_called_directly_count_only_what_the_caller_sees(
+    asked, runtime, demo_users, world
+) -> None:
+    """private.magnet_counts is callable by any user with any owners: it counts only the
+    downloads RLS lets the caller see (client2 sees its own; None is the every-tenant path)."""
+    owners = None if asked is None else [demo_users[e].id for e in asked]
+    with as_user(runtime.service_url, demo_users["client2@revos.demo"].id) as conn:
+        rows = conn.execute(
+            "select lead_magnet_id::text, downloads, replies "
+            "from private.magnet_counts(%s::uuid[], null, null)",
+            [owners],
+        ).fetchall()
+    seen = world.downloads[world.downloads.user_id == demo_users["client2@revos.demo"].id]
+    if asked == ["client1@revos.demo"]:
+        seen = seen.iloc[0:0]
+    assert sum(r[1] for r in rows) == len(seen)
+    assert {r[0] for r in rows} == set(seen.lead_magnet_id.astype(str))
+
+
 def test_admin_tenant_stats_for_the_super_admin(gateway_for, world) -> None:
     rows = gateway_for("admin@revos.demo").rows("admin_tenant_stats")
     clients = world.users[world.users.role == "client"]

@@ -65,7 +65,8 @@ def _explained_as(url: str, user_id: str) -> Iterator[psycopg.Connection]:
 
 
 def test_a_statement_under_rls_can_be_planned_in_parallel(runtime, demo_users) -> None:
-    """Fails if any policy helper of the leads' policy is parallel unsafe: no Gather then."""
+    """Fails if any policy helper of the leads' policy is parallel unsafe: no Gather then.
+    Its count, read by the workers, is the serial count."""
     with as_user(runtime.service_url, demo_users["admin@revos.demo"].id) as conn:
         for name in SETTINGS:
             conn.execute(f"set local {name} = 0")
@@ -73,17 +74,25 @@ def test_a_statement_under_rls_can_be_planned_in_parallel(runtime, demo_users) -
         conn.execute("set local enable_indexscan = off")
         conn.execute("set local enable_bitmapscan = off")
         plan = "\n".join(r[0] for r in conn.execute("explain select count(*) from public.leads"))
+        parallel = conn.execute("select count(*) from public.leads").fetchone()[0]
+        conn.execute("set local max_parallel_workers_per_gather = 0")
+        serial = conn.execute("select count(*) from public.leads").fetchone()[0]
     assert "Gather" in plan, plan
+    assert parallel == serial > 0
 
 
 @pytest.mark.parametrize("function", sorted(CALLS))
 def test_every_tenant_reads_run_in_parallel_for_a_super_admin_only(
     runtime, demo_users, function
 ) -> None:
-    plans = {}
+    plans, rows = {}, {}
     for email in ("admin@revos.demo", "client1@revos.demo"):
         with _explained_as(runtime.service_url, demo_users[email].id) as conn:
             plans[email] = _plans_of(conn, CALLS[function])
+            rows[email] = conn.execute(CALLS[function], _period()).fetchall()
+        with as_user(runtime.service_url, demo_users[email].id) as conn:
+            conn.execute("set local max_parallel_workers_per_gather = 0")  # one process
+            assert rows[email] == conn.execute(CALLS[function], _period()).fetchall()
     assert "lead_daily_stats" in plans["admin@revos.demo"]
     assert "Gather" in plans["admin@revos.demo"], plans["admin@revos.demo"]
     assert "Gather" not in plans["client1@revos.demo"], plans["client1@revos.demo"]

@@ -322,14 +322,14 @@ def measure_calls(
                             lambda g=gateway, c=call, u=user: g.call(c.function, **c.params(u)),
                             plan.runs,
                         )
-                    except GatewayError as exc:  # e.g. the statement timeout: say so, go on
+                        with as_user(server.url(user=embedded.GATEWAY_USER), user) as conn:
+                            sql = timed(in_sql(conn, user, call), plan.runs)
+                    except (GatewayError, psycopg.Error) as exc:  # e.g. a timeout: say so, go on
                         say(f"  {call.name:<20} {USER_LABELS[user.email]:<15} FAILED: {exc}")
                         failures.append(
                             {"name": call.name, "user": USER_LABELS[user.email], "error": str(exc)}
                         )
                         continue
-                    with as_user(server.url(user=embedded.GATEWAY_USER), user) as conn:
-                        sql = timed(in_sql(conn, user, call), plan.runs)
                     floor = timed(floor_call(superuser, user, call), plan.runs)
                     naive = None
                     if call.naive is not None and user.visible_leads(plan) <= plan.naive_max_leads:
