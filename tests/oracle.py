@@ -41,12 +41,17 @@ class World:
     downloads: pd.DataFrame
     magnets: pd.DataFrame
     drafts: pd.DataFrame  # user_id of every draft message and draft post
+    draft_messages: pd.DataFrame
+    draft_posts: pd.DataFrame
+    cartridges: pd.DataFrame
 
     @classmethod
     def load(cls, conn: psycopg.Connection) -> World:
         return cls(
             users=_frame(conn, "select id, email, role, time_zone from public.users"),
-            campaigns=_frame(conn, "select id, user_id, name, status from public.campaigns"),
+            campaigns=_frame(
+                conn, "select id, user_id, name, status, cartridge_id from public.campaigns"
+            ),
             leads=_frame(conn, f"select {LEAD_COLUMNS} from public.leads"),
             downloads=_frame(
                 conn,
@@ -59,6 +64,17 @@ class World:
                 "select user_id from public.messages where status = 'draft' "
                 "union all select user_id from public.posts where status = 'draft'",
             ),
+            draft_messages=_frame(
+                conn,
+                "select id, user_id, lead_id, channel, subject, content, created_at "
+                "from public.messages where status = 'draft'",
+            ),
+            draft_posts=_frame(
+                conn,
+                "select id, user_id, cartridge_id, content, image_url, created_at "
+                "from public.posts where status = 'draft'",
+            ),
+            cartridges=_frame(conn, "select id, user_id, name from public.cartridges"),
         )
 
     def clients_of(self, user: DemoUser) -> set[str]:
@@ -222,6 +238,52 @@ def magnet_performance(
         mine = downloads.lead_magnet_id == magnet_id
         result[magnet_id] = (int(mine.sum()), int((mine & replied).sum()))
     return result
+
+
+QUEUE_COLUMNS = (
+    "kind",
+    "channel",
+    "id",
+    "client_id",
+    "campaign_id",
+    "campaign_name",
+    "cartridge_name",
+    "lead_name",
+    "subject",
+    "content",
+    "image_url",
+)
+
+
+def queue(
+    world: World, user: DemoUser, campaign_id: str | None = None, channel: str | None = None
+) -> list[tuple]:
+    """The drafts waiting for review, oldest first, each with what a reviewer reads."""
+    messages = world.scoped(world.draft_messages, user).merge(
+        world.leads[["id", "campaign_id", "name"]].rename(columns={"id": "lead_id"}),
+        on="lead_id",
+    )
+    messages = messages.merge(
+        world.campaigns[["id", "name", "cartridge_id"]].rename(
+            columns={"id": "campaign_id", "name": "campaign_name"}
+        ),
+        on="campaign_id",
+    ).rename(columns={"name": "lead_name"})
+    messages["kind"] = "message"
+    posts = world.scoped(world.draft_posts, user).assign(kind="post", channel="post")
+    drafts = pd.concat([messages, posts], ignore_index=True)
+    cartridges = world.cartridges.rename(
+        columns={"id": "cartridge_id", "name": "cartridge_name", "user_id": "cartridge_owner"}
+    )
+    drafts = drafts.merge(cartridges, on="cartridge_id", how="left")
+    drafts.loc[drafts.cartridge_owner != drafts.user_id, "cartridge_name"] = None
+    if campaign_id is not None:
+        drafts = drafts[drafts.campaign_id == campaign_id]
+    if channel is not None:
+        drafts = drafts[drafts.channel == channel]
+    drafts = drafts.rename(columns={"user_id": "client_id"}).sort_values(["created_at", "id"])
+    drafts = drafts.astype(object).where(drafts.notna(), None)
+    return [tuple(row) for row in drafts[list(QUEUE_COLUMNS)].itertuples(index=False)]
 
 
 def search_text(leads: pd.DataFrame) -> pd.Series:
