@@ -111,6 +111,12 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
         "select user_id::text || day::text, user_id::text from public.apollo_daily_usage",
         private_rule,  # billing, like the attempts it sums
     ),
+    "lead_magnet_daily_stats": (
+        "user_id::text || day::text || lead_magnet_id::text",
+        "select user_id::text || day::text || lead_magnet_id::text, user_id::text "
+        "from public.lead_magnet_daily_stats",
+        tenant_rule,  # counts of downloads, read like the downloads
+    ),
     "lead_magnet_embeddings": (
         "id::text",
         "select e.id::text, m.user_id::text from public.lead_magnet_embeddings e "

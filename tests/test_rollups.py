@@ -135,6 +135,26 @@ CHANGES = {
                                'America/Los_Angeles', 'UTC'])[1 + floor(random() * 5)::int]
         where id in (select id from public.users where role = 'client' order by random() limit 2)
     """,
+    "delete downloads": """
+        delete from public.lead_magnet_downloads
+        where id in (select id from public.lead_magnet_downloads order by random() limit 15)
+    """,
+    # a download moved to another day (across midnights) and to another of its owner's magnets
+    "move downloads": """
+        update public.lead_magnet_downloads d
+        set downloaded_at = d.downloaded_at + (random() - 0.5) * interval '3 days',
+            lead_magnet_id = coalesce((
+              select m.id from public.lead_magnets m
+              where m.user_id is null or m.user_id = d.user_id
+              order by random() limit 1
+            ), d.lead_magnet_id)
+        where d.id in (select id from public.lead_magnet_downloads order by random() limit 20)
+    """,
+    "delete a magnet": """
+        delete from public.lead_magnets
+        where id = (select lead_magnet_id from public.lead_magnet_downloads
+                    order by random() limit 1)
+    """,
     "Apollo deletes": """
         delete from public.apollo_usage
         where id in (select id from public.apollo_usage order by random() limit 15)
@@ -197,6 +217,25 @@ def stored_apollo(conn: psycopg.Connection) -> dict[tuple, tuple[int, int, int]]
     return {(u, d): (c, a, s) for u, d, c, a, s in rows if (c, a, s) != (0, 0, 0)}
 
 
+def expected_magnets(downloads: pd.DataFrame, zones: dict) -> dict[tuple, tuple[int, int]]:
+    """Downloads and downloads of replied leads per owner, local day and magnet."""
+    if downloads.empty:
+        return {}
+    downloads = downloads.assign(day=_local_day(downloads.downloaded_at, downloads.user_id, zones))
+    return {
+        key: (len(group), int(group.replied.sum()))
+        for key, group in downloads.groupby(["user_id", "day", "lead_magnet_id"])
+    }
+
+
+def stored_magnets(conn: psycopg.Connection) -> dict[tuple, tuple[int, int]]:
+    rows = conn.execute(
+        "select user_id, day, lead_magnet_id, downloads, replies "
+        "from public.lead_magnet_daily_stats"
+    ).fetchall()
+    return {(u, d, m): (n, r) for u, d, m, n, r in rows if (n, r) != (0, 0)}
+
+
 def assert_rollups_match(conn: psycopg.Connection, step: str) -> None:
     zones = dict(conn.execute("select id, time_zone from public.users").fetchall())
     leads = _frame(conn, "select * from public.leads")
@@ -211,6 +250,13 @@ def assert_rollups_match(conn: psycopg.Connection, step: str) -> None:
         "<> (l.dm_replied_at is not null or l.email_replied_at is not null)"
     ).fetchone()[0]
     assert wrong_flags == 0, step
+    downloads = _frame(
+        conn,
+        "select d.user_id, d.lead_magnet_id, d.downloaded_at, "
+        "l.dm_replied_at is not null or l.email_replied_at is not null as replied "
+        "from public.lead_magnet_downloads d join public.leads l on l.id = d.lead_id",
+    )
+    assert stored_magnets(conn) == expected_magnets(downloads, zones), step
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +271,8 @@ def test_the_seed_leaves_rollups_equal_to_the_raw_rows(small_world: str) -> None
     with psycopg.connect(small_world) as conn:
         assert_rollups_match(conn, "after seeding")
         assert conn.execute("select count(*) from public.lead_daily_stats").fetchone()[0] > 0
+        magnets = "select count(*) from public.lead_magnet_daily_stats where replies > 0"
+        assert conn.execute(magnets).fetchone()[0] > 0
 
 
 @pytest.mark.parametrize("history", range(6))
@@ -252,7 +300,12 @@ def test_nobody_writes_a_rollup_directly(small_world: str) -> None:
         client = conn.execute(
             "select id::text from public.users where role = 'client' limit 1"
         ).fetchone()[0]
-    for table in ("lead_daily_stats", "lead_owner_totals", "apollo_daily_usage"):
+    for table in (
+        "lead_daily_stats",
+        "lead_owner_totals",
+        "apollo_daily_usage",
+        "lead_magnet_daily_stats",
+    ):
         with (
             as_user(small_world, client) as conn,
             pytest.raises(psycopg.errors.InsufficientPrivilege),

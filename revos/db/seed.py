@@ -42,8 +42,14 @@ BULK_TABLES = (
     "public.review_audit",
     "public.lead_daily_stats",
     "public.apollo_daily_usage",
+    "public.lead_magnet_daily_stats",
 )
-ROLLUPS = ("public.lead_daily_stats", "public.lead_owner_totals", "public.apollo_daily_usage")
+ROLLUPS = (
+    "public.lead_daily_stats",
+    "public.lead_owner_totals",
+    "public.apollo_daily_usage",
+    "public.lead_magnet_daily_stats",
+)
 # The sections after "tenants": the tables each writes, and the sections it reads
 STEPS = {
     "messages": (("public.messages", "public.review_audit"), ()),

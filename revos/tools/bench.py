@@ -56,6 +56,7 @@ DIRECT_TABLES = {
     "lead_owner_totals": "user_id",
     "apollo_usage": "user_id",
     "apollo_daily_usage": "user_id",
+    "lead_magnet_daily_stats": "user_id",
     "embeddings": "user_id",
 }
 NOT_FOR_REVIEWERS = ("apollo_usage", "apollo_daily_usage")  # billing
