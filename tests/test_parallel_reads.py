@@ -31,6 +31,8 @@ READS = {  # the rollup each call reads in parallel
     "campaign_funnel": "lead_daily_stats",
     "lead_magnet_performance": "lead_magnet_daily_stats",
 }
+
+
 def _period() -> dict[str, dt.datetime]:
     now = dt.datetime.now(dt.UTC)
     return {"from": now - dt.timedelta(days=90), "to": now}
