@@ -15,10 +15,10 @@ set local lock_timeout = '10s';
 
 set local statement_timeout = '1min';
 
--- As in 0025, paged first. The details are lateral lookups with `limit 1` so that each
--- stays a probe by key: left to itself the planner hashed the whole posts and cartridges
--- tables to join a page it expects to be p_limit rows long (8 ms instead of 1.5 for the big
--- client at the floor, measured).
+-- 0025's rows, paged before their details are read. The details are lateral lookups with
+-- `limit 1` so that each stays a probe by key: left to itself the planner hashed the whole
+-- posts and cartridges tables to join a page it expects to be p_limit rows long (8 ms
+-- instead of 1.5 for the big client at the floor, measured).
 create or replace function public.approval_queue(
   p_client_id uuid default null,
   p_campaign_id uuid default null,

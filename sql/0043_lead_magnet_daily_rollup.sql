@@ -127,6 +127,11 @@ begin
 end
 $$;
 
+-- No time zone changes while this migration runs: a change begun now would recount the
+-- owner's other rollups with the recount of before this file, then find this rollup filled
+-- on the old zone's days below (found in review). Held until this file commits.
+lock table public.users in share mode;
+
 create trigger lead_magnet_downloads_roll_up_inserts
 after insert on public.lead_magnet_downloads
 referencing new table as new_rows

@@ -48,7 +48,7 @@ class World:
     @classmethod
     def load(cls, conn: psycopg.Connection) -> World:
         return cls(
-            users=_frame(conn, "select id, email, role, time_zone from public.users"),
+            users=_frame(conn, "select id, email, company, role, time_zone from public.users"),
             campaigns=_frame(
                 conn, "select id, user_id, name, status, cartridge_id from public.campaigns"
             ),
@@ -66,15 +66,19 @@ class World:
             ),
             draft_messages=_frame(
                 conn,
-                "select id, user_id, lead_id, channel, subject, content, created_at "
+                "select id, version, user_id, lead_id, channel, subject, content, created_at "
                 "from public.messages where status = 'draft'",
             ),
             draft_posts=_frame(
                 conn,
-                "select id, user_id, cartridge_id, content, image_url, created_at "
+                "select id, version, user_id, cartridge_id, content, image_url, created_at "
                 "from public.posts where status = 'draft'",
             ),
-            cartridges=_frame(conn, "select id, user_id, name from public.cartridges"),
+            cartridges=_frame(
+                conn,
+                "select id, user_id, name, system_prompt, writing_style, persona "
+                "from public.cartridges",
+            ),
         )
 
     def clients_of(self, user: DemoUser) -> set[str]:
@@ -244,14 +248,23 @@ QUEUE_COLUMNS = (
     "kind",
     "channel",
     "id",
+    "version",
     "client_id",
+    "client",
     "campaign_id",
     "campaign_name",
     "cartridge_name",
+    "cartridge_system_prompt",
+    "cartridge_writing_style",
+    "cartridge_persona",
     "lead_name",
+    "lead_title",
+    "lead_company",
+    "lead_comment",
     "subject",
     "content",
     "image_url",
+    "created_at",
 )
 
 
@@ -259,24 +272,40 @@ def queue(
     world: World, user: DemoUser, campaign_id: str | None = None, channel: str | None = None
 ) -> list[tuple]:
     """The drafts waiting for review, oldest first, each with what a reviewer reads."""
+    lead_details = {
+        "id": "lead_id",
+        "name": "lead_name",
+        "job_title": "lead_title",
+        "company_name": "lead_company",
+        "comment_text": "lead_comment",
+    }
     messages = world.scoped(world.draft_messages, user).merge(
-        world.leads[["id", "campaign_id", "name"]].rename(columns={"id": "lead_id"}),
-        on="lead_id",
+        world.leads[["campaign_id", *lead_details]].rename(columns=lead_details), on="lead_id"
     )
     messages = messages.merge(
         world.campaigns[["id", "name", "cartridge_id"]].rename(
             columns={"id": "campaign_id", "name": "campaign_name"}
         ),
         on="campaign_id",
-    ).rename(columns={"name": "lead_name"})
+    )
     messages["kind"] = "message"
     posts = world.scoped(world.draft_posts, user).assign(kind="post", channel="post")
     drafts = pd.concat([messages, posts], ignore_index=True)
-    cartridges = world.cartridges.rename(
-        columns={"id": "cartridge_id", "name": "cartridge_name", "user_id": "cartridge_owner"}
+    cartridge_details = {
+        "id": "cartridge_id",
+        "user_id": "cartridge_owner",
+        "name": "cartridge_name",
+        "system_prompt": "cartridge_system_prompt",
+        "writing_style": "cartridge_writing_style",
+        "persona": "cartridge_persona",
+    }
+    drafts = drafts.merge(
+        world.cartridges.rename(columns=cartridge_details), on="cartridge_id", how="left"
     )
-    drafts = drafts.merge(cartridges, on="cartridge_id", how="left")
-    drafts.loc[drafts.cartridge_owner != drafts.user_id, "cartridge_name"] = None
+    foreign = drafts.cartridge_owner != drafts.user_id  # a cartridge is its owner's alone
+    drafts.loc[foreign, list(cartridge_details.values())[2:]] = None
+    names = world.users.company.fillna(world.users.email)
+    drafts["client"] = drafts.user_id.map(dict(zip(world.users.id, names, strict=True)))
     if campaign_id is not None:
         drafts = drafts[drafts.campaign_id == campaign_id]
     if channel is not None:

@@ -169,30 +169,45 @@ def test_lead_magnet_performance_over_a_period(
 
 
 def _queued(rows: list[dict]) -> list[tuple]:
-    return [
-        tuple(str(r[c]) if c.endswith("id") and r[c] else r[c] for c in oracle.QUEUE_COLUMNS)
-        for r in rows
-    ]
+    """The gateway's rows as the oracle's tuples (ids as text, times as Timestamps)."""
+
+    def value(column: str, v: object) -> object:
+        if v is None:
+            return None
+        if column.endswith("id"):
+            return str(v)
+        return pd.Timestamp(v) if column == "created_at" else v
+
+    return [tuple(value(c, r[c]) for c in oracle.QUEUE_COLUMNS) for r in rows]
 
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)
 def test_approval_queue(email, gateway_for, demo_users, world) -> None:
-    """Every draft in scope with its lead, campaign and cartridge, oldest first, filtered and
-    paged like the oracle (0041 pages the drafts before it reads their details)."""
+    """Every draft in scope with its client, lead, campaign and cartridge, oldest first,
+    filtered and paged like the oracle (0041 pages the drafts before it reads the rest)."""
     gateway, user = gateway_for(email), demo_users[email]
     everything = oracle.queue(world, user)
     assert _queued(gateway.rows("approval_queue", p_limit=1000)) == everything
     page = gateway.rows("approval_queue", p_limit=5, p_offset=3)
     assert _queued(page) == everything[3:8]
     assert {r["waiting_total"] for r in page} == {len(everything)}
-    campaign = next(row[4] for row in everything if row[0] == "message")
+    campaign = next(row[6] for row in everything if row[0] == "message")
     in_campaign = gateway.rows("approval_queue", p_campaign_id=campaign, p_limit=1000)
     assert _queued(in_campaign) == oracle.queue(world, user, campaign_id=campaign)
-    for channel in ("email", "post"):
+    assert gateway.rows("approval_queue", p_campaign_id=campaign, p_channel="post") == []
+    for channel in ("dm", "email", "post"):
         wanted = oracle.queue(world, user, channel=channel)
         got = gateway.rows("approval_queue", p_channel=channel, p_limit=1000)
         assert _queued(got) == wanted
         assert wanted  # every demo user has drafts of each kind in scope
+    for client in sorted({row[4] for row in everything}):
+        mine = gateway.rows("approval_queue", p_client_id=client, p_limit=1000)
+        assert _queued(mine) == [row for row in everything if row[4] == client]
+
+
+def test_the_queue_of_another_tenant_is_empty(gateway_for, demo_users) -> None:
+    other = demo_users["client2@revos.demo"].id
+    assert gateway_for("client1@revos.demo").rows("approval_queue", p_client_id=other) == []
 
 
 @pytest.mark.parametrize("asked", [["client1@revos.demo"], ["client2@revos.demo"], None])
