@@ -36,6 +36,7 @@ CALLS = {
     "lead magnets (90 days)": (
         "select * from public.lead_magnet_performance(null, %(from)s, %(to)s)"
     ),
+    "approval queue": "select * from public.approval_queue()",
     "admin tenant stats": "select * from public.admin_tenant_stats()",
 }
 
