@@ -314,22 +314,27 @@ def test_truncating_downloads_alone_empties_their_rollup(small_world: str) -> No
         conn.rollback()
 
 
-@pytest.mark.parametrize("recount", ["rebuild_rollups", "time zone change"])
-def test_recounts_mend_wrong_reply_flags_with_the_triggers_on(small_world: str, recount) -> None:
+RECOUNTS = {
+    "rebuild_rollups": "select private.rebuild_rollups()",
+    "recount_rollups": (  # what a time zone change and each seeding share run
+        "select private.recount_rollups(array_agg(id)) from public.users where role = 'client'"
+    ),
+}
+
+
+@pytest.mark.parametrize("replication_role", ["origin", "replica"])
+@pytest.mark.parametrize("recount", sorted(RECOUNTS))
+def test_recounts_mend_wrong_reply_flags(small_world: str, recount, replication_role) -> None:
     """Flags written wrong past the triggers (as a bulk load could) are mended by a recount,
-    whose flag update the download rollup's trigger also sees: counted once, not twice."""
+    and the download rollup counts the mended flags, whether the recount's own flag update
+    fires the rollup's trigger (origin) or not (replica, as the seed runs it)."""
     with psycopg.connect(small_world) as conn:
         conn.execute("set local session_replication_role = replica")
         conn.execute("update public.lead_magnet_downloads set lead_replied = not lead_replied")
+        conn.execute("select set_config('session_replication_role', %s, true)", [replication_role])
+        conn.execute(RECOUNTS[recount])
         conn.execute("set local session_replication_role = origin")
-        if recount == "rebuild_rollups":
-            conn.execute("select private.rebuild_rollups()")
-        else:
-            conn.execute(  # every tenant to another zone: each one's rows recounted
-                "update public.users set time_zone = case time_zone when 'Asia/Kolkata' "
-                "then 'UTC' else 'Asia/Kolkata' end where role = 'client'"
-            )
-        assert_rollups_match(conn, f"after {recount}")
+        assert_rollups_match(conn, f"after {recount} ({replication_role})")
         conn.rollback()
 
 
