@@ -38,6 +38,7 @@ def test_failures_become_banners(error: str, kind: str, words: str) -> None:
 
 
 def test_a_database_that_is_down_at_start_is_a_banner(monkeypatch, tmp_path) -> None:
+    from revos.tools.apptesting import SignInUnavailable, signed_in
     from tests.apptest import HOME
 
     monkeypatch.setenv("DATABASE_URL", "host=/nonexistent-socket-dir dbname=revos")
@@ -48,6 +49,9 @@ def test_a_database_that_is_down_at_start_is_a_banner(monkeypatch, tmp_path) -> 
     at.run()
     assert not at.exception
     assert any("unavailable" in e.value for e in at.error)
+    # signing in headlessly (tests, `revos bench`) says what the app showed instead
+    with pytest.raises(SignInUnavailable, match=r"sign-in form did not appear.*unavailable"):
+        signed_in("client1@revos.demo")
 
 
 @pytest.fixture(scope="module")

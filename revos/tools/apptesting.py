@@ -15,10 +15,23 @@ from revos.db.seed import DEMO_PASSWORD
 HOME = str(Path(__file__).resolve().parents[2] / "Home.py")
 
 
+class SignInUnavailable(RuntimeError):
+    """The app did not show its login form (a database that is down, a migration mismatch)."""
+
+
 def signed_in(email: str, password: str = DEMO_PASSWORD, timeout: float = 60) -> AppTest:
-    """The app after signing in through the login form."""
+    """The app after signing in through the login form.
+
+    When the form is not there, says what the app showed instead: `revos bench` reports this
+    message, which an IndexError from the missing form would not tell."""
     at = AppTest.from_file(HOME, default_timeout=timeout)
     at.run()
+    if len(at.text_input) < 2:
+        shown = [str(e.value) for e in (*at.error, *at.warning, *at.exception)]
+        raise SignInUnavailable(
+            "The sign-in form did not appear; the app showed: "
+            + (" | ".join(shown) if shown else "nothing")
+        )
     at.text_input[0].input(email)
     at.text_input[1].input(password)
     at.button[0].click().run()
