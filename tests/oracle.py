@@ -40,7 +40,6 @@ class World:
     leads: pd.DataFrame
     downloads: pd.DataFrame
     magnets: pd.DataFrame
-    drafts: pd.DataFrame  # user_id of every draft message and draft post
     draft_messages: pd.DataFrame
     draft_posts: pd.DataFrame
     cartridges: pd.DataFrame
@@ -59,11 +58,6 @@ class World:
                 "from public.lead_magnet_downloads",
             ),
             magnets=_frame(conn, "select id, user_id, title from public.lead_magnets"),
-            drafts=_frame(
-                conn,
-                "select user_id from public.messages where status = 'draft' "
-                "union all select user_id from public.posts where status = 'draft'",
-            ),
             draft_messages=_frame(
                 conn,
                 "select id, version, user_id, lead_id, channel, subject, content, created_at "
@@ -80,6 +74,11 @@ class World:
                 "from public.cartridges",
             ),
         )
+
+    @cached_property
+    def drafts(self) -> pd.DataFrame:
+        """The owner of every draft message and draft post."""
+        return pd.concat([self.draft_messages[["user_id"]], self.draft_posts[["user_id"]]])
 
     def clients_of(self, user: DemoUser) -> set[str]:
         clients = set(self.users.loc[self.users.role == "client", "id"])

@@ -18,7 +18,7 @@ import pytest
 
 from tests.support import as_user
 
-SETTINGS = ("parallel_setup_cost", "parallel_tuple_cost")
+SETTINGS = ("parallel_setup_cost", "parallel_tuple_cost", "enable_nestloop")
 CALLS = {
     "funnel_trend": "select * from public.funnel_trend(%(from)s, %(to)s, 'week')",
     "campaign_funnel": "select * from public.campaign_funnel(p_from => %(from)s, p_to => %(to)s)",
@@ -112,4 +112,4 @@ def test_the_planner_settings_are_put_back_after_the_call(
         rows = conn.execute(CALLS[function], _period()).fetchall()
         after = [conn.execute(f"select current_setting('{s}')").fetchone()[0] for s in SETTINGS]
     assert rows
-    assert after == before == ["1234", "0.1"]
+    assert after == before == ["1234", "0.1", "on"]

@@ -343,14 +343,9 @@ def test_nobody_writes_a_rollup_directly(small_world: str) -> None:
         client = conn.execute(
             "select id::text from public.users where role = 'client' limit 1"
         ).fetchone()[0]
-    for table in (
-        "lead_daily_stats",
-        "lead_owner_totals",
-        "apollo_daily_usage",
-        "lead_magnet_daily_stats",
-    ):
+    for table in seed.ROLLUPS:
         with (
             as_user(small_world, client) as conn,
             pytest.raises(psycopg.errors.InsufficientPrivilege),
         ):
-            conn.execute(f"update public.{table} set user_id = user_id")
+            conn.execute(f"update {table} set user_id = user_id")

@@ -175,13 +175,8 @@ def test_a_deleted_tenant_leaves_no_counts_behind(db: psycopg.Connection) -> Non
     owner = _id(db, "client2@revos.demo")
     _plant(db, "client2@revos.demo", "Asia/Tokyo")
     db.execute("delete from auth.users where id = %s", [owner])
-    for table in (
-        "lead_daily_stats",
-        "apollo_daily_usage",
-        "lead_owner_totals",
-        "lead_magnet_daily_stats",
-    ):
-        left = db.execute(f"select count(*) from public.{table} where user_id = %s", [owner])
+    for table in seed.ROLLUPS:
+        left = db.execute(f"select count(*) from {table} where user_id = %s", [owner])
         assert left.fetchone()[0] == 0, table
 
 
