@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
+import psycopg
 import pytest
 
-from revos.domain import periods
+from revos.domain import metrics, periods
 from revos.ui import navigation
+from tests import oracle
 from tests.apptest import open_page, signed_in
 
 pytestmark = pytest.mark.usefixtures("app_env")
@@ -62,3 +67,40 @@ def test_no_address_crashes_a_page(email, demo_users) -> None:
             open_page(at, page, **params)
             assert not at.exception, (page, params, at.exception)
             assert not [e.value for e in at.error], (page, [e.value for e in at.error])
+
+
+def test_another_database_is_not_answered_from_the_first_ones_cache(
+    scratch_app, demo_users, world, monkeypatch
+) -> None:
+    """The read cache is per runtime. Settings pointing at another database must ask it,
+    even for the same user asking the same question within the cache's lifetime."""
+    client1 = demo_users["client1@revos.demo"]
+    with psycopg.connect(scratch_app.url, autocommit=True) as conn:
+        planted = conn.execute(  # so that the scratch demo and the demo surely differ
+            "insert into public.leads (user_id, campaign_id, linkedin_profile_url, name, "
+            "commented_at) select user_id, id, 'https://www.linkedin.com/in/cache-' || id, "
+            "'Cache Probe', now() from public.campaigns where user_id = %s limit 1 returning id",
+            [client1.id],
+        ).fetchone()[0]
+    try:
+        on_scratch = _new_leads_shown(client1.email)
+        for name in scratch_app.settings:
+            monkeypatch.delenv(name)  # back to the session's demo database
+        on_demo = _new_leads_shown(client1.email)
+    finally:
+        with psycopg.connect(scratch_app.url, autocommit=True) as conn:
+            conn.execute("delete from public.leads where id = %s", [planted])
+    today = world.today_for(client1.id)
+    start = pd.Timestamp(today - dt.timedelta(days=29), tz="UTC")
+    end = pd.Timestamp(today + dt.timedelta(days=1), tz="UTC")
+    expected = metrics.format_value(
+        metrics.KPIS[0], oracle.kpis(world, client1, start, end)["new_leads"]
+    )
+    assert on_scratch != expected  # else this test could not tell the databases apart
+    assert on_demo == expected
+
+
+def _new_leads_shown(email: str) -> str:
+    at = open_page(signed_in(email), "app_pages/overview.py")
+    assert not at.exception
+    return next(m.value for m in at.metric if m.label == metrics.KPIS[0].label)

@@ -37,8 +37,10 @@ def _shared_backend(gateway_url: str | None, _runtime: Runtime) -> Backend | Non
 
 
 @st.cache_resource
-def _user_cache(ttl: float) -> UserCache:
-    return UserCache(ttl=ttl)
+def _user_cache(settings: Settings) -> UserCache:
+    """One read cache per runtime: the same user's question to another database (another
+    URL in the settings) must not be answered from this one's rows."""
+    return UserCache(ttl=settings.read_cache_seconds)
 
 
 def current_session() -> UserSession | None:
@@ -71,9 +73,7 @@ def gateway() -> Gateway:
     if session is None:  # the session ended during this run: back to the sign-in form
         st.rerun()
     rt = runtime()
-    return Gateway(
-        _backend(rt), session, rt.jwt_secret, _user_cache(rt.settings.read_cache_seconds)
-    )
+    return Gateway(_backend(rt), session, rt.jwt_secret, _user_cache(rt.settings))
 
 
 def rewriter() -> rewrite.Rewriter | None:
