@@ -10,7 +10,9 @@ different histories: a trigger that misses one kind of change fails one of them.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import psycopg
@@ -336,6 +338,40 @@ def test_recounts_mend_wrong_reply_flags(small_world: str, recount, replication_
         conn.execute("set local session_replication_role = origin")
         assert_rollups_match(conn, f"after {recount} ({replication_role})")
         conn.rollback()
+
+
+def test_a_rebuild_waits_for_a_zone_change_instead_of_deadlocking(small_world: str) -> None:
+    """A time zone change recounts its owner's rollups and may go on writing (a lead, here)
+    in the same transaction. A rebuild started meanwhile must wait for it to end, not hold
+    the tables that transaction writes next while it waits for the rows it recounted."""
+    with (
+        psycopg.connect(small_world) as zone,
+        psycopg.connect(small_world) as rebuild,
+        psycopg.connect(small_world, autocommit=True) as watcher,
+    ):
+        owner = zone.execute(
+            "select id from public.users where role = 'client' order by id limit 1"
+        ).fetchone()[0]
+        zone.execute("update public.users set time_zone = 'Asia/Tokyo' where id = %s", [owner])
+        with ThreadPoolExecutor(1) as pool:
+            rebuilt = pool.submit(rebuild.execute, RECOUNTS["rebuild_rollups"])
+            _wait_until_blocked(watcher, rebuild.info.backend_pid)
+            zone.execute(CHANGES["insert leads"])  # the same owner's and others' leads
+            zone.rollback()
+            rebuilt.result(timeout=120)
+        assert_rollups_match(rebuild, "after a rebuild that waited for a zone change")
+        rebuild.rollback()
+
+
+def _wait_until_blocked(watcher: psycopg.Connection, pid: int) -> None:
+    for _ in range(500):
+        waiting = watcher.execute(
+            "select wait_event_type = 'Lock' from pg_stat_activity where pid = %s", [pid]
+        ).fetchone()[0]
+        if waiting:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the rebuild never waited for the zone change")
 
 
 def test_nobody_writes_a_rollup_directly(small_world: str) -> None:
