@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -169,6 +170,44 @@ def test_a_fall_back_at_midnight_starts_the_day_at_the_first_midnight(
     october = [dt.datetime(2024, 10, d, tzinfo=dt.UTC) for d in (26, 27, 28)]
     assert set(_counts(db, (october[0], october[1])).values()) == {0}
     assert set(_counts(db, (october[1], october[2])).values()) == {1}
+
+
+def test_a_send_is_mature_on_its_owners_own_day_at_any_hour(db: psycopg.Connection) -> None:
+    """A reply rate counts the sends at least three whole days old on the owner's own days.
+    Kiritimati (UTC+14) and Pago Pago (UTC-11) are never on the same date, so whatever the
+    hour, the days around "three days ago" are mature for one owner and not for the other."""
+    zones = {"client1@revos.demo": "Pacific/Kiritimati", "client2@revos.demo": "Pacific/Pago_Pago"}
+    for email, zone in zones.items():
+        owner = _id(db, email)
+        db.execute("update public.users set time_zone = %s where id = %s", [zone, owner])
+        db.execute(  # a DM sent every five hours over the last week
+            "insert into public.leads (user_id, campaign_id, linkedin_profile_url, name, "
+            "commented_at, dm_status, dm_sent_at) select c.user_id, c.id, "
+            "'https://www.linkedin.com/in/mature-' || gen_random_uuid(), 'Mature', "
+            "now() - k * interval '5 hours' - interval '1 hour', 'sent', "
+            "now() - k * interval '5 hours' from (select * from public.campaigns "
+            "where user_id = %s order by created_at limit 1) c, generate_series(0, 34) k",
+            [owner],
+        )
+    now = db.execute("select now()").fetchone()[0]
+    first = now.astimezone(dt.UTC).date() - dt.timedelta(days=29)
+    after = now.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    sends = db.execute(
+        "select l.dm_sent_at, u.time_zone from public.leads l join public.users u "
+        "on u.id = l.user_id where u.email = any(%s) and l.dm_sent_at is not null",
+        [list(zones)],
+    ).fetchall()
+    expected = 0
+    for sent, zone in sends:
+        day = sent.astimezone(ZoneInfo(zone)).date()
+        last_mature = now.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=3)
+        expected += first <= day < after and day <= last_mature
+    _as(db, _id(db, "reviewer@revos.demo"))
+    period = [dt.datetime.combine(d, dt.time(), dt.UTC) for d in (first, after)]
+    shown = db.execute(
+        "select dms_mature from public.overview_kpis(%s, %s) where period = 'current'", period
+    ).fetchone()[0]
+    assert shown == expected
 
 
 def test_a_deleted_tenant_leaves_no_counts_behind(db: psycopg.Connection) -> None:
