@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from revos.domain import metrics, periods
-from revos.ui import navigation
+from revos.ui import context, navigation
 from tests import oracle
 from tests.apptest import open_page, signed_in
 
@@ -75,6 +75,7 @@ def test_another_database_is_not_answered_from_the_first_ones_cache(
     """The read cache is per runtime. Settings pointing at another database must ask it,
     even for the same user asking the same question within the cache's lifetime."""
     client1 = demo_users["client1@revos.demo"]
+    context._user_cache.clear()  # nothing cached by an earlier test of this process
     with psycopg.connect(scratch_app.url, autocommit=True) as conn:
         planted = conn.execute(  # so that the scratch demo and the demo surely differ
             "insert into public.leads (user_id, campaign_id, linkedin_profile_url, name, "

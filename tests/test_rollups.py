@@ -353,11 +353,14 @@ def test_a_rebuild_waits_for_a_zone_change_instead_of_deadlocking(small_world: s
             "select id from public.users where role = 'client' order by id limit 1"
         ).fetchone()[0]
         zone.execute("update public.users set time_zone = 'Asia/Tokyo' where id = %s", [owner])
+        rebuild.execute("set local lock_timeout = '60s'")  # a failure, never a hang
         with ThreadPoolExecutor(1) as pool:
             rebuilt = pool.submit(rebuild.execute, RECOUNTS["rebuild_rollups"])
-            _wait_until_blocked(watcher, rebuild.info.backend_pid)
-            zone.execute(CHANGES["insert leads"])  # the same owner's and others' leads
-            zone.rollback()
+            try:
+                _wait_until_blocked(watcher, rebuild.info.backend_pid)
+                zone.execute(CHANGES["insert leads"])  # the same owner's and others' leads
+            finally:
+                zone.rollback()
             rebuilt.result(timeout=120)
         assert_rollups_match(rebuild, "after a rebuild that waited for a zone change")
         rebuild.rollback()

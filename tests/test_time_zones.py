@@ -174,8 +174,9 @@ def test_a_fall_back_at_midnight_starts_the_day_at_the_first_midnight(
 
 def test_a_send_is_mature_on_its_owners_own_day_at_any_hour(db: psycopg.Connection) -> None:
     """A reply rate counts the sends at least three whole days old on the owner's own days.
-    Kiritimati (UTC+14) and Pago Pago (UTC-11) are never on the same date, so whatever the
-    hour, the days around "three days ago" are mature for one owner and not for the other."""
+    Kiritimati (UTC+14) and Pago Pago (UTC-11) are never on the same date. Of the two days
+    that depend on the zone (0047), the first is mature for one of them and not the other
+    before 11:00 UTC, the second from 10:00 UTC: every hour tests at least one of them."""
     zones = {"client1@revos.demo": "Pacific/Kiritimati", "client2@revos.demo": "Pacific/Pago_Pago"}
     for email, zone in zones.items():
         owner = _id(db, email)
@@ -192,22 +193,46 @@ def test_a_send_is_mature_on_its_owners_own_day_at_any_hour(db: psycopg.Connecti
     now = db.execute("select now()").fetchone()[0]
     first = now.astimezone(dt.UTC).date() - dt.timedelta(days=29)
     after = now.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    mature = _mature_sends(db, now, first, after)
+    client1 = _id(db, "client1@revos.demo")
+    period = [dt.datetime.combine(d, dt.time(), dt.UTC) for d in (first, after)]
+    query = "select dms_mature from public.overview_kpis(%s, %s, %s) where period = 'current'"
+    for viewer, client, expected in [
+        ("reviewer@revos.demo", None, mature[client1] + mature[_id(db, "client2@revos.demo")]),
+        ("reviewer@revos.demo", client1, mature[client1]),
+        ("admin@revos.demo", None, sum(mature.values())),  # every tenant: no scope at all
+    ]:
+        _as(db, None)
+        _as(db, _id(db, viewer))
+        assert db.execute(query, [*period, client]).fetchone()[0] == expected, (viewer, client)
+
+
+def _mature_sends(
+    db: psycopg.Connection, now: dt.datetime, first: dt.date, after: dt.date
+) -> dict[str, int]:
+    """Each owner's DMs sent on their own days from `first` to before `after`, and on or
+    before their own today - 3: what the overview's reply rates count."""
     sends = db.execute(
-        "select l.dm_sent_at, u.time_zone from public.leads l join public.users u "
-        "on u.id = l.user_id where u.email = any(%s) and l.dm_sent_at is not null",
-        [list(zones)],
+        "select l.user_id::text, l.dm_sent_at, u.time_zone from public.leads l "
+        "join public.users u on u.id = l.user_id where l.dm_sent_at is not null"
     ).fetchall()
-    expected = 0
-    for sent, zone in sends:
+    counts: dict[str, int] = {}
+    for owner, sent, zone in sends:
         day = sent.astimezone(ZoneInfo(zone)).date()
         last_mature = now.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=3)
-        expected += first <= day < after and day <= last_mature
-    _as(db, _id(db, "reviewer@revos.demo"))
-    period = [dt.datetime.combine(d, dt.time(), dt.UTC) for d in (first, after)]
-    shown = db.execute(
-        "select dms_mature from public.overview_kpis(%s, %s) where period = 'current'", period
-    ).fetchone()[0]
-    assert shown == expected
+        counts[owner] = counts.get(owner, 0) + (first <= day < after and day <= last_mature)
+    return counts
+
+
+def test_every_zone_a_user_may_pick_is_within_a_day_of_utc(db: psycopg.Connection) -> None:
+    """What 0047 relies on: each owner's today is UTC's or one day either side."""
+    far = db.execute(
+        "select n.name from private.time_zone_names n "
+        "join pg_catalog.pg_timezone_names z on z.name = n.name "
+        "where abs(extract(epoch from z.utc_offset)) >= 86400"
+    ).fetchall()
+    assert far == []
+    assert db.execute("select count(*) from private.time_zone_names").fetchone()[0] > 300
 
 
 def test_a_deleted_tenant_leaves_no_counts_behind(db: psycopg.Connection) -> None:
