@@ -22,11 +22,8 @@ if not campaigns:
     )
     st.stop()
 
-left, right = st.columns([2, 1])
-with left:
-    chosen = widgets.campaign_picker(campaigns)
-with right:
-    start, end = widgets.period(gateway, client_id).bounds()
+start, end = widgets.period(gateway, client_id).bounds()  # full width: five choices and dates
+chosen = widgets.campaign_picker(campaigns)
 scope = {"p_campaign_ids": list(chosen) or None, "p_client_id": client_id}
 
 with errors.banner_on_failure(), st.spinner("Counting the funnel…"):

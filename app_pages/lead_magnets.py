@@ -18,6 +18,11 @@ COLUMNS = {
         "The conversion this magnet reaches with 95% confidence (Wilson lower bound): "
         "few downloads make it low, however good the rate looks.",
     ),
+    "rate_high": tables.percent_column(
+        "At most (95%)",
+        "The conversion this magnet stays under with 95% confidence (Wilson upper bound): "
+        "few downloads make it high, however bad the rate looks.",
+    ),
 }
 
 st.title("Lead magnets")
@@ -79,7 +84,9 @@ else:
             "label",
             "Best conversion (ranked by its 95% lower bound)",
             percent=True,
-            axis_title="Conversion (replies / downloads)",
+            axis_title="Conversion, with its 95% interval",
+            rank_by="rate_low",
+            interval=("rate_low", "rate_high"),
         )
     )
     by_niche = (
@@ -98,16 +105,13 @@ else:
         )
     )
     if len(ranked) >= 2:
+        top, laggards = metrics.top_and_laggards(ranked)
         best, worst = st.columns(2)
-        shown = ["title", "downloads", "conversion_rate", "rate_low"]
-        best.markdown("**Top performers** (surely high)")
-        best.dataframe(
-            ranked.nlargest(3, "rate_low")[shown], hide_index=True, column_config=COLUMNS
-        )
-        worst.markdown("**Laggards** (surely low)")
-        worst.dataframe(
-            ranked.nsmallest(3, "rate_high")[shown], hide_index=True, column_config=COLUMNS
-        )
+        shown = ["title", "downloads", "conversion_rate"]
+        best.markdown("**Top performers** (surely high: by the lower bound)")
+        best.dataframe(top[[*shown, "rate_low"]], hide_index=True, column_config=COLUMNS)
+        worst.markdown("**Laggards** (surely low: by the upper bound)")
+        worst.dataframe(laggards[[*shown, "rate_high"]], hide_index=True, column_config=COLUMNS)
     st.caption(
         f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads "
         "and order them by how sure their rate is (95% Wilson interval), so a few lucky "

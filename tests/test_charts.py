@@ -91,3 +91,13 @@ def test_every_chart_titles_its_axes_and_keeps_the_legend_off_them() -> None:
         axis = fig.layout.xaxis if fig.data[0].orientation == "h" else fig.layout.yaxis
         assert axis.title.text, fig.layout.title.text
         assert fig.layout.legend.y >= 1.0  # above the plot, not over the dates
+
+
+def test_a_ranking_by_another_column_keeps_that_order_and_shows_the_interval() -> None:
+    frame = pd.DataFrame(
+        {"t": ["lucky", "sure"], "v": [0.5, 0.13], "low": [0.19, 0.10], "high": [0.81, 0.17]}
+    )
+    fig = charts.ranking_figure(frame, "v", "t", "Best", True, None, "low", ("low", "high"))
+    assert list(fig.data[0].y) == ["sure", "lucky"]  # "lucky" (higher lower bound) on top
+    assert [round(x, 2) for x in fig.data[0].error_x.arrayminus] == [0.03, 0.31]
+    assert [round(x, 2) for x in fig.data[0].error_x.array] == [0.04, 0.31]

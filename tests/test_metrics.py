@@ -146,3 +146,22 @@ def test_movers_are_the_biggest_changes_either_way() -> None:
         {"label": "e", "before": 0, "now": 4, "change": 4},  # new this period
     ]
     assert metrics.movers(now.iloc[:0], before.iloc[:0], "id", "name", "n").empty
+
+
+def test_top_performers_and_laggards_never_share_a_magnet() -> None:
+    frame = pd.DataFrame(
+        {
+            "title": ["sure", "lucky", "solid", "poor"],
+            "replies": [40, 1, 20, 1],
+            "downloads": [300, 5, 100, 90],
+        }
+    ).assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
+    ranked = metrics.rank_by_confidence(frame, "replies", "downloads")
+    top, laggards = metrics.top_and_laggards(ranked)
+    # 20 of 100 is surely above 13%, 40 of 300 above 10%; 1 of 5 (20%) could be 4%
+    assert list(top["title"]) == ["solid", "sure", "lucky"]
+    assert list(laggards["title"]) == ["poor"]  # only what is left, never a top performer
+    top, laggards = metrics.top_and_laggards(ranked, n=2)
+    assert list(top["title"]) == ["solid", "sure"]
+    # surely low first, by the upper bound: 1 of 90 stays under 6%, 1 of 5 could be 62%
+    assert list(laggards["title"]) == ["poor", "lucky"]

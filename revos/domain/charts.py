@@ -115,17 +115,33 @@ def ranking_figure(
     title: str,
     percent: bool = False,
     axis_title: str | None = None,
+    rank_by: str | None = None,
+    interval: tuple[str, str] | None = None,
 ) -> go.Figure:
-    """Horizontal bars, best at the top; the value axis titled (default: the title)."""
-    ordered = frame.sort_values(value, ascending=True)
+    """Horizontal bars, best at the top; the value axis titled (default: the title).
+
+    `rank_by` orders the bars by another column than the one they show (a conversion ranked
+    by how sure it is), and `interval` (low, high columns) draws that uncertainty as whiskers,
+    so the order can be read off the chart."""
+    ordered = frame.sort_values([rank_by or value, value], ascending=True)
+    whiskers = None
+    if interval is not None:
+        low, high = interval
+        whiskers = {
+            "type": "data",
+            "array": ordered[high] - ordered[value],
+            "arrayminus": ordered[value] - ordered[low],
+            "color": PALETTE["neutral"],
+        }
     fig = go.Figure(
         go.Bar(
             x=ordered[value],
             y=as_text(ordered[label]),
             orientation="h",
             marker={"color": PALETTE["primary"]},
+            error_x=whiskers,
             texttemplate="%{x:.1%}" if percent else "%{x:,}",
-            textposition="outside",
+            textposition="auto" if interval is not None else "outside",
             cliponaxis=False,
         )
     )

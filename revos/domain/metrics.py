@@ -349,6 +349,16 @@ def rank_by_confidence(frame: pd.DataFrame, successes: str, n: str) -> pd.DataFr
     return frame.assign(rate_low=[low for low, _ in bounds], rate_high=[high for _, high in bounds])
 
 
+def top_and_laggards(ranked: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The `n` surely best (highest lower bound) and, of the rest, the `n` surely worst
+    (lowest upper bound) of a frame from `rank_by_confidence`. The laggards never repeat a
+    top performer, however few rows there are."""
+    top = ranked.sort_values(["rate_low", "conversion_rate"], ascending=False).head(n)
+    rest = ranked.drop(index=top.index)
+    laggards = rest.sort_values(["rate_high", "conversion_rate"]).head(n)
+    return top, laggards
+
+
 def age_seconds(stamp: str | pd.Timestamp, now: pd.Timestamp | None = None) -> float:
     """Seconds since `stamp` (an ISO timestamp as the database returns it)."""
     now = now if now is not None else pd.Timestamp.now(tz="UTC")

@@ -156,12 +156,14 @@ def recommendations(
 
 
 def why(row: dict[str, Any] | pd.Series, subject: str = "your post") -> str:
-    """One line a person reads: "similar to your post (0.41) · converts 8.1% of 310 downloads"."""
+    """One line a person reads: "similar to your post (0.41) · converts 8.1% of 310 downloads
+    (all time)": a magnet's whole record, whatever period the page shows."""
     downloads = int(row["downloads"])
     similar = f"similar to {subject} ({float(row['similarity']):.2f})"
     if downloads == 0:
         return f"{similar} · no downloads yet"
-    return f"{similar} · converts {float(row['conversion']):.1%} of {downloads:,} downloads"
+    rate = float(row["conversion"])
+    return f"{similar} · converts {rate:.1%} of {downloads:,} downloads (all time)"
 
 
 def remember(gateway: Gateway, semantic: Semantic, item_id: str, approved_text: str) -> bool:
