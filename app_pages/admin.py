@@ -4,7 +4,7 @@ import streamlit as st
 
 from revos.domain import charts, metrics
 from revos.ui import context, errors, tables
-from revos.ui.text import literal
+from revos.ui.text import counted, literal
 
 # the columns an admin scans, as the table and the CSV export both name them
 HEADERS = {  # what an admin scans first comes first: no sideways scrolling for it
@@ -49,7 +49,9 @@ alerts = metrics.tenant_alerts(stats)
 if alerts.empty:
     st.success("No alerts: every tenant is on target.")
 else:
-    st.warning(f"{len(alerts)} alerts across {alerts['tenant'].nunique()} tenants.")
+    st.warning(
+        f"{counted(len(alerts), 'alert')} across {counted(alerts['tenant'].nunique(), 'tenant')}."
+    )
     st.dataframe(
         alerts.assign(
             value=alerts.apply(metrics.format_alert_value, axis=1, args=("value",)),

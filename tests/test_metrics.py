@@ -165,3 +165,13 @@ def test_top_performers_and_laggards_never_share_a_magnet() -> None:
     assert list(top["title"]) == ["solid", "sure"]
     # surely low first, by the upper bound: 1 of 90 stays under 6%, 1 of 5 could be 62%
     assert list(laggards["title"]) == ["poor", "lucky"]
+
+
+def test_an_alert_never_reads_as_its_own_threshold() -> None:
+    near = pd.Series({"alert": "Email reply rate under target", "value": 0.0496, "threshold": 0.05})
+    assert metrics.format_alert_value(near, "value") == "4.96%"
+    assert metrics.format_alert_value(near, "threshold") == "5.00%"
+    far = pd.Series({"alert": "Email reply rate under target", "value": 0.031, "threshold": 0.05})
+    assert metrics.format_alert_value(far, "value") == "3.1%"
+    credits = pd.Series({"alert": "Apollo credits", "value": 1234.0, "threshold": 1000.0})
+    assert metrics.format_alert_value(credits, "value") == "1,234"

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from revos.domain import charts
-from revos.ui.text import WORD_JOINER, literal
+from revos.ui.text import WORD_JOINER, counted, literal
 
 PAYLOAD = "[x](https://evil.example) ![p](http://127.0.0.1:9/p.png)\n# Approved :red[hi] a@b.co"
 
@@ -38,3 +38,9 @@ def test_chart_labels_from_outside_cannot_become_html() -> None:
     assert "R&amp;D" in labels
     bars = charts.grouped_bars(frame, "tenant", {"n": "Leads"}, "Compare")
     assert "<a" not in "".join(bars.data[0].x)
+
+
+def test_counts_read_as_words() -> None:
+    assert counted(1, "alert") == "1 alert"
+    assert counted(1200, "tenant") == "1,200 tenants"
+    assert counted(0, "alert") == "0 alerts"

@@ -320,9 +320,13 @@ def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 def format_alert_value(alert: pd.Series, column: str) -> str:
-    """Rates as percentages, credit counts as whole numbers."""
+    """Rates as percentages, credit counts as whole numbers; a rate that would read the same
+    as its threshold (4.96% under 5.0%) gets a second decimal, so the alert reads true."""
     value = float(alert[column])
-    return f"{value:,.0f}" if alert["alert"].startswith("Apollo") else f"{value:.1%}"
+    if alert["alert"].startswith("Apollo"):
+        return f"{value:,.0f}"
+    same = f"{float(alert['value']):.1%}" == f"{float(alert['threshold']):.1%}"
+    return f"{value:.2%}" if same else f"{value:.1%}"
 
 
 FIRST_DRAFT_APPROVAL_TARGET = 0.80

@@ -23,3 +23,8 @@ def literal(value: object) -> str:
     text = "" if value is None else str(value)
     text = _AUTOLINKS.sub(WORD_JOINER, " ".join(text.split()))
     return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 alert', '3 alerts': a count a person reads (regular plurals only)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
