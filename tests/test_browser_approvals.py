@@ -159,6 +159,35 @@ def test_bulk_approve_approves_exactly_the_rows_ticked_then_nothing_stays_ticked
     }
 
 
+def test_bulk_approving_the_review_cards_own_draft_moves_the_card_on(
+    browser, scratch_app_url, scratch, demo_users
+) -> None:
+    """The Review card holds the oldest draft; approving that same draft in bulk is a plain
+    success, and the card takes the next draft instead of calling it approved by someone."""
+    client = demo_users["client3@revos.demo"]
+    with psycopg.connect(scratch.url) as conn:
+        conn.execute("delete from public.review_claims where client_id = %s", [client.id])
+    page = open_approvals(browser, scratch_app_url, "client3@revos.demo")
+    try:
+        on_card = _live_claim(scratch, client.id)[0]  # the card claimed the draft it shows
+        queue = scratch.gateway("client3@revos.demo").call("approval_queue")
+        row = next(i for i, item in enumerate(queue) if item["id"] == on_card)
+        page.get_by_role("tab", name="Bulk approve").click()
+        grid = page.locator('[data-testid="stDataFrame"]:visible').first
+        grid.wait_for(timeout=30_000)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
+        page.get_by_role("button", name="Approve selected (1)").click()
+        page.get_by_text("Approved 1 of 1 drafts.").wait_for(timeout=30_000)
+        settle(page)
+        screenshot(page, "client3-bulk-approves-the-card")
+        assert page.get_by_text("This draft was already approved").count() == 0
+        assert _live_claim(scratch, client.id)[0] != on_card  # the card moved on
+    finally:
+        page.close()
+    assert draft_status(scratch.url, on_card) == "approved"
+
+
 def _live_claim(scratch, reviewer_id: str) -> tuple[str, str]:
     with psycopg.connect(scratch.url) as conn:
         return conn.execute(

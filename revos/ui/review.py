@@ -469,16 +469,21 @@ def bulk_panel(
         key=f"{key}-approve",
     ):
         approved, problems = bulk_approve(gateway, chosen, memory)
-        outcomes = [("success", f"Approved {approved} of {len(chosen)} drafts.")]
+        opened = st.session_state.get(OPENED)
+        if opened is not None and opened["item"]["id"] in approved:
+            close(gateway)  # the Review card's own draft: done, so the card takes the next
+        outcomes = [("success", f"Approved {len(approved)} of {len(chosen)} drafts.")]
         outcomes += [("warning", problem) for problem in problems]
         _finish(gateway, *outcomes)
 
 
 def bulk_approve(
     gateway: Gateway, items: list[dict], memory: semantic.Semantic | None = None
-) -> tuple[int, list[str]]:
-    """Approve each draft at the version listed; a refused one is reported by name alone."""
-    approved, problems = 0, []
+) -> tuple[set[str], list[str]]:
+    """Approve each draft at the version listed; a refused one is reported by name alone.
+    Returns the ids approved, and a sentence per refusal."""
+    approved: set[str] = set()
+    problems: list[str] = []
     for item in items:
         try:
             gateway.call(
@@ -487,6 +492,6 @@ def bulk_approve(
         except GatewayError as exc:
             problems.append(f"{label(item)} was not approved: {exc}")
         else:
-            approved += 1
+            approved.add(item["id"])
             remember(gateway, memory, item, item["content"])
     return approved, problems
