@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from revos.domain import metrics
-from revos.ui import context, errors, review, semantic, tables, widgets
+from revos.ui import context, errors, review, semantic, tables, time_zone, widgets
 
 KINDS = {"all": "All", "dm": "DMs", "email": "Emails", "post": "Posts"}
 PAGE_SIZE = 200
@@ -154,7 +154,8 @@ with history_tab:
     if history.empty:
         st.info("No reviews in the last 7 days.")
     else:
-        history = tables.to_datetimes(history, ["reviewed_at"])
+        zone = time_zone.own(gateway)  # when the reviews happened, on the viewer's clock
+        history = tables.to_datetimes(history, ["reviewed_at"], zone)
         history["changed"] = history["content_before"] != history["content_after"]
         st.dataframe(
             history[
@@ -172,7 +173,9 @@ with history_tab:
             ].map(tables.readable),
             hide_index=True,
             column_config={
-                "reviewed_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                "reviewed_at": st.column_config.DatetimeColumn(
+                    f"When ({zone})", format="YYYY-MM-DD HH:mm"
+                ),
                 "reviewer": "Reviewer",
                 "client": "Client",
                 "channel": "Kind",

@@ -202,3 +202,15 @@ def test_a_draft_deleted_while_open_says_so_and_lets_the_reviewer_move_on(scratc
                     f"values ({', '.join(['%s'] * len(columns))})",
                     list(row),
                 )
+
+
+def test_the_history_shows_times_on_the_viewers_clock_and_says_so(scratch) -> None:
+    with psycopg.connect(scratch.url) as conn:
+        zone = conn.execute(
+            "select time_zone from public.users where email = 'reviewer@revos.demo'"
+        ).fetchone()[0]
+    assert zone != "UTC"  # else this test could not tell the zones apart
+    at = open_page(signed_in("reviewer@revos.demo"), "app_pages/approvals.py")
+    history = next(d for d in at.dataframe if "reviewed_at" in d.value)
+    assert str(history.value["reviewed_at"].dt.tz) == zone
+    assert f'"label": "When ({zone})"' in str(history.proto.columns)
