@@ -417,6 +417,21 @@ def test_an_approval_becomes_a_memory_of_its_client(library: ReviewWorld, monkey
     ) == [(1,)]
 
 
+def test_similar_messages_show_each_text_once(library: ReviewWorld, monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    template = "Hi there, our onboarding checklist saves a week of setup. Want a copy?"
+    gateway = library.gateway(REVIEWER)
+    state = semantic.load(gateway, load_settings())
+    for _ in range(3):  # one template approved for three leads: three memories, one text
+        assert semantic.remember(
+            gateway, state, _approve(library, REVIEWER, CLIENT, template), template
+        )
+    found = semantic.similar_messages(gateway, state, template, library.id(CLIENT), count=3)
+    texts = [row["content"] for row in found]
+    assert texts[0] == template
+    assert len(texts) == len(set(texts)) == 3  # the places go to other messages
+
+
 def test_only_the_approver_can_remember_an_approval(library: ReviewWorld) -> None:
     text = "Hi Sam, the ICP worksheet is attached."
     draft = _approve(library, REVIEWER, CLIENT, text)

@@ -111,15 +111,20 @@ def find_magnets(
 def similar_messages(
     gateway: Gateway, semantic: Semantic, text: str, client_id: str, count: int = 3
 ) -> list[dict[str, Any]]:
-    """The client's approved messages and posts closest to `text`, most similar first."""
-    return gateway.rows(
+    """The client's approved messages and posts closest to `text`, most similar first, each
+    text once: a template approved for several leads would otherwise fill every place."""
+    rows = gateway.rows(
         "match_memories",
         query_embedding=_query_vector(semantic, text),
-        match_count=count,
+        match_count=count * 3,
         p_client_id=client_id,
         p_types=list(APPROVED_KINDS),
         p_model=semantic.model,
     )
+    distinct: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        distinct.setdefault(row["content"].strip(), row)
+    return list(distinct.values())[:count]
 
 
 def topic_text(campaign: dict[str, Any]) -> str:
