@@ -5,7 +5,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from revos.config import load_settings
 from revos.domain.embedders import OFFLINE_MODEL, OPENAI_MODEL
+from revos.gateway import semantic
 from revos.gateway.semantic import Semantic
 from tests.apptest import open_page, signed_in
 from tests.fake_openai import fake_openai
@@ -21,11 +23,19 @@ def search(at, words: str):
 
 @reads
 def test_find_a_magnet_ranks_the_library_for_free_text(gateway_for) -> None:
+    """The page shows what match_lead_magnets ranks for those words (its scores are checked
+    against their formula in test_semantic.py), best first. The demo's conversions move with
+    the hour it was seeded at, so the winner is not fixed here."""
     at = open_page(signed_in("client1@revos.demo"), "app_pages/lead_magnets.py")
     search(at, "pricing for agencies")
     assert not at.exception and not at.error
     results = next(d.value for d in at.dataframe if "score" in d.value.columns)
-    assert results.iloc[0]["title"] == "Agency Retainer Pricing Template"
+    gateway = gateway_for("client1@revos.demo")
+    expected = semantic.find_magnets(
+        gateway, semantic.load(gateway, load_settings()), "pricing for agencies"
+    )
+    assert list(results["title"]) == list(expected["title"])
+    assert "pricing" in results.iloc[0]["title"].lower()  # the words matter
     assert list(results["score"]) == sorted(results["score"], reverse=True)
     assert any(OFFLINE_MODEL in c.value for c in at.caption)
 
