@@ -15,11 +15,13 @@ def test_role_statement_timeouts_are_set(service: psycopg.Connection) -> None:
     settings = dict(
         service.execute(
             "select r.rolname, s.setconfig from pg_db_role_setting s "
-            "join pg_roles r on r.oid = s.setrole where r.rolname in ('anon', 'authenticated')"
+            "join pg_roles r on r.oid = s.setrole "
+            "where r.rolname in ('anon', 'authenticated', 'revos_super_admin')"
         ).fetchall()
     )
     assert "statement_timeout=3s" in settings["anon"]
     assert "statement_timeout=8s" in settings["authenticated"]
+    assert "statement_timeout=8s" in settings["revos_super_admin"]  # not inherited
 
 
 @pytest.mark.parametrize(

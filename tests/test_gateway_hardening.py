@@ -48,10 +48,11 @@ def test_migrate_creates_a_gateway_role_that_can_only_switch_to_api_roles(
             flags = conn.execute(
                 "select rolcanlogin, rolinherit, rolsuper, rolbypassrls, "
                 "pg_has_role(%s, 'authenticated', 'member'), "
+                "pg_has_role(%s, 'revos_super_admin', 'member'), "
                 "pg_has_role(%s, 'service_role', 'member') from pg_roles where rolname = %s",
-                [role, role, role],
+                [role, role, role, role],
             ).fetchone()
-            assert flags == (True, False, False, False, True, False)
+            assert flags == (True, False, False, False, True, True, False)
         finally:
             conn.execute(f'drop role "{role}"')
 
@@ -80,5 +81,36 @@ def test_the_role_statement_timeout_applies_per_call(slow_database: str, runtime
         )
         with pytest.raises(QueryTimeout, match="took too long"):
             gateway.call("slow")
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize(
+    ("app_role", "database_role"),
+    [
+        ("client", "authenticated"),
+        ("reviewer", "authenticated"),
+        ("super_admin", "revos_super_admin"),
+    ],
+)
+def test_each_call_runs_as_the_role_its_token_claims(
+    fresh_database: str, runtime, app_role: str, database_role: str
+) -> None:
+    """As PostgREST switches to the token's role: a super admin's calls run as
+    `revos_super_admin` (planned for every tenant's rows, sql/0048), everyone else's as
+    `authenticated`."""
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        migrations.migrate(conn)
+        conn.execute(
+            "create function public.whoami() returns table (name text) language sql "
+            "set search_path = '' as $$ select current_user::text $$"
+        )
+        conn.execute("grant execute on function public.whoami() to authenticated")
+    gateway_url = psycopg.conninfo.make_conninfo(fresh_database, user="authenticator")
+    backend = PostgresBackend(gateway_url, runtime.jwt_secret).open()
+    try:
+        session = UserSession(str(uuid.uuid4()), "a@b.c", app_role, None)
+        gateway = Gateway(backend, session, runtime.jwt_secret)
+        assert gateway.rows("whoami") == [database_role]
     finally:
         backend.close()

@@ -4,10 +4,15 @@ The oracle reads every row as superuser with its owner, then applies the product
 Python (written independently of the SQL policies): clients see their own rows, reviewers
 their assigned clients' rows, super admins everything; the global lead-magnet library is for
 all; billing (Apollo) and memories (embeddings) are never shown to reviewers.
+
+Each user is tried under both API roles a token may claim: `authenticated`, and
+`revos_super_admin` (what a super admin's token claims, sql/0048). The role changes plans
+only: under it, anyone but a super admin sees exactly what they see as `authenticated`.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 
@@ -137,15 +142,19 @@ def test_matrix_covers_every_public_table(service: psycopg.Connection) -> None:
     assert tables == set(MATRIX)
 
 
+API_ROLES = ("authenticated", "revos_super_admin")
+
+
 @pytest.mark.parametrize("table", sorted(MATRIX))
 @pytest.mark.parametrize("email", DEMO_EMAILS)
+@pytest.mark.parametrize("role", API_ROLES)
 def test_visible_rows_match_ownership(
-    table: str, email: str, runtime, service: psycopg.Connection, demo_users
+    table: str, email: str, role: str, runtime, service: psycopg.Connection, demo_users
 ) -> None:
     key_sql, oracle_sql, rule = MATRIX[table]
     user = demo_users[email]
     expected = {key for key, owner in service.execute(oracle_sql) if rule(user, owner)}
-    with as_user(runtime.service_url, user.id) as conn:
+    with as_user(runtime.service_url, user.id, role=role) as conn:
         seen = {key for (key,) in conn.execute(f"select {key_sql} from public.{table}")}
     assert seen == expected
     # every demo user sees something of most tables, so an all-empty result would be suspicious
@@ -154,14 +163,15 @@ def test_visible_rows_match_ownership(
 
 
 @pytest.mark.parametrize("table", sorted(MATRIX))
+@pytest.mark.parametrize("role", API_ROLES)
 def test_unknown_subject_sees_only_the_global_library(
-    table: str, runtime, service: psycopg.Connection
+    table: str, role: str, runtime, service: psycopg.Connection
 ) -> None:
     """A validly signed token for a user who does not exist owns nothing and sees nothing else."""
     stranger = DemoUser(str(uuid.uuid4()), "nobody@example.com", "client", frozenset())
     key_sql, oracle_sql, rule = MATRIX[table]
     expected = {key for key, owner in service.execute(oracle_sql) if rule(stranger, owner)}
-    with as_user(runtime.service_url, stranger.id) as conn:
+    with as_user(runtime.service_url, stranger.id, role=role) as conn:
         seen = {key for (key,) in conn.execute(f"select {key_sql} from public.{table}")}
     assert seen == expected
     if rule is not magnet_rule:
@@ -183,3 +193,36 @@ def test_reviewer_is_assigned_only_two_clients(demo_users) -> None:
         demo_users["client1@revos.demo"].id,
         demo_users["client2@revos.demo"].id,
     }
+
+
+def test_a_demoted_super_admin_s_token_shows_only_their_own_rows(
+    runtime, service: psycopg.Connection, demo_users
+) -> None:
+    """A token minted while they were a super admin outlives the role: the policy asks again."""
+    admin = demo_users["admin@revos.demo"]
+    with psycopg.connect(runtime.service_url) as conn:
+        conn.execute("update public.users set role = 'client' where id = %s", [admin.id])
+        conn.execute("set local role revos_super_admin")
+        claims = json.dumps({"sub": admin.id, "role": "revos_super_admin"})
+        conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+        owners = {owner for (owner,) in conn.execute("select user_id::text from public.leads")}
+        seen_users = {uid for (uid,) in conn.execute("select id::text from public.users")}
+        conn.rollback()
+    assert owners <= {admin.id}
+    assert seen_users == {admin.id}
+    everyone = service.execute("select count(*) from public.users").fetchone()[0]
+    assert everyone > 1  # so the assertion above is a restriction, not an empty database
+
+
+def test_the_super_admin_role_adds_only_select_policies_that_ask_the_database(
+    service: psycopg.Connection,
+) -> None:
+    """No write goes through the role's own policies; its reads still check is_super_admin."""
+    policies = service.execute(
+        "select tablename, cmd, permissive, qual, with_check from pg_policies "
+        "where 'revos_super_admin' = any (roles)"
+    ).fetchall()
+    assert policies
+    for table, cmd, permissive, qual, with_check in policies:
+        assert (cmd, permissive, with_check) == ("SELECT", "PERMISSIVE", None), table
+        assert qual == "( SELECT private.is_super_admin() AS is_super_admin)", table

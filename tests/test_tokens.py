@@ -9,7 +9,7 @@ import time
 import jwt
 import pytest
 
-from revos.gateway import DatabaseUnavailable, SessionExpired, tokens
+from revos.gateway import DatabaseUnavailable, SessionExpired, UserSession, tokens
 from revos.gateway.postgres import PostgresBackend
 
 SECRET = "s" * 40
@@ -46,6 +46,7 @@ BAD_TOKENS = {
     "service_role claim": lambda: jwt.encode(
         _claims(role="service_role"), SECRET, algorithm="HS256"
     ),
+    "postgres claim": lambda: jwt.encode(_claims(role="postgres"), SECRET, algorithm="HS256"),
     "not a jwt": lambda: "not-a-token",
 }
 
@@ -88,3 +89,27 @@ def test_service_role_token_is_refused_by_the_real_database_path(runtime, backen
     token = jwt.encode(_claims(role="service_role"), runtime.jwt_secret, algorithm="HS256")
     with pytest.raises(SessionExpired):
         backend.rpc(token, "me", {})
+
+
+@pytest.mark.parametrize(
+    ("app_role", "database_role"),
+    [
+        ("client", "authenticated"),
+        ("reviewer", "authenticated"),
+        ("super_admin", "revos_super_admin"),
+    ],
+)
+def test_each_user_s_token_claims_the_database_role_of_their_app_role(
+    app_role: str, database_role: str
+) -> None:
+    """The role claim is what PostgREST switches to; a super admin's has their own role."""
+    session = UserSession(USER_ID, "a@b.c", app_role, None)
+    claims = tokens.verify(session.token_with(SECRET), SECRET)
+    assert claims.role == database_role == claims.raw["role"]
+    assert claims.raw["aud"] == "authenticated"
+
+
+def test_no_token_is_minted_for_a_role_that_is_not_an_api_role() -> None:
+    for role in ("service_role", "postgres", "anon"):
+        with pytest.raises(ValueError, match="API role"):
+            tokens.mint(USER_ID, "a@b.c", SECRET, role=role)

@@ -220,8 +220,9 @@ def statements(text: str) -> list[str]:
 def ensure_gateway_role(conn: psycopg.Connection, gateway_url: str) -> str:
     """Create or update the login role of GATEWAY_DATABASE_URL, as PostgREST's authenticator.
 
-    It may log in (with the URL's password) and switch to `anon` and `authenticated`, and
-    nothing else: no superuser, no BYPASSRLS, no privileges of its own (NOINHERIT).
+    It may log in (with the URL's password) and switch to `anon`, `authenticated` and
+    `revos_super_admin` (super admins' requests: sql/0048), and nothing else: no superuser,
+    no BYPASSRLS, no privileges of its own (NOINHERIT).
     Returns the role's name.
     """
     params = conninfo_to_dict(gateway_url)
@@ -233,5 +234,7 @@ def ensure_gateway_role(conn: psycopg.Connection, gateway_url: str) -> str:
     if params.get("password"):
         statement += sql.SQL(" password {}").format(sql.Literal(params["password"]))
     conn.execute(statement)
-    conn.execute(sql.SQL("grant anon, authenticated to {}").format(sql.Identifier(role)))
+    conn.execute(
+        sql.SQL("grant anon, authenticated, revos_super_admin to {}").format(sql.Identifier(role))
+    )
     return role

@@ -74,7 +74,9 @@ class UserSession:
     def token_with(self, jwt_secret: str) -> str:
         if self._token is None or self._expires_at - time.time() < tokens.RENEW_WITHIN_SECONDS:
             self._expires_at = time.time() + tokens.TOKEN_TTL_SECONDS
-            self._token = tokens.mint(self.user_id, self.email, jwt_secret)
+            self._token = tokens.mint(
+                self.user_id, self.email, jwt_secret, role=tokens.database_role(self.role)
+            )
         return self._token
 
 

@@ -1,7 +1,8 @@
 """Direct Postgres backend: does per call what PostgREST does per request.
 
 1. verify the JWT (signature, exp, aud, sub, role) before touching the database;
-2. in one transaction: `set local role authenticated`, apply that role's settings (its
+2. in one transaction: `set local role` to the token's role (`authenticated`, or
+   `revos_super_admin` for a super admin: see tokens.py), apply that role's settings (its
    `statement_timeout`: role settings apply at login, not on SET ROLE, so PostgREST applies
    them per request and so do we), put the claims in `request.jwt.claims`, call the SQL
    function, commit.
@@ -47,7 +48,7 @@ _ROLE_SETTINGS_SQL = """
 select split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1)
 from pg_db_role_setting s
 cross join lateral unnest(s.setconfig) as setting
-where s.setrole = 'authenticated'::regrole
+where s.setrole = %s::regrole
   and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
 order by s.setdatabase
 """
@@ -85,7 +86,7 @@ class PostgresBackend:
             check=ConnectionPool.check_connection,
         )
         self._signatures: dict[str, dict[str, str]] = {}
-        self._role_settings: list[tuple[str, str]] | None = None
+        self._role_settings: dict[str, list[tuple[str, str]]] = {}
 
     @classmethod
     def _configure(cls, conn: psycopg.Connection) -> None:
@@ -126,8 +127,8 @@ class PostgresBackend:
         try:
             with self._pool.connection() as conn, conn.transaction():
                 query = self._call_sql(conn, function, params)
-                settings = self._settings(conn)
-                conn.execute("set local role authenticated")
+                settings = self._settings(conn, claims.role)
+                conn.execute(sql.SQL("set local role {}").format(sql.Identifier(claims.role)))
                 conn.execute(
                     "select set_config('request.jwt.claims', %s, true)"
                     + ", set_config(%s, %s, true)" * len(settings),
@@ -171,11 +172,12 @@ class PostgresBackend:
             for name, value in params.items()
         ]
 
-    def _settings(self, conn: psycopg.Connection) -> list[tuple[str, str]]:
-        """The `authenticated` role's own settings (e.g. statement_timeout), read once."""
-        if self._role_settings is None:
-            self._role_settings = list(dict(conn.execute(_ROLE_SETTINGS_SQL).fetchall()).items())
-        return self._role_settings
+    def _settings(self, conn: psycopg.Connection, role: str) -> list[tuple[str, str]]:
+        """The API role's own settings (e.g. statement_timeout), read once per role."""
+        if role not in self._role_settings:
+            rows = conn.execute(_ROLE_SETTINGS_SQL, [role]).fetchall()
+            self._role_settings[role] = list(dict(rows).items())
+        return self._role_settings[role]
 
     def _signature(self, conn: psycopg.Connection, function: str) -> dict[str, str]:
         cached = self._signatures.get(function)

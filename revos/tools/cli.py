@@ -108,7 +108,7 @@ def cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> int:
             print("Applied: " + ", ".join(applied) if applied else "Schema is up to date.")
         if settings.gateway_database_url:
             role = migrations.ensure_gateway_role(conn, settings.gateway_database_url)
-            print(f"Gateway login role {role}: can switch to anon and authenticated only.")
+            print(f"Gateway login role {role}: can switch to the API roles only.")
     return 0
 
 
