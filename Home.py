@@ -43,5 +43,6 @@ else:
         time_zone.setting(context.gateway())
         auth.sign_out_button(runtime)
         auth.keep_cookie(runtime)
+        auth.watch(runtime)
     with errors.banner_on_failure():  # what a page did not catch itself
         st.navigation(navigation.pages_for(session.role) + extra).run()

@@ -25,6 +25,11 @@ with errors.banner_on_failure():
 left, right = st.columns([2, 3])
 campaign_options = ["all", *campaigns]
 wanted_campaign = st.query_params.get("campaign", "all")
+wanted_kind = st.query_params.get("kind", "all")
+if wanted_campaign not in campaign_options:
+    widgets.address_note("The address named a campaign you do not have; showing all campaigns.")
+if wanted_kind not in KINDS:
+    widgets.address_note("The address asked for drafts of an unknown kind; showing all kinds.")
 campaign = left.selectbox(
     "Campaign",
     campaign_options,
@@ -37,9 +42,7 @@ kind = (
         "Kind",
         list(KINDS),
         format_func=KINDS.__getitem__,
-        default=st.query_params.get("kind", "all")
-        if st.query_params.get("kind") in KINDS
-        else "all",
+        default=wanted_kind if wanted_kind in KINDS else "all",
         key="queue_kind",
     )
     or "all"
@@ -64,10 +67,13 @@ def load_queue(page: int) -> list[dict]:
 
 with errors.banner_on_failure(), st.spinner("Loading the queue…"):
     queue = load_queue(page)
-    if not queue and page > 1:  # past the end (the queue shrank, or a hand-edited URL)
-        page = 1
-        queue = load_queue(page)
+    emptied = not queue and page > 1  # past the end (the queue shrank, or a hand-edited URL)
+    if emptied:
+        queue = load_queue(1)
     [summary] = gateway.rows("review_summary", p_client_id=client_id) or [{}]
+if emptied:
+    widgets.address_note(f"Page {page:,} of the queue has no drafts (now); showing page 1.")
+    page = 1
 total = queue[0]["waiting_total"] if queue else 0
 pages = max(1, math.ceil(total / PAGE_SIZE))
 widgets.set_query(

@@ -10,7 +10,7 @@ from revos.domain import lead_filters as lf
 from revos.domain import periods, timeline
 from revos.ui import context, errors, tables, time_zone, widgets
 from revos.ui.filter_bar import filter_bar
-from revos.ui.text import literal
+from revos.ui.text import counted, literal
 
 OWNED_PARAMS = (
     "campaigns",
@@ -87,9 +87,15 @@ def fetch(limit: int, offset: int) -> dict:
 with errors.banner_on_failure(), st.spinner("Finding leads…"):
     result = fetch(lf.PAGE_SIZE, (filters.page - 1) * lf.PAGE_SIZE)
     pages = max(1, math.ceil(result["total"] / lf.PAGE_SIZE))
-    if filters.page > pages:
+    past_the_end = filters.page if filters.page > pages else None
+    if past_the_end:
         filters = filters.with_page(pages)
         result = fetch(lf.PAGE_SIZE, (filters.page - 1) * lf.PAGE_SIZE)
+if past_the_end and result["total"]:
+    widgets.address_note(
+        f"There is no page {past_the_end:,}: these filters give {counted(pages, 'page')}; "
+        "showing the last."
+    )
 widgets.set_query(filters.query_params(), OWNED_PARAMS)
 
 total = result["total"]

@@ -3,8 +3,9 @@
     python scripts/explain_calls.py "SUPERUSER_URL" > plans.md
 
 Connects as superuser (to load auto_explain), then acts as each user exactly as the gateway
-does (`set local role authenticated` + JWT claims) and calls each page function; auto_explain
-sends the plan of every statement inside the function back as a notice.
+does (`set local role` to the role their token claims, `authenticated` or, for the super
+admin, `revos_super_admin`, + JWT claims) and calls each page function; auto_explain sends
+the plan of every statement inside the function back as a notice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import json
 import sys
 
 import psycopg
+from psycopg import sql
+
+from revos.gateway import tokens
 
 USERS = ("client1@revos.demo", "client2@revos.demo", "reviewer@revos.demo", "admin@revos.demo")
 # what each one is in `revos bench`'s data
@@ -58,7 +62,7 @@ HELPERS = (
 )
 
 
-def explain(url: str, user_id: str, query: str) -> list[str]:
+def explain(url: str, user_id: str, role: str, query: str) -> list[str]:
     plans: list[str] = []
     with psycopg.connect(url) as conn:
         conn.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
@@ -72,8 +76,8 @@ def explain(url: str, user_id: str, query: str) -> list[str]:
             "auto_explain.log_level = notice",
         ):
             conn.execute(f"set local {setting}")
-        conn.execute("set local role authenticated")
-        claims = json.dumps({"sub": user_id, "role": "authenticated"})
+        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+        claims = json.dumps({"sub": user_id, "role": role})
         conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
         # a period as the pages pass it: whole days, as their UTC midnights
         today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -91,17 +95,19 @@ def _ms(plan: str) -> float:
 
 def main(url: str) -> None:
     with psycopg.connect(url) as conn:
-        ids = dict(
-            conn.execute(
-                "select email, id::text from public.users where email = any(%s)", [list(USERS)]
-            ).fetchall()
-        )
+        people = {
+            email: (user_id, tokens.database_role(role))
+            for email, user_id, role in conn.execute(
+                "select email, id::text, role from public.users where email = any(%s)",
+                [list(USERS)],
+            )
+        }
     for name, query in CALLS.items():
         for email in USERS:
             if name == "admin tenant stats" and not email.startswith("admin"):
                 continue
             print(f"### {name}, as {WHO[email]}\n\n```")
-            for plan in explain(url, ids[email], query):
+            for plan in explain(url, *people[email], query):
                 print(plan.strip())
             print("```\n")
 

@@ -76,6 +76,49 @@ def test_bad_filters_in_the_url_are_explained_not_crashed() -> None:
     assert "YYYY-MM-DD" in warnings and "unknown sort" in warnings
 
 
+@pytest.mark.parametrize(
+    ("email", "path", "params", "note", "corrected"),
+    [
+        ("client2@revos.demo", "app_pages/leads.py", {"page": "999999"}, "no page 999,999", "page"),
+        (
+            "client2@revos.demo",
+            "app_pages/funnels.py",
+            {"campaigns": "nope"},
+            "1 campaign you do not",
+            "campaigns",
+        ),
+        ("reviewer@revos.demo", "app_pages/approvals.py", {"kind": "evil"}, "unknown kind", "kind"),
+        (
+            "reviewer@revos.demo",
+            "app_pages/approvals.py",
+            {"campaign": "nope"},
+            "a campaign you do not",
+            "campaign",
+        ),
+        (
+            "reviewer@revos.demo",
+            "app_pages/approvals.py",
+            {"page": "500"},
+            "Page 500 of the queue",
+            "page",
+        ),
+    ],
+)
+def test_what_a_hand_edited_address_asked_for_is_said_then_corrected(
+    email: str, path: str, params: dict, note: str, corrected: str
+) -> None:
+    """Not silently: the page says what it could not show and what it shows instead, and
+    writes what it shows into the address (so the note is said once)."""
+    at = signed_in(email)
+    open_page(at, path, **params)
+    assert not at.exception
+    notes = " ".join(w.value for w in at.warning)
+    assert note in notes, notes
+    assert at.query_params.get(corrected) != params[corrected]
+    at.run()
+    assert note not in " ".join(w.value for w in at.warning)
+
+
 @pytest.mark.parametrize("email", ["client1@revos.demo", "client4@revos.demo", "admin@revos.demo"])
 def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
     at = signed_in(email)

@@ -79,6 +79,37 @@ def test_a_shared_link_lands_after_sign_in_with_its_filters(browser, app_url) ->
         page.close()
 
 
+@pytest.mark.parametrize(
+    ("email", "address", "title"),
+    [
+        ("client2@revos.demo", "overview?period=7d", "Overview"),
+        ("reviewer@revos.demo", "approvals", "Approvals"),
+    ],
+)
+def test_the_home_page_s_own_address_opens_it_when_signed_in(
+    browser, app_url, email: str, address: str, title: str
+) -> None:
+    """The menu's first page lives at the root; a link to its own address (a bookmark, a
+    second tab) lands on it with the link's filters, not on Streamlit's "page not found"."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        _sign_in_here(page, email)
+        _heading(page, title)
+        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        linked = context.new_page()
+        linked.goto(f"{app_url}/{address}")
+        _heading(linked, title)
+        query = address.partition("?")[2]
+        assert query in linked.url
+        linked.wait_for_timeout(1500)  # the pop-up, if any, comes with the first page
+        _no_error_popups(linked)
+        screenshot(linked, f"home-page-address-{title.lower()}")
+    finally:
+        context.close()
+
+
 def test_a_page_outside_the_role_says_so(browser, app_url) -> None:
     page = browser.new_page()
     try:
@@ -88,6 +119,29 @@ def test_a_page_outside_the_role_says_so(browser, app_url) -> None:
         _no_error_popups(page)
     finally:
         page.close()
+
+
+def test_an_idle_tab_learns_that_its_session_ended(browser, scratch_app_url, scratch) -> None:
+    """Signed out everywhere (by a super admin, a password change): an open tab nobody
+    touches shows the sign-in form within a minute, without a click."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(scratch_app_url)
+        _sign_in_here(page, "client4@revos.demo")
+        _heading(page, "Overview")
+        with psycopg.connect(scratch.url, autocommit=True) as conn:
+            ended = conn.execute(
+                "update private.login_sessions s set revoked_at = now() from public.users u "
+                "where u.id = s.user_id and u.email = %s and s.revoked_at is null",
+                ["client4@revos.demo"],
+            ).rowcount
+        assert ended >= 1
+        page.get_by_role("button", name="Sign in").wait_for(timeout=75_000)
+        assert page.get_by_role("heading", level=1, name="Overview").count() == 0
+        _no_error_popups(page)
+    finally:
+        context.close()
 
 
 def test_a_cookie_replayed_after_sign_out_is_refused(browser, app_url) -> None:

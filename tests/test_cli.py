@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -79,3 +83,37 @@ def test_embed_is_idempotent_and_says_what_it_did(data_dir: Path, runtime) -> No
             "and e.model = 'revos-hash-1536-v1')"
         ).fetchone()[0]
     assert missing == 0
+
+
+def test_ctrl_c_stops_run_without_a_traceback(data_dir: Path, runtime) -> None:
+    """Ctrl-C in the terminal reaches the whole foreground group: `revos` and Streamlit."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "REVOS_DATA_DIR": str(data_dir)}
+    for name in ("DATABASE_URL", "SUPABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "revos", "run", "--port", str(port)],
+        env={**env, "STREAMLIT_SERVER_HEADLESS": "true"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the dashboard did not start")
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output

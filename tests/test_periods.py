@@ -70,3 +70,12 @@ def test_a_tampered_url_is_clamped_with_a_note(params, expected, note) -> None:
     assert any(note in problem for problem in period.problems), period.problems
     assert all(len(problem) < 200 for problem in period.problems)
     assert period.days <= periods.MAX_DAYS
+
+
+def test_a_period_wholly_in_the_future_gets_one_note_that_says_so() -> None:
+    """Not also "started after it ended": it did not, it has not started yet."""
+    period = periods.from_params(
+        {"period": "custom", "from": "2030-01-01", "to": "2030-01-31"}, TODAY
+    )
+    assert (period.first, period.last) == (TODAY, TODAY)
+    assert len(period.problems) == 1 and "in the future" in period.problems[0], period.problems

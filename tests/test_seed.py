@@ -285,3 +285,18 @@ def test_seeded_review_history_is_consistent(demo: psycopg.Connection) -> None:
         )
         > 0
     )
+
+
+def test_seeded_reviews_name_their_reviewers_as_live_reviews_do(demo: psycopg.Connection) -> None:
+    """The history shows one name format: the seed's audit rows name each reviewer as the
+    review trigger does for a live review (private.display_name)."""
+    differing = scalar(
+        demo,
+        """
+        select count(*) from public.review_audit a
+        where a.actor_id is not null
+          and a.actor_name is distinct from private.display_name(a.actor_id)
+    """,
+    )
+    assert scalar(demo, "select count(*) from public.review_audit") > 0
+    assert differing == 0

@@ -536,7 +536,9 @@ insert into public.review_audit (id, item_kind, item_id, channel, client_id, act
 select pg_temp.rekind(r.id, 1280 + pg_temp.kind_of(r.id)), 'message', r.id, r.channel,
        r.user_id,
        r.approved_by,
-       (select coalesce(u.full_name, u.email) from public.users u where u.id = r.approved_by),
+       -- named as the review trigger names reviewers (private.display_name)
+       (select coalesce(u.full_name || ' (' || u.email || ')', u.email) from public.users u
+         where u.id = r.approved_by),
        'rejected', r.content, r.content, r.subject, r.subject,
        pg_temp.pick(array['Too salesy for this lead', 'Wrong first name',
          'Mentions a competitor', 'Too long', 'Off-brand tone'],
@@ -549,7 +551,7 @@ insert into public.review_audit (id, item_kind, item_id, channel, client_id, act
   drafted_at, created_at)
 select pg_temp.rekind(m.id, 1280 + pg_temp.kind_of(m.id)), 'message', m.id, m.channel,
        m.user_id,
-       m.approved_by, coalesce(a.full_name, a.email),
+       m.approved_by, coalesce(a.full_name || ' (' || a.email || ')', a.email),
        case when pg_temp.r(h.k, 100) < 0.15 then 'edited_and_approved' else 'approved' end,
        -- an edited draft had a closing line the reviewer cut, so before and after differ
        case when pg_temp.r(h.k, 100) < 0.15

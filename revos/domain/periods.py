@@ -81,7 +81,10 @@ def custom(first: dt.date, last: dt.date, today: dt.date) -> Period:
     """Custom days, clamped to what can be shown: not after today, at most three years."""
     problems = []
     earliest = today - dt.timedelta(days=MAX_DAYS - 1)
-    if last > today:
+    if first > today:  # wholly in the future: one note, not a second about its order
+        problems.append(f"The period is in the future; it is today, {today:%b %-d, %Y}, now.")
+        first = last = today
+    elif last > today:
         problems.append(f"The period cannot end after today; it ends on {today:%b %-d, %Y}.")
         last = today
     if first > last:

@@ -235,7 +235,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         str(args.port),
     ]
     print(f"Dashboard: http://localhost:{args.port}", flush=True)
-    return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+    server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+    try:
+        return server.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached Streamlit too: let it stop by itself
+        return server.wait()
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
@@ -404,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     except psycopg.Error as exc:  # e.g. a trigger refusing a change: its sentence is enough
         print(f"revos: the database refused: {exc.diag.message_primary or exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: the person knows; no traceback
+        print("revos: stopped.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import time
 
 import psycopg
 import streamlit as st
-import streamlit.components.v1 as components
 
 from revos.db import accounts
 from revos.gateway import UserSession
@@ -53,6 +52,20 @@ def current_session(rt: Runtime) -> UserSession | None:
     st.session_state[TOKEN] = token
     st.session_state[CHECKED] = time.monotonic()
     return context.start_session(account)
+
+
+def watch(rt: Runtime) -> None:
+    """A tab nobody touches still learns that its session ended (a sign-out elsewhere or
+    everywhere, a password change): a fragment asks again on a timer, and when the session is
+    over the whole page reruns, to the sign-in form. Without it the re-check ran only on the
+    next click, and an idle tab kept showing the data."""
+
+    @st.fragment(run_every=RECHECK_SECONDS / 2)
+    def check() -> None:
+        if context.current_session() is not None and not _still_live(rt):
+            st.rerun(scope="app")
+
+    check()
 
 
 def _still_live(rt: Runtime) -> bool:
@@ -145,4 +158,4 @@ const secure = page.location.protocol === "https:" ? "; Secure" : "";
 page.document.cookie = {json.dumps(name)} + "=" + {json.dumps(value)}
   + "; Path=/; Expires={when}; SameSite=Strict" + secure;
 </script>"""
-    components.html(script, height=0)
+    st.iframe(script, height="content")  # an empty document: no height of its own

@@ -22,6 +22,9 @@ MAGNETS = ("app_pages/lead_magnets.py", "Lead magnets", ":material/redeem:")
 ADMIN = ("app_pages/admin.py", "Tenants", ":material/admin_panel_settings:")
 APPROVALS = ("app_pages/approvals.py", "Approvals", ":material/fact_check:")
 ALL_PAGES = (OVERVIEW, FUNNELS, LEADS, MAGNETS, ADMIN, APPROVALS)
+# The root page's reserved name: Streamlit serves a default page at the root only, so this
+# address itself is not served (nothing links to it); it is known, so it gets no not-found page.
+HOME = "home"
 
 MENUS: dict[str, list[tuple[str, str, str]]] = {
     "client": [OVERVIEW, FUNNELS, LEADS, MAGNETS, APPROVALS],
@@ -43,7 +46,7 @@ def unknown_address() -> str | None:
     path = urlparse(url).path.strip("/")
     if base and path.startswith(base):
         path = path[len(base) :].strip("/")
-    known = {url_path(page) for page in ALL_PAGES}
+    known = {url_path(page) for page in ALL_PAGES} | {HOME}
     if not re.fullmatch(r"[A-Za-z0-9_-]+", path) or path in known:
         return None
     return path
@@ -60,22 +63,42 @@ def not_found_page(address: str) -> st.Page:
 
 
 def pages_for(role: str) -> list[st.Page]:
-    """The role's menu, plus every other page, hidden, saying it is not for this role."""
-    menu = MENUS.get(role, [])
-    pages = [
-        st.Page(path, title=title, icon=icon, default=(index == 0))
-        for index, (path, title, icon) in enumerate(menu)
-    ]
-    elsewhere = [page for page in ALL_PAGES if page not in menu]
-    return pages + [
-        st.Page(_not_for_role(page[1]), title=page[1], url_path=url_path(page), visibility="hidden")
-        for page in elsewhere
-    ]
+    """The role's menu, plus every other page, hidden, saying it is not for this role.
+
+    Every menu page has its own address, the first one too: the app's root is a hidden home
+    that goes to the first page with the address's filters. (Streamlit serves its default
+    page at the root only; a link to its own address, /overview say, met "page not found".)
+    """
+    menu = [st.Page(path, title=title, icon=icon) for path, title, icon in MENUS.get(role, [])]
+    home = [_home(menu[0])] if menu else []
+    elsewhere = [page for page in ALL_PAGES if page not in MENUS.get(role, [])]
+    return (
+        home
+        + menu
+        + [
+            st.Page(
+                _not_for_role(page[1]), title=page[1], url_path=url_path(page), visibility="hidden"
+            )
+            for page in elsewhere
+        ]
+    )
+
+
+def _home(first: st.Page) -> st.Page:
+    """The app's root: goes to `first`, keeping the address's query parameters."""
+
+    def go() -> None:
+        params = {name: st.query_params.get_all(name) for name in st.query_params}
+        st.switch_page(first, query_params=params)
+
+    return st.Page(go, title=first.title, url_path=HOME, default=True, visibility="hidden")
 
 
 def signed_out_pages(sign_in: Callable[[], None]) -> list[st.Page]:
     """The sign-in form at the app's root and at every page address."""
-    return [st.Page(sign_in, title="Sign in", icon=":material/login:", default=True)] + [
+    return [
+        st.Page(sign_in, title="Sign in", icon=":material/login:", url_path=HOME, default=True)
+    ] + [
         st.Page(sign_in, title="Sign in", url_path=url_path(page), visibility="hidden")
         for page in ALL_PAGES
     ]

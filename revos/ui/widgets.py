@@ -14,6 +14,7 @@ import streamlit as st
 from revos.domain import metrics, periods
 from revos.gateway import Gateway
 from revos.ui import time_zone
+from revos.ui.text import counted
 
 ALL = "__all__"
 CLIENT_KEY = "revos_client"  # the client picked, carried from page to page
@@ -168,7 +169,12 @@ def _remember(name: str, value: str | None) -> None:
 def campaign_picker(campaigns: list[dict], key: str = "campaigns") -> tuple[str, ...]:
     """Several campaigns (none chosen: all of them), kept in the URL."""
     names = {c["id"]: f"{c['name']} ({c['status']})" for c in campaigns}
-    wanted = [c for c in st.query_params.get(key, "").split(",") if c in names]
+    requested = [c for c in st.query_params.get(key, "").split(",") if c]
+    wanted = [c for c in requested if c in names]
+    if len(wanted) < len(requested):  # a hand-edited or stale link: said once, then corrected
+        unknown = counted(len(requested) - len(wanted), "campaign")
+        instead = "the others" if wanted else "all campaigns"
+        address_note(f"The address named {unknown} you do not have; showing {instead}.")
     chosen = st.multiselect(
         "Campaigns",
         list(names),
@@ -179,6 +185,12 @@ def campaign_picker(campaigns: list[dict], key: str = "campaigns") -> tuple[str,
     )
     _remember(key, ",".join(chosen) or None)
     return tuple(chosen)
+
+
+def address_note(text: str) -> None:
+    """What a link asked for that could not be shown, and what is shown instead. The page
+    then writes what it shows into the address, so the note is said once."""
+    st.warning(text, icon=":material/link_off:")
 
 
 def set_query(params: dict[str, str], owned: tuple[str, ...]) -> None:
