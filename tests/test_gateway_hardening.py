@@ -59,11 +59,12 @@ def test_migrate_creates_a_gateway_role_that_can_only_switch_to_api_roles(
 
 @pytest.fixture
 def slow_database(fresh_database: str, runtime) -> str:
-    """A database whose `authenticated` role times out after 200 ms, with a slow function."""
+    """A database whose API roles time out after 200 ms, with a slow function."""
     with psycopg.connect(fresh_database, autocommit=True) as conn:
         migrations.migrate(conn)
         name = conn.info.dbname
-        conn.execute(f'alter role authenticated in database "{name}" set statement_timeout = 200')
+        for role in ("authenticated", "revos_super_admin"):  # settings are not inherited
+            conn.execute(f'alter role {role} in database "{name}" set statement_timeout = 200')
         conn.execute(
             "create function public.slow() returns table (done boolean) language sql "
             "set search_path = '' as $$ select true from pg_sleep(2) $$"
@@ -72,12 +73,16 @@ def slow_database(fresh_database: str, runtime) -> str:
     return fresh_database
 
 
-def test_the_role_statement_timeout_applies_per_call(slow_database: str, runtime) -> None:
+@pytest.mark.parametrize("app_role", ["client", "super_admin"])
+def test_the_role_statement_timeout_applies_per_call(
+    slow_database: str, runtime, app_role: str
+) -> None:
+    """Each call applies the settings of the role it runs as (a super admin's own role)."""
     gateway_url = psycopg.conninfo.make_conninfo(slow_database, user="authenticator")
     backend = PostgresBackend(gateway_url, runtime.jwt_secret).open()
     try:
         gateway = Gateway(
-            backend, UserSession(str(uuid.uuid4()), "a@b.c", "client", None), runtime.jwt_secret
+            backend, UserSession(str(uuid.uuid4()), "a@b.c", app_role, None), runtime.jwt_secret
         )
         with pytest.raises(QueryTimeout, match="took too long"):
             gateway.call("slow")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -226,3 +227,63 @@ def test_the_super_admin_role_adds_only_select_policies_that_ask_the_database(
     for table, cmd, permissive, qual, with_check in policies:
         assert (cmd, permissive, with_check) == ("SELECT", "PERMISSIVE", None), table
         assert qual == "( SELECT private.is_super_admin() AS is_super_admin)", table
+
+
+CHECK_THE_ROLE = Path(__file__).parents[1] / "sql" / "0049_super_admin_role_is_checked.sql"
+
+
+@pytest.mark.parametrize(
+    "widen",
+    [
+        "alter role revos_super_admin bypassrls",
+        "alter role revos_super_admin login",
+        "alter role revos_super_admin noinherit",
+        "grant service_role to revos_super_admin",
+    ],
+)
+def test_migrating_refuses_a_super_admin_role_that_can_do_more(
+    service: psycopg.Connection, widen: str
+) -> None:
+    """Roles are cluster-wide, so the role may have been made before 0048 ran; 0049 stops a
+    migration on one that could get round the policies. (Tried in a transaction, rolled back.)"""
+    with service.transaction(force_rollback=True):
+        service.execute(widen)
+        with pytest.raises(psycopg.errors.RaiseException, match="revos_super_admin"):
+            service.execute(_body(CHECK_THE_ROLE.read_text()))
+    service.execute(_body(CHECK_THE_ROLE.read_text()))  # as it is: passes
+
+
+def _body(migration: str) -> str:
+    """The migration's check, without its `set local` lines."""
+    return migration[migration.index("do $$") :]
+
+
+def test_the_super_admin_role_has_nothing_of_its_own(service: psycopg.Connection) -> None:
+    """Everything it may do comes from `authenticated`: no grant on a schema, table, sequence
+    or function names it, and it cannot log in or bypass anything."""
+    grants = service.execute(
+        """
+        select 'table ' || c.oid::regclass from pg_class c
+        cross join lateral aclexplode(c.relacl) a
+        where a.grantee = 'revos_super_admin'::regrole
+        union all
+        select 'function ' || p.oid::regprocedure from pg_proc p
+        cross join lateral aclexplode(p.proacl) a
+        where a.grantee = 'revos_super_admin'::regrole
+        union all
+        select 'schema ' || n.nspname from pg_namespace n
+        cross join lateral aclexplode(n.nspacl) a
+        where a.grantee = 'revos_super_admin'::regrole
+        """
+    ).fetchall()
+    assert grants == []
+    flags = service.execute(
+        "select rolsuper, rolbypassrls, rolcanlogin, rolinherit from pg_roles "
+        "where rolname = 'revos_super_admin'"
+    ).fetchone()
+    assert flags == (False, False, False, True)
+    member_of = service.execute(
+        "select array_agg(roleid::regrole::text) from pg_auth_members "
+        "where member = 'revos_super_admin'::regrole"
+    ).fetchone()[0]
+    assert member_of == ["authenticated"]
