@@ -33,6 +33,15 @@ def _heading(page, title: str) -> None:
     page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
 
 
+def _signed_in_page(context, url: str, email: str, title: str = "Overview"):
+    """A new tab of `context`, signed in as `email` at `url`, showing its first page."""
+    page = context.new_page()
+    page.goto(url)
+    _sign_in_here(page, email)
+    _heading(page, title)
+    return page
+
+
 def _no_error_popups(page) -> None:
     assert page.get_by_text("Page not found").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -93,10 +102,7 @@ def test_the_home_page_s_own_address_opens_it_when_signed_in(
     second tab) lands on it with the link's filters, not on Streamlit's "page not found"."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
-        page = context.new_page()
-        page.goto(app_url)
-        _sign_in_here(page, email)
-        _heading(page, title)
+        page = _signed_in_page(context, app_url, email, title)
         page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
         linked = context.new_page()
         linked.goto(f"{app_url}/{address}")
@@ -126,10 +132,7 @@ def test_an_idle_tab_learns_that_its_session_ended(browser, scratch_app_url, scr
     touches shows the sign-in form within a minute, without a click."""
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(scratch_app_url)
-        _sign_in_here(page, "client4@revos.demo")
-        _heading(page, "Overview")
+        page = _signed_in_page(context, scratch_app_url, "client4@revos.demo")
         with psycopg.connect(scratch.url, autocommit=True) as conn:
             ended = conn.execute(
                 "update private.login_sessions s set revoked_at = now() from public.users u "
@@ -147,10 +150,7 @@ def test_an_idle_tab_learns_that_its_session_ended(browser, scratch_app_url, scr
 def test_a_cookie_replayed_after_sign_out_is_refused(browser, app_url) -> None:
     first = browser.new_context()
     try:
-        page = first.new_page()
-        page.goto(app_url)
-        _sign_in_here(page, "client3@revos.demo")
-        _heading(page, "Overview")
+        page = _signed_in_page(first, app_url, "client3@revos.demo")
         page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
         [stolen] = [c for c in first.cookies() if c["name"] == COOKIE]
         page.get_by_role("button", name="Sign out").click()
