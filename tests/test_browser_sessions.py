@@ -59,6 +59,11 @@ def test_reload_and_a_new_tab_stay_signed_in(browser, app_url) -> None:
         assert cookie["sameSite"] == "Strict" and not cookie["secure"]  # served over http
         days = (cookie["expires"] - time.time()) / 86400
         assert 6.9 < days <= 7.0
+        writers = page.evaluate(
+            "() => Array.from(document.querySelectorAll('[data-testid=stSidebar] iframe'))"
+            ".map(e => e.getBoundingClientRect().height)"
+        )
+        assert writers and max(writers) <= 2, writers  # the cookie's writer takes no room
         page.reload()
         _heading(page, "Overview")
         second = context.new_page()

@@ -158,4 +158,4 @@ const secure = page.location.protocol === "https:" ? "; Secure" : "";
 page.document.cookie = {json.dumps(name)} + "=" + {json.dumps(value)}
   + "; Path=/; Expires={when}; SameSite=Strict" + secure;
 </script>"""
-    st.iframe(script, height="content")  # an empty document: no height of its own
+    st.iframe(script, height=1)  # an empty document (0 is refused; "content" gave 150 px)
