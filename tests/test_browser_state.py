@@ -43,6 +43,9 @@ def test_the_client_and_period_survive_the_menu(browser, app_url, demo_users) ->
             settle(page)
             shown = picker.evaluate(SHOWN_VALUE)
             assert "Brightline Consulting" in shown, (title, shown)
+            if title in ("Funnels", "Overview"):  # the control shows it too, not only the data
+                chosen = page.locator("[data-testid=stButtonGroup] button", has_text="Last 7 days")
+                assert chosen.get_attribute("aria-checked") == "true", title
         page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
         settle(page)
         screenshot(page, "reviewer-back-on-overview")
@@ -85,5 +88,22 @@ def test_post_engagement_reads_by_date(browser, app_url) -> None:
         chart.scroll_into_view_if_needed()
         assert "Published (America/New_York)" in chart.inner_text()  # client1's own days
         chart.screenshot(path=str(SCREENSHOTS / "client1-post-engagement.png"))
+    finally:
+        page.close()
+
+
+def test_the_period_control_shows_the_period_on_every_page(browser, app_url) -> None:
+    """The default period, never clicked, carried to the next page: the control there shows
+    it chosen (it showed none, while the data was for the right days)."""
+    page = sign_in(browser, app_url, "client2@revos.demo")
+    try:
+        page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
+        settle(page)
+        for title in ("Funnels", "Overview", "Funnels"):
+            open_from_menu(page, title)
+            page.wait_for_url("**period=30d**", timeout=30_000)
+            settle(page)
+            chosen = page.locator("[data-testid=stButtonGroup] button", has_text="Last 30 days")
+            assert chosen.get_attribute("aria-checked") == "true", title
     finally:
         page.close()

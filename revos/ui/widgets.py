@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from revos.domain import metrics, periods
 from revos.gateway import Gateway
@@ -19,6 +20,7 @@ from revos.ui.text import counted
 ALL = "__all__"
 CLIENT_KEY = "revos_client"  # the client picked, carried from page to page
 PERIOD_KEY = "revos_period"  # the period picked, carried from page to page
+PERIOD_PAGE_KEY = "revos_period_page"  # the page whose period control ran last
 
 
 def client_scope(gateway: Gateway) -> str | None:
@@ -97,10 +99,18 @@ def period(gateway: Gateway, client_id: str | None) -> periods.Period:
     for problem in chosen.problems:
         st.warning(problem)
     # The widgets keep what the user clicks; they are (re)seeded when they have no state
-    # yet, or when the address asks for another period than the one last shown (a link).
-    if chosen != stored or "period_preset" not in st.session_state:
+    # yet, when the address asks for another period than the one last shown (a link), or on
+    # another page than the last run's: there the control is a new widget, which showed no
+    # option chosen although the period was carried over.
+    page = _page_id()
+    if (
+        chosen != stored
+        or "period_preset" not in st.session_state
+        or st.session_state.get(PERIOD_PAGE_KEY) != page
+    ):
         st.session_state["period_preset"] = chosen.preset
         st.session_state["period_days"] = (chosen.first, chosen.last)
+    st.session_state[PERIOD_PAGE_KEY] = page
     preset_col, days_col = st.columns([3, 2])
     name = preset_col.segmented_control(
         "Period", list(periods.PRESETS), format_func=periods.PRESETS.get, key="period_preset"
@@ -122,6 +132,12 @@ def period(gateway: Gateway, client_id: str | None) -> periods.Period:
     st.session_state[PERIOD_KEY] = result
     set_query(result.params(), owned=("period", "from", "to"))
     return result
+
+
+def _page_id() -> str:
+    """The page this run draws (Streamlit's id for it; empty outside a script run)."""
+    ctx = get_script_run_ctx()
+    return ctx.page_script_hash if ctx is not None else ""
 
 
 def kpi_grid(
