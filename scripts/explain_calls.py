@@ -11,13 +11,12 @@ the plan of every statement inside the function back as a notice.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 
 import psycopg
-from psycopg import sql
 
 from revos.gateway import tokens
+from revos.gateway.postgres import act_as
 
 USERS = ("client1@revos.demo", "client2@revos.demo", "reviewer@revos.demo", "admin@revos.demo")
 # what each one is in `revos bench`'s data
@@ -76,9 +75,7 @@ def explain(url: str, user_id: str, role: str, query: str) -> list[str]:
             "auto_explain.log_level = notice",
         ):
             conn.execute(f"set local {setting}")
-        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-        claims = json.dumps({"sub": user_id, "role": role})
-        conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+        act_as(conn, user_id, role)
         # a period as the pages pass it: whole days, as their UTC midnights
         today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         days = {"from": today - dt.timedelta(days=89), "to": today + dt.timedelta(days=1)}

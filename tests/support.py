@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ import psycopg
 from revos.db import embedded, embedding_sync, migrations, seed
 from revos.domain import embedders
 from revos.gateway import Gateway, UserSession
-from revos.gateway.postgres import PostgresBackend
+from revos.gateway.postgres import PostgresBackend, act_as
 
 DEMO_EMAILS = (
     "client1@revos.demo",
@@ -39,10 +38,10 @@ class DemoUser:
 def as_user(url: str, user_id: str | None, role: str = "authenticated"):
     """A connection acting as PostgREST would for this user, rolled back afterwards."""
     with psycopg.connect(url) as conn:
-        conn.execute(f"set local role {role}")
-        if user_id is not None:
-            claims = {"sub": user_id, "role": role, "aud": "authenticated"}
-            conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        if user_id is None:
+            conn.execute(f"set local role {role}")
+        else:
+            act_as(conn, user_id, role)
         try:
             yield conn
         finally:

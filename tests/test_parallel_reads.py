@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 
 from revos.gateway import tokens
+from revos.gateway.postgres import act_as
 from tests.support import as_user
 
 SETTINGS = ("parallel_setup_cost", "parallel_tuple_cost", "enable_nestloop")
@@ -64,9 +64,7 @@ def _explained_as(url: str, user_id: str, role: str) -> Iterator[psycopg.Connect
         conn.execute("set local auto_explain.log_nested_statements = on")
         conn.execute("set local auto_explain.log_level = notice")
         conn.execute("set local min_parallel_table_scan_size = 0")
-        conn.execute(f"set local role {role}")
-        claims = {"sub": user_id, "role": role, "aud": "authenticated"}
-        conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        act_as(conn, user_id, role)
         try:
             yield conn
         finally:

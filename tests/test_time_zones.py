@@ -10,7 +10,6 @@ Everything runs in a transaction that is rolled back.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ import psycopg
 import pytest
 
 from revos.db import seed
+from revos.gateway.postgres import act_as
 from tests.apptest import open_page, signed_in
 from tests.support import seeded_database
 
@@ -76,9 +76,7 @@ def _as(conn: psycopg.Connection, user_id: str | None) -> None:
     if user_id is None:
         conn.execute("reset role")
         return
-    conn.execute("set local role authenticated")
-    claims = json.dumps({"sub": user_id, "role": "authenticated", "aud": "authenticated"})
-    conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+    act_as(conn, user_id, "authenticated")
 
 
 def _counts(conn: psycopg.Connection, day: tuple[dt.datetime, dt.datetime]) -> dict[str, int]:

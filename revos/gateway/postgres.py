@@ -63,6 +63,15 @@ where n.nspname = 'public' and p.proname = %s
 """
 
 
+def act_as(conn: psycopg.Connection, user_id: str, role: str) -> None:
+    """In the open transaction, act as PostgREST does for a request by `user_id` with a token
+    for `role`: switch to the role, put the claims where `auth.uid()` reads them. (The
+    backend's own calls do the same in one statement with the role's settings.)"""
+    claims = {"sub": user_id, "role": role, "aud": tokens.AUDIENCE}
+    conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+    conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+
+
 class PostgresBackend:
     """Process-wide: the pool is shared, the identity is set per transaction from the token."""
 

@@ -29,11 +29,10 @@ from typing import Any
 
 import pandas as pd
 import psycopg
-from psycopg import sql
 
 from revos.db import embedded, migrations, seed
 from revos.gateway import Gateway, GatewayError, UserSession, tokens
-from revos.gateway.postgres import PostgresBackend
+from revos.gateway.postgres import PostgresBackend, act_as
 from revos.tools import semantic_bench
 
 BIG, TYPICAL, ADMIN = "client1@revos.demo", "client2@revos.demo", "admin@revos.demo"
@@ -252,11 +251,8 @@ def p95(samples: list[float]) -> float:
 @contextlib.contextmanager
 def as_user(url: str, user: User) -> Iterator[psycopg.Connection]:
     """A connection acting as the user exactly as the gateway does (for the naive fetch)."""
-    role = tokens.database_role(user.role)
-    claims = {"sub": user.id, "role": role, "aud": "authenticated"}
     with psycopg.connect(url) as conn:
-        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-        conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        act_as(conn, user.id, tokens.database_role(user.role))
         yield conn
         conn.rollback()
 

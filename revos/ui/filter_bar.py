@@ -13,6 +13,7 @@ import streamlit as st
 
 from revos.domain import lead_filters as lf
 from revos.ui.tables import readable
+from revos.ui.widgets import address_note
 
 
 def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], key: str) -> tuple:
@@ -28,7 +29,7 @@ def filter_bar(campaigns: list[dict], today: dt.date) -> tuple[lf.LeadFilters, l
     client shown, so a link from that client's funnel keeps its last day."""
     current = lf.from_query_params(st.query_params.to_dict(), today)
     for problem in current.problems:
-        st.warning(problem)
+        address_note(problem)
     names = {c["id"]: c["name"] for c in campaigns}
     with st.container(border=True):
         top = st.columns([3, 2, 2])

@@ -69,19 +69,14 @@ def pages_for(role: str) -> list[st.Page]:
     that goes to the first page with the address's filters. (Streamlit serves its default
     page at the root only; a link to its own address, /overview say, met "page not found".)
     """
-    menu = [st.Page(path, title=title, icon=icon) for path, title, icon in MENUS.get(role, [])]
-    home = [_home(menu[0])] if menu else []
-    elsewhere = [page for page in ALL_PAGES if page not in MENUS.get(role, [])]
-    return (
-        home
-        + menu
-        + [
-            st.Page(
-                _not_for_role(page[1]), title=page[1], url_path=url_path(page), visibility="hidden"
-            )
-            for page in elsewhere
-        ]
-    )
+    entries = MENUS.get(role, [])
+    menu = [st.Page(path, title=title, icon=icon) for path, title, icon in entries]
+    hidden = [
+        st.Page(_not_for_role(page[1]), title=page[1], url_path=url_path(page), visibility="hidden")
+        for page in ALL_PAGES
+        if page not in entries
+    ]
+    return ([_home(menu[0])] if menu else []) + menu + hidden
 
 
 def _home(first: st.Page) -> st.Page:

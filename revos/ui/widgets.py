@@ -36,7 +36,7 @@ def client_scope(gateway: Gateway) -> str | None:
     # the URL first (a shared link), else what this user picked on another page
     wanted = st.query_params.get("client") or st.session_state.get(CLIENT_KEY, ALL)
     if wanted not in labels:
-        st.warning("The client in the address is not one you can see; showing all of yours.")
+        address_note("The client in the address is not one you can see; showing all of yours.")
         wanted = ALL
     # the picker shows `wanted` on every run; a pick moves the URL and the session first
     st.session_state["client_scope"] = wanted
@@ -97,7 +97,7 @@ def period(gateway: Gateway, client_id: str | None) -> periods.Period:
     stored = st.session_state.get(PERIOD_KEY)
     chosen = periods.from_params(st.query_params.to_dict(), today, stored)
     for problem in chosen.problems:
-        st.warning(problem)
+        address_note(problem)
     # The widgets keep what the user clicks; they are (re)seeded when they have no state
     # yet, when the address asks for another period than the one last shown (a link), or on
     # another page than the last run's: there the control is a new widget, which showed no
