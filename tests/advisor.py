@@ -37,10 +37,13 @@ LINTS: dict[str, str] = {
         where n.nspname in {EXPOSED} and c.relkind in ('v', 'm')
           and not coalesce('security_invoker=true' = any (c.reloptions), false)
     """,
+    # as published, not for Supabase's own schemas: `auth` is theirs (plain Postgres: compat,
+    # defined as Supabase defines it, sql/0051)
     "function_search_path_mutable": """
         select n.nspname || '.' || p.proname from pg_proc p
         join pg_namespace n on n.oid = p.pronamespace
-        where n.nspname not in ('pg_catalog', 'information_schema', 'extensions', 'pg_toast')
+        where n.nspname not in ('pg_catalog', 'information_schema', 'extensions', 'pg_toast',
+                                'auth')
           and n.nspname not like 'pg_temp%' and n.nspname not like 'pg_toast_temp%'
           and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
           and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) c

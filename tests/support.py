@@ -12,7 +12,7 @@ import psycopg
 
 from revos.db import embedded, embedding_sync, migrations, seed
 from revos.domain import embedders
-from revos.gateway import Gateway, UserSession
+from revos.gateway import Gateway, UserSession, tokens
 from revos.gateway.postgres import PostgresBackend, act_as
 
 DEMO_EMAILS = (
@@ -35,17 +35,24 @@ class DemoUser:
 
 
 @contextlib.contextmanager
-def as_user(url: str, user_id: str | None, role: str = "authenticated"):
-    """A connection acting as PostgREST would for this user, rolled back afterwards."""
+def as_user(url: str, user_id: str | None, role: str | None = None):
+    """A connection acting as PostgREST would for this user, rolled back afterwards.
+
+    With no `role`, the one their token would claim (a super admin's is their own, 0048)."""
     with psycopg.connect(url) as conn:
         if user_id is None:
-            conn.execute(f"set local role {role}")
+            conn.execute(f"set local role {role or 'anon'}")
         else:
-            act_as(conn, user_id, role)
+            act_as(conn, user_id, role or _token_role(conn, user_id))
         try:
             yield conn
         finally:
             conn.rollback()
+
+
+def _token_role(conn: psycopg.Connection, user_id: str) -> str:
+    found = conn.execute("select role from public.users where id = %s", [user_id]).fetchone()
+    return tokens.database_role(found[0] if found else "client")
 
 
 @dataclass

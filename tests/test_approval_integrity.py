@@ -355,8 +355,6 @@ POLICY_HELPERS = {
     "is_super_admin()",
     "owner_scope(uuid)",
     "visible_owners()",
-    "all_owners_from()",
-    "all_owners_to()",
     "utc_midnight(date)",
     "is_time_zone(text)",  # users.time_zone's check, run as whoever writes the row
     "day_start(date,text)",  # a day's first instant in a zone

@@ -97,19 +97,38 @@ def test_compat_is_skipped_where_auth_already_exists(fresh_database: str) -> Non
             create table auth.users (id uuid primary key, email text,
               encrypted_password text, created_at timestamptz default now(),
               supabase_only_column text);
-            create function auth.uid() returns uuid language sql stable as
+            create function auth.uid() returns uuid language sql stable
+              set search_path = 'pg_catalog' as  -- its own setting, to see 0051 leave it
               $$ select (nullif(current_setting('request.jwt.claims', true), '')::jsonb
                  ->> 'sub')::uuid $$;
             """
         )
         applied = migrations.migrate(conn)
         assert not any(name.startswith("compat/") for name in applied)
+        # and Supabase's own auth functions were not altered (0051 is for compat's only)
+        assert conn.execute(
+            "select proconfig from pg_proc where oid = 'auth.uid()'::regprocedure"
+        ).fetchone() == (["search_path=pg_catalog"],)
         # the pre-existing (Supabase) auth.users was left alone
         column = conn.execute(
             "select 1 from information_schema.columns where table_schema = 'auth' "
             "and table_name = 'users' and column_name = 'supabase_only_column'"
         ).fetchone()
         assert column is not None
+
+
+def test_auth_helpers_are_inlined_as_on_supabase(service: psycopg.Connection) -> None:
+    """Compat's auth.uid() is Supabase's, without a setting (0051): a policy's
+    `(select auth.uid())` reads the claims in place instead of calling a function."""
+    plan = service.execute("explain (verbose, costs off) select auth.uid(), auth.jwt()").fetchall()
+    output = " ".join(line for (line,) in plan)
+    assert "current_setting('request.jwt.claims'" in output, output
+    assert "auth.uid()" not in output and "auth.jwt()" not in output, output
+    configs = service.execute(
+        "select p.proname, p.proconfig from pg_proc p join pg_namespace n "
+        "on n.oid = p.pronamespace where n.nspname = 'auth' order by 1"
+    ).fetchall()
+    assert configs == [("jwt", None), ("role", None), ("uid", None)]
 
 
 # migrations up to here shipped before squawk joined the checks; every later one is linted
