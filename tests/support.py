@@ -43,14 +43,15 @@ def as_user(url: str, user_id: str | None, role: str | None = None):
         if user_id is None:
             conn.execute(f"set local role {role or 'anon'}")
         else:
-            act_as(conn, user_id, role or _token_role(conn, user_id))
+            act_as(conn, user_id, role or token_role(conn, user_id))
         try:
             yield conn
         finally:
             conn.rollback()
 
 
-def _token_role(conn: psycopg.Connection, user_id: str) -> str:
+def token_role(conn: psycopg.Connection, user_id: str) -> str:
+    """The database role the user's token claims (read as superuser, before acting as them)."""
     found = conn.execute("select role from public.users where id = %s", [user_id]).fetchone()
     return tokens.database_role(found[0] if found else "client")
 

@@ -19,7 +19,7 @@ import pytest
 from revos.db import seed
 from revos.gateway.postgres import act_as
 from tests.apptest import open_page, signed_in
-from tests.support import seeded_database
+from tests.support import seeded_database, token_role
 
 INSTANT = "2024-03-10 03:30:00+00"
 MARCH_9 = (dt.datetime(2024, 3, 9, tzinfo=dt.UTC), dt.datetime(2024, 3, 10, tzinfo=dt.UTC))
@@ -73,10 +73,9 @@ def _plant(conn: psycopg.Connection, email: str, zone: str) -> str:
 
 def _as(conn: psycopg.Connection, user_id: str | None) -> None:
     """Act as PostgREST would for this user, in the same transaction (None: superuser)."""
-    if user_id is None:
-        conn.execute("reset role")
-        return
-    act_as(conn, user_id, "authenticated")
+    conn.execute("reset role")
+    if user_id is not None:
+        act_as(conn, user_id, token_role(conn, user_id))
 
 
 def _counts(conn: psycopg.Connection, day: tuple[dt.datetime, dt.datetime]) -> dict[str, int]:
