@@ -53,9 +53,12 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
             "sql_p95_ms",
             "floor_p95_ms",
             "naive_p95_ms",
+            "sql_p50_ms",
+            "floor_p50_ms",
         }
         assert 0 < c["p50_ms"] <= c["p95_ms"] < 60_000
         assert 0 < c["sql_p95_ms"] < 60_000 and 0 < c["floor_p95_ms"] < 60_000
+        assert 0 < c["sql_p50_ms"] <= c["sql_p95_ms"] and 0 < c["floor_p50_ms"] <= c["floor_p95_ms"]
         naive_expected = next(k for k in bench.CALLS if k.name == c["name"]).naive is not None
         assert (c["naive_p95_ms"] is not None) == naive_expected
     direct = report["direct_reads"]
@@ -102,6 +105,13 @@ def test_p95_is_nearest_rank() -> None:
     assert bench.p95([3.0, 1.0, 2.0]) == 3.0
 
 
+def test_times_below_ten_ms_keep_two_decimals() -> None:
+    """0.55 against 0.45 ms is 1.22x; rounded to 0.1 it would read 0.6 against 0.5 (1.2x) or
+    0.5 against 0.5 (1.0x)."""
+    assert bench.ms(0.554) == 0.55 and bench.ms(0.446) == 0.45
+    assert bench.ms(12.34) == 12.3 and bench.ms(9.996) == 10.0
+
+
 def test_plan_spreads_leads_over_the_other_clients() -> None:
     plan = bench.BenchPlan(clients=1000, leads=1_000_000, big_client_leads=200_000)
     assert plan.leads_per_client == 800
@@ -120,6 +130,8 @@ def test_markdown_shows_ratios() -> None:
                 "sql_p95_ms": 12.0,
                 "floor_p95_ms": 10.0,
                 "naive_p95_ms": 240.0,
+                "sql_p50_ms": 0.55,
+                "floor_p50_ms": 0.44,
             }
         ],
         "pages": [{"name": "overview", "median_ms": 300.0}],
@@ -132,7 +144,9 @@ def test_markdown_shows_ratios() -> None:
     }
     text = bench.markdown(report)
     # RLS / floor compares the call in SQL with the floor; naive / ours the gateway's p95
-    assert "| funnel | big client | 10.0 | 14.0 | 12.0 | 10.0 | 1.2x | 240.0 | 17.1x |" in text
+    # (below 10 ms to two decimals: RLS / floor compares fractions of a millisecond)
+    row = "| funnel | big client | 10.0 | 14.0 | 12.0 | 10.0 | 1.20x | 1.25x | 240.0 | 17.14x |"
+    assert row in text
     assert "| overview | 300.0 |" in text
     assert "212.5 ms before the seed, 230.0 ms after" in text
     assert "100,000 rows/s (44.5 s with the closing VACUUM (ANALYZE); WAL 1,400 MB, " in text
