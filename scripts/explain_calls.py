@@ -50,7 +50,6 @@ HELPERS = (
     "current_setting('request.jwt.claim",
     "from public.reviewer_assignments a",
     "select 1 from public.users",
-    "::uuid where private.is_super_admin()",
     "Query Text: select * from public.funnel_trend(",  # the outer calls: a Function Scan
     "Query Text: select * from public.overview_kpis(",
     "Query Text: select * from public.campaign_funnel(",

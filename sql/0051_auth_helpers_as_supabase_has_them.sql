@@ -7,14 +7,15 @@
 -- place. Their bodies call only built-ins, so they are the same functions without it; the
 -- security definer helpers that call them keep their own empty search path.
 --
--- Only where the compat file made them: a hosted project's auth functions belong to Supabase.
+-- Only where the compat file made them: a hosted project's auth functions belong to Supabase
+-- (and a project whose files were run by hand in the SQL editor has no migration history).
 set local lock_timeout = '10s';
 
 set local statement_timeout = '1min';
 
 do $$
 begin
-  if exists (
+  if to_regclass('revos_meta.schema_migrations') is not null and exists (
     select from revos_meta.schema_migrations
     where name = 'compat/0000_supabase_compat.sql'
   ) then

@@ -3,7 +3,8 @@
 The oracle reads every row as superuser with its owner, then applies the product's rules in
 Python (written independently of the SQL policies): clients see their own rows, reviewers
 their assigned clients' rows, super admins everything; the global lead-magnet library is for
-all; billing (Apollo) and memories (embeddings) are never shown to reviewers.
+all; billing (Apollo) is never shown to reviewers (memories are: a client's reviewers keep
+that client's voice, 0028).
 
 Each user is tried under both API roles a token may claim: `authenticated`, and
 `revos_super_admin` (what a super admin's token claims, sql/0048). Under it, anyone but a
@@ -223,6 +224,28 @@ def test_a_demoted_super_admin_s_token_shows_only_their_own_rows(
     assert seen_users == {admin.id}
     everyone = service.execute("select count(*) from public.users").fetchone()[0]
     assert everyone > 1  # so the assertion above is a restriction, not an empty database
+
+
+def test_a_super_admin_under_authenticated_is_a_client_everywhere(
+    runtime, demo_users, service: psycopg.Connection
+) -> None:
+    """Not only the policies (0050): the functions that ask `is_super_admin()` directly (page
+    scopes, search and page helpers, review checks, tenant stats) agree with them (0054)."""
+    admin = demo_users["admin@revos.demo"]
+    with as_user(runtime.service_url, admin.id, role="authenticated") as conn:
+        assert conn.execute("select private.is_super_admin()").fetchone() == (False,)
+        assert conn.execute("select private.owner_scope(null)::text[]").fetchone() == ([admin.id],)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="super admins only"):
+            conn.execute("select * from public.admin_tenant_stats()")
+    with as_user(runtime.service_url, admin.id) as conn:  # the role their token claims
+        assert conn.execute("select private.is_super_admin()").fetchone() == (True,)
+        assert conn.execute("select private.owner_scope(null)").fetchone() == (None,)
+        assert conn.execute("select count(*) from public.admin_tenant_stats()").fetchone()[0] > 1
+    # sessions that never switch role (migrations, seeding) keep their answer
+    with service.transaction(force_rollback=True):
+        claims = json.dumps({"sub": admin.id})
+        service.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+        assert service.execute("select private.is_super_admin()").fetchone() == (True,)
 
 
 def test_the_super_admin_role_adds_only_select_policies_that_ask_the_database(
