@@ -35,7 +35,10 @@ def test_find_a_magnet_ranks_the_library_for_free_text(gateway_for) -> None:
         gateway, semantic.load(gateway, load_settings()), "pricing for agencies"
     )
     assert list(results["title"]) == list(expected["title"])
-    assert "pricing" in results.iloc[0]["title"].lower()  # the words matter
+    # the words matter: the nearest magnet is about pricing (the top score also weighs its
+    # conversion, which moves with the hour the demo was seeded at: not asserted)
+    nearest = expected.sort_values("similarity", ascending=False).iloc[0]["title"]
+    assert "pricing" in nearest.lower(), expected[["title", "similarity", "score"]]
     assert list(results["score"]) == sorted(results["score"], reverse=True)
     assert any(OFFLINE_MODEL in c.value for c in at.caption)
 
