@@ -15,9 +15,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from revos.gateway import tokens
 from revos.gateway.postgres import act_as
-from tests.support import as_user
+from tests.support import as_user, token_role
 
 SETTINGS = ("parallel_setup_cost", "parallel_tuple_cost", "enable_nestloop")
 CALLS = {
@@ -48,23 +47,18 @@ def _plans_and_rows(conn, query: str, period: dict) -> tuple[str, list]:
     return "\n".join(notices), rows
 
 
-def _role(email: str) -> str:
-    """The role the user's token claims (a super admin's own, sql/0048), as the gateway uses."""
-    return tokens.database_role("super_admin" if email.startswith("admin@") else "client")
-
-
 @contextlib.contextmanager
-def _explained_as(url: str, user_id: str, role: str) -> Iterator[psycopg.Connection]:
-    """A connection acting as the user, whose nested statements auto_explain reports (loaded
-    as superuser, before the role switch), and where even the demo's small rollup is big
-    enough for a parallel scan."""
+def _explained_as(url: str, user_id: str) -> Iterator[psycopg.Connection]:
+    """A connection acting as the user with their token's role, whose nested statements
+    auto_explain reports (loaded as superuser, before the role switch), and where even the
+    demo's small rollup is big enough for a parallel scan."""
     with psycopg.connect(url) as conn:
         conn.execute("load 'auto_explain'")
         conn.execute("set local auto_explain.log_min_duration = 0")
         conn.execute("set local auto_explain.log_nested_statements = on")
         conn.execute("set local auto_explain.log_level = notice")
         conn.execute("set local min_parallel_table_scan_size = 0")
-        act_as(conn, user_id, role)
+        act_as(conn, user_id, token_role(conn, user_id))
         try:
             yield conn
         finally:
@@ -75,7 +69,7 @@ def test_a_statement_under_rls_can_be_planned_in_parallel(runtime, demo_users) -
     """Fails if any policy helper of the leads' policy is parallel unsafe: no Gather then.
     Its count, read by the workers, is the serial count."""
     admin = demo_users["admin@revos.demo"].id
-    with as_user(runtime.service_url, admin, role=_role("admin@revos.demo")) as conn:
+    with as_user(runtime.service_url, admin) as conn:
         conn.execute("set local parallel_setup_cost = 0")
         conn.execute("set local parallel_tuple_cost = 0")
         conn.execute("set local min_parallel_table_scan_size = 0")
@@ -96,9 +90,9 @@ def test_every_tenant_reads_run_in_parallel_for_a_super_admin_only(
     period = _period()
     plans = {}
     for email in ("admin@revos.demo", "client1@revos.demo"):
-        with _explained_as(runtime.service_url, demo_users[email].id, _role(email)) as conn:
+        with _explained_as(runtime.service_url, demo_users[email].id) as conn:
             plans[email], rows = _plans_and_rows(conn, CALLS[function], period)
-        with as_user(runtime.service_url, demo_users[email].id, role=_role(email)) as conn:
+        with as_user(runtime.service_url, demo_users[email].id) as conn:
             conn.execute("set local max_parallel_workers_per_gather = 0")  # one process
             assert rows == conn.execute(CALLS[function], period).fetchall()
     assert READS[function] in plans["admin@revos.demo"]
@@ -111,7 +105,7 @@ def test_every_tenant_reads_run_in_parallel_for_a_super_admin_only(
 def test_the_planner_settings_are_put_back_after_the_call(
     runtime, demo_users, function, email
 ) -> None:
-    with as_user(runtime.service_url, demo_users[email].id, role=_role(email)) as conn:
+    with as_user(runtime.service_url, demo_users[email].id) as conn:
         conn.execute("set local parallel_setup_cost = 1234")  # as a DBA might have it
         before = [conn.execute(f"select current_setting('{s}')").fetchone()[0] for s in SETTINGS]
         rows = conn.execute(CALLS[function], _period()).fetchall()

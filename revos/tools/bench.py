@@ -286,10 +286,13 @@ def in_sql(conn: psycopg.Connection, user: User, call: Call) -> Callable[[], obj
     return lambda: conn.execute(query, params).fetchone()
 
 
+FINE_BELOW_MS = 10.0  # times below this are reported to 0.01 ms, others to 0.1
+
+
 def ms(value: float) -> float:
     """A time as reported: to 0.01 ms below 10 ms, where RLS / floor compares fractions of a
     millisecond (rounded to 0.1, 0.55 against 0.45 read as 0.6 against 0.5)."""
-    return round(value, 2) if value < 10 else round(value, 1)
+    return round(value, 2) if value < FINE_BELOW_MS else round(value, 1)
 
 
 @dataclass
@@ -417,7 +420,7 @@ def measure_direct_reads(
                     "p95_ms": ms(p95(ours)),
                     "floor_p95_ms": ms(p95(floor)),
                 }
-                say(f"  select * from {table:<22} {result['user']:<15} {result['p95_ms']:8.1f} ms")
+                say(f"  select * from {table:<22} {result['user']:<15} {result['p95_ms']:8.2f} ms")
                 results.append(result)
     return results
 
@@ -594,7 +597,7 @@ def _ms_text(value: float | None) -> str:
     """As `ms` rounds: two decimals below 10 ms, one above; empty for none."""
     if value is None:
         return ""
-    return f"{value:,.2f}" if value < 10 else f"{value:,.1f}"
+    return f"{value:,.2f}" if value < FINE_BELOW_MS else f"{value:,.1f}"
 
 
 def markdown(report: dict[str, Any]) -> str:
