@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from revos.db import embedded
@@ -71,6 +72,7 @@ def test_quick_bench_reports_every_call_and_page(tmp_path: Path) -> None:
     assert {(d["table"], d["user"]) for d in direct} == expected
     for d in direct:
         assert 0 < d["p50_ms"] <= d["p95_ms"] < 60_000 and 0 < d["floor_p95_ms"] < 60_000
+        assert 0 < d["floor_p50_ms"] <= d["floor_p95_ms"]
     big_leads = next(d for d in direct if (d["table"], d["user"]) == ("leads", "big client"))
     assert big_leads["rows"] == 20_000  # the quick plan's big client: only their own rows
     semantic = report["semantic"]
@@ -112,6 +114,18 @@ def test_times_below_ten_ms_keep_two_decimals() -> None:
     assert bench.ms(12.34) == 12.3 and bench.ms(9.996) == 10.0
 
 
+def test_fast_direct_reads_are_timed_as_often_as_fast_calls() -> None:
+    """A read of a handful of rows takes a few tenths of a millisecond: the p95 of five runs
+    would be the slowest of them. A read that takes longer keeps its five runs."""
+    calls = []
+    fast = bench.timed_read(lambda: calls.append(1), bench.BenchPlan())
+    assert len(fast) == 5 * bench.FAST_DIRECT_FACTOR and len(calls) == 1 + 5 + len(fast)
+
+    plan = bench.BenchPlan(direct_runs=2)
+    slow = bench.timed_read(lambda: time.sleep(bench.FAST_CALL_MS / 1000), plan)
+    assert len(slow) == 2
+
+
 def test_plan_spreads_leads_over_the_other_clients() -> None:
     plan = bench.BenchPlan(clients=1000, leads=1_000_000, big_client_leads=200_000)
     assert plan.leads_per_client == 800
@@ -134,6 +148,17 @@ def test_markdown_shows_ratios() -> None:
                 "floor_p50_ms": 0.44,
             }
         ],
+        "direct_reads": [
+            {
+                "table": "posts",
+                "user": "reviewer",
+                "rows": 31,
+                "p50_ms": 0.3,
+                "p95_ms": 0.4,
+                "floor_p95_ms": 0.32,
+                "floor_p50_ms": 0.25,
+            }
+        ],
         "pages": [{"name": "overview", "median_ms": 300.0}],
         "seed_rows_per_s": 100_000,
         "seed_with_vacuum_seconds": 44.5,
@@ -147,6 +172,7 @@ def test_markdown_shows_ratios() -> None:
     # (below 10 ms to two decimals: RLS / floor compares fractions of a millisecond)
     row = "| funnel | big client | 10.0 | 14.0 | 12.0 | 10.0 | 1.20x | 1.25x | 240.0 | 17.14x |"
     assert row in text
+    assert "| posts | reviewer | 31 | 0.30 | 0.40 | 0.32 | 1.25x | 1.20x |" in text
     assert "| overview | 300.0 |" in text
     assert "212.5 ms before the seed, 230.0 ms after" in text
     assert "100,000 rows/s (44.5 s with the closing VACUUM (ANALYZE); WAL 1,400 MB, " in text
