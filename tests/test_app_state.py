@@ -41,6 +41,25 @@ def test_a_reviewers_client_follows_them_to_every_page(demo_users) -> None:
         assert at.sidebar.selectbox(key="client_scope").value == client2, page
 
 
+@pytest.mark.parametrize("page", ["app_pages/overview.py", "app_pages/leads.py"])
+def test_a_client_is_told_when_the_address_names_another_client(page, demo_users) -> None:
+    """Clients have no picker, so RLS shows them their own data whatever the address says:
+    the page says so once and takes the other client out of the address."""
+    at = signed_in("client1@revos.demo")
+    open_page(at, page, client=demo_users["client2@revos.demo"].id)
+    assert "client" not in at.query_params
+    assert any("another client" in w.value for w in at.warning)
+    at.run()  # the address no longer names them: nothing to say
+    assert not any("another client" in w.value for w in at.warning)
+
+
+def test_a_client_following_their_own_link_sees_no_note(demo_users) -> None:
+    at = signed_in("client1@revos.demo")
+    open_page(at, "app_pages/overview.py", client=demo_users["client1@revos.demo"].id)
+    assert "client" not in at.query_params
+    assert not any("another client" in w.value for w in at.warning)
+
+
 TAMPERED = {
     "period": "x" * 3000,
     "from": "2027-05-01",

@@ -117,13 +117,17 @@ def test_times_below_ten_ms_keep_two_decimals() -> None:
 def test_fast_direct_reads_are_timed_as_often_as_fast_calls() -> None:
     """A read of a handful of rows takes a few tenths of a millisecond: the p95 of five runs
     would be the slowest of them. A read that takes longer keeps its five runs."""
-    calls = []
-    fast = bench.timed_read(lambda: calls.append(1), bench.BenchPlan())
-    assert len(fast) == 5 * bench.FAST_DIRECT_FACTOR and len(calls) == 1 + 5 + len(fast)
-
+    assert bench.direct_runs(lambda: None, bench.BenchPlan()) == 5 * bench.FAST_DIRECT_FACTOR
     plan = bench.BenchPlan(direct_runs=2)
-    slow = bench.timed_read(lambda: time.sleep(bench.FAST_CALL_MS / 1000), plan)
-    assert len(slow) == 2
+    assert bench.direct_runs(lambda: time.sleep(bench.FAST_CALL_MS / 1000), plan) == 2
+
+
+def test_a_call_and_its_floor_are_timed_in_turn() -> None:
+    """So that a slow minute of the machine (a checkpoint, another process) falls on both."""
+    order: list[str] = []
+    ours, floor = bench.timed_pair(lambda: order.append("ours"), lambda: order.append("floor"), 3)
+    assert len(ours) == len(floor) == 3
+    assert order == ["ours", "floor"] * (2 + 3)  # two warm-up rounds, then three timed
 
 
 def test_plan_spreads_leads_over_the_other_clients() -> None:

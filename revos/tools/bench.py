@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -243,6 +244,24 @@ def timed(action: Callable[[], object], runs: int, warmup: int = 2) -> list[floa
     return samples
 
 
+def timed_pair(
+    first: Callable[[], object], second: Callable[[], object], runs: int, warmup: int = 2
+) -> tuple[list[float], list[float]]:
+    """Two actions timed in turn, run by run: whatever slows the machine for a while (a
+    checkpoint writing the seed's pages, another process) slows both alike, so the ratio of
+    a call under RLS to its floor is the policies' and not the moment's."""
+    for _ in range(warmup):
+        first()
+        second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for action, times in zip((first, second), samples, strict=True):
+            started = time.perf_counter()
+            action()
+            times.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
@@ -340,14 +359,15 @@ def measure_calls(
                             FAST_RUNS_FACTOR if statistics.median(ours) < FAST_CALL_MS else 1
                         )
                         with as_user(server.url(user=embedded.GATEWAY_USER), user) as conn:
-                            sql = timed(in_sql(conn, user, call), runs)
+                            sql, floor = timed_pair(
+                                in_sql(conn, user, call), floor_call(superuser, user, call), runs
+                            )
                     except (GatewayError, psycopg.Error) as exc:  # e.g. a timeout: say so, go on
                         say(f"  {call.name:<20} {USER_LABELS[user.email]:<15} FAILED: {exc}")
                         failures.append(
                             {"name": call.name, "user": USER_LABELS[user.email], "error": str(exc)}
                         )
                         continue
-                    floor = timed(floor_call(superuser, user, call), runs)
                     naive = None
                     if call.naive is not None and user.visible_leads(plan) <= plan.naive_max_leads:
                         with as_user(server.url(user=embedded.GATEWAY_USER), user) as conn:
@@ -375,14 +395,17 @@ def measure_calls(
 FAST_DIRECT_FACTOR = 20  # five runs of a sub-10 ms direct read become a hundred
 
 
-def timed_read(read: Callable[[], object], plan: BenchPlan) -> list[float]:
-    """A direct read timed plan.direct_runs times, or, when that takes under FAST_CALL_MS (a
-    handful of rows, a few tenths of a millisecond, where the p95 of five runs is their
-    slowest), FAST_DIRECT_FACTOR times as often."""
-    first = timed(read, plan.direct_runs, warmup=1)
-    if statistics.median(first) >= FAST_CALL_MS:
-        return first
-    return timed(read, plan.direct_runs * FAST_DIRECT_FACTOR, warmup=0)
+def direct_runs(read: Callable[[], object], plan: BenchPlan) -> int:
+    """How often to time a direct read: plan.direct_runs, or FAST_DIRECT_FACTOR times as
+    often when it takes under FAST_CALL_MS (a handful of rows in a few tenths of a
+    millisecond, where the p95 of five runs is their slowest). Judged on the faster of two
+    reads, the first of which may read cold pages."""
+    fast = min(timed(read, 2, warmup=0)) < FAST_CALL_MS
+    return plan.direct_runs * FAST_DIRECT_FACTOR if fast else plan.direct_runs
+
+
+def _fetch_all(conn: psycopg.Connection, query: str, params: list | None = None) -> list:
+    return conn.execute(query, params).fetchall()
 
 
 def measure_direct_reads(
@@ -413,15 +436,14 @@ def measure_direct_reads(
                 query = f"select * from public.{table}"
                 floor_query = f"{query} where {owner_column} = any(%s::uuid[])"
                 with as_user(server.url(user=embedded.GATEWAY_USER), user) as conn:
-                    ours = timed_read(lambda c=conn, q=query: c.execute(q).fetchall(), plan)
-                    rows = len(conn.execute(query).fetchall())
-                floor = timed(  # as many runs as the read under RLS had
-                    lambda o=owners[user.email], q=floor_query: superuser.execute(
-                        q, [o]
-                    ).fetchall(),
-                    len(ours),
-                    warmup=1,
-                )
+                    read = functools.partial(_fetch_all, conn, query)
+                    ours, floor = timed_pair(
+                        read,
+                        functools.partial(_fetch_all, superuser, floor_query, [owners[user.email]]),
+                        direct_runs(read, plan),
+                        warmup=0,  # direct_runs read it twice
+                    )
+                    rows = len(read())
                 result = {
                     "table": table,
                     "user": USER_LABELS[user.email],
@@ -516,6 +538,8 @@ def prepare(
         report = seed.seed(conn, seed_plan)
         with_vacuum = time.perf_counter() - started
         wal_after = conn.execute(WAL_SO_FAR).fetchone()
+        # the seed's dirty pages written now, not by a timed checkpoint during the timings
+        conn.execute("checkpoint")
         seeding = {
             "cpu_check_ms": {"before_seed": before, "after_seed": cpu_check_ms(conn)},
             "with_vacuum_seconds": round(with_vacuum, 1),

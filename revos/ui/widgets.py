@@ -26,6 +26,7 @@ PERIOD_PAGE_KEY = "revos_period_page"  # the page whose period control ran last
 def client_scope(gateway: Gateway) -> str | None:
     """For reviewers and admins, a client picker in the sidebar; None means all in scope."""
     if gateway.session.role == "client":
+        _own_data_only(gateway)
         return None
     clients = gateway.rows("visible_clients")
     if not clients:
@@ -50,6 +51,17 @@ def client_scope(gateway: Gateway) -> str | None:
     st.session_state[CLIENT_KEY] = chosen
     _remember("client", None if chosen == ALL else chosen)
     return None if chosen == ALL else chosen
+
+
+def _own_data_only(gateway: Gateway) -> None:
+    """A client has no picker: a `client` in the address (a link made by their reviewer, or
+    edited by hand) leaves it, and if it named someone else they are told what they see."""
+    named = st.query_params.get("client")
+    if named is None:
+        return
+    if named != gateway.session.user_id:
+        address_note("The address named another client; this is your own data.")
+    _remember("client", None)
 
 
 def name_clients(
