@@ -24,6 +24,7 @@ from revos.domain.embedders import (
     OpenAIEmbedder,
 )
 from revos.gateway import AccessDenied, InvalidRequest, semantic
+from revos.gateway.postgres import act_as
 from tests.fake_openai import fake_openai
 from tests.support import ReviewWorld, as_user, review_world, seeded_database
 
@@ -342,6 +343,47 @@ def test_the_index_path_still_returns_match_count_rows_under_a_rare_filter(
         )
     assert "embeddings_embedding_hnsw_idx" in plan
     assert [t for (t,) in found] == ["preference"] * 5
+
+
+def test_a_rare_type_among_many_memories_is_matched_exactly(library: ReviewWorld) -> None:
+    """A client with over 2,000 memories asks for a type they have three of. Those few are
+    compared exactly (0057); through the HNSW index, which on a big table stops after
+    hnsw.max_scan_tuples (set low here, as 66,000 memories make it), they were missed: at
+    1M leads the big client's 'preference' memories came back 0 to 2 of 5 after 0055."""
+    client = library.id(CLIENT)
+    insert = (
+        "insert into public.embeddings (user_id, content, embedding, metadata, model) "
+        "values (%s, %s, %s, jsonb_build_object('type', %s::text), %s)"
+    )
+    dms = [f"Hi, thanks for commenting on post {n}, here is the playbook" for n in range(2001)]
+    notes = ["Prefers short DMs", "Never mentions pricing first", "Signs off with first name"]
+    with psycopg.connect(library.service_url) as conn:
+        vector_types.register(conn)
+        with conn.cursor() as cur:
+            cur.executemany(
+                insert,
+                [(client, t, _vector(t), "dm", OFFLINE_MODEL) for t in dms]
+                + [(client, t, _vector(t), "preference", OFFLINE_MODEL) for t in notes],
+            )
+        query = _vector("Hi, thanks for commenting, here is the playbook")
+        expected = [
+            r[0]
+            for r in conn.execute(
+                "select id from public.embeddings where user_id = %s and model = %s "
+                "and metadata ->> 'type' = 'preference' "
+                "order by (embedding operator(extensions.<=>) %s), id limit 5",
+                [client, OFFLINE_MODEL, query],
+            )
+        ]
+        act_as(conn, client, "authenticated")
+        conn.execute("set local hnsw.max_scan_tuples = 100")
+        found = conn.execute(
+            "select id from public.match_memories(%s, 5, p_client_id => %s, p_types => %s)",
+            [query, client, ["preference"]],
+        ).fetchall()
+        conn.rollback()
+    assert len(expected) >= len(notes)
+    assert [r[0] for r in found] == expected
 
 
 # --- campaign topics and recommendations ---------------------------------------------------
