@@ -5,6 +5,7 @@ Timings are noisy on a shared machine, so this checks completeness and sanity, n
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -128,6 +129,16 @@ def test_a_call_and_its_floor_are_timed_in_turn() -> None:
     ours, floor = bench.timed_pair(lambda: order.append("ours"), lambda: order.append("floor"), 3)
     assert len(ours) == len(floor) == 3
     assert order == ["ours", "floor"] * (2 + 3)  # two warm-up rounds, then three timed
+
+
+def test_timings_run_without_the_garbage_collector_and_give_it_back() -> None:
+    """A full collection takes 50 to 100 ms in the bench's process: in a timing it would be
+    some unlucky read's p95."""
+    during: list[bool] = []
+    bench.timed(lambda: during.append(gc.isenabled()), 3, warmup=0)
+    bench.timed_pair(lambda: during.append(gc.isenabled()), lambda: None, 2, warmup=0)
+    assert during == [False] * 5
+    assert gc.isenabled()
 
 
 def test_plan_spreads_leads_over_the_other_clients() -> None:
