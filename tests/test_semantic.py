@@ -386,6 +386,33 @@ def test_a_rare_type_among_many_memories_is_matched_exactly(library: ReviewWorld
     assert [r[0] for r in found] == expected
 
 
+def test_an_index_walk_cut_short_is_answered_exactly(library: ReviewWorld) -> None:
+    """A super admin's scope goes through the HNSW index, whose walk stops after
+    hnsw.max_scan_tuples entries (set as low as it goes here: on a big table a type that is a
+    small share of the index is not met in time). Coming back short, the function compares
+    that type's memories exactly (0058): the same five as an exact top-5."""
+    query = _vector("Hi, thanks for commenting on my post, here is the playbook")
+    with psycopg.connect(library.service_url) as conn:
+        vector_types.register(conn)
+        expected = [
+            r[0]
+            for r in conn.execute(
+                "select id from public.embeddings where model = %s "
+                "and metadata ->> 'type' = 'preference' "
+                "order by (embedding operator(extensions.<=>) %s), id limit 5",
+                [OFFLINE_MODEL, query],
+            )
+        ]
+    with as_user(library.service_url, library.id(ADMIN)) as conn:
+        vector_types.register(conn)
+        conn.execute("set local hnsw.max_scan_tuples = 1")
+        found = conn.execute(
+            "select id from public.match_memories(%s, 5, p_types => %s)", [query, ["preference"]]
+        ).fetchall()
+    assert len(expected) == 5
+    assert [r[0] for r in found] == expected
+
+
 # --- campaign topics and recommendations ---------------------------------------------------
 
 

@@ -59,7 +59,7 @@ def _own_data_only(gateway: Gateway) -> None:
     named = st.query_params.get("client")
     if named is None:
         return
-    if named != gateway.session.user_id:
+    if named.strip().lower() not in ("", gateway.session.user_id.lower()):
         address_note("The address named another client; this is your own data.")
     _remember("client", None)
 
