@@ -190,6 +190,7 @@ def test_markdown_shows_ratios() -> None:
     assert "| posts | reviewer | 31 | 0.30 | 0.40 | 0.32 | 1.25x | 1.20x |" in text
     assert "| overview | 300.0 |" in text
     assert "212.5 ms before the seed, 230.0 ms after" in text
+    assert "direct reads 5 runs (20x as many under 10 ms)" in text
     assert "100,000 rows/s (44.5 s with the closing VACUUM (ANALYZE); WAL 1,400 MB, " in text
     assert "102,210 full-page images)" in text
 

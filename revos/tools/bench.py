@@ -723,7 +723,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"full-page images); the whole run took {report.get('run_seconds', 0) / 60:,.0f} min. "
         f"{plan['clients']:,} clients, {plan['leads']:,} leads (big client "
         f"{plan['big_client_leads']:,}); {plan['runs']} runs per call (in SQL and the floor "
-        f"{FAST_RUNS_FACTOR}x as many for calls under {FAST_CALL_MS:.0f} ms). "
+        f"{FAST_RUNS_FACTOR}x as many for calls under {FAST_CALL_MS:.0f} ms); direct reads "
+        f"{plan.get('direct_runs', 5)} runs ({FAST_DIRECT_FACTOR}x as many under "
+        f"{FAST_CALL_MS:.0f} ms). "
         f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}. "
         f"CPU check (a fixed SQL loop on one core; lower is faster): "
         f"{check['before_seed']:,} ms before the seed, {check['after_seed']:,} ms after.",
