@@ -345,6 +345,22 @@ def test_the_index_path_still_returns_match_count_rows_under_a_rare_filter(
     assert [t for (t,) in found] == ["preference"] * 5
 
 
+def _exact_nearest(
+    conn: psycopg.Connection, query: np.ndarray, kind: str, owner: str | None = None
+) -> list:
+    """The ids of the five memories of one type nearest the query, compared exactly (as
+    superuser: every owner's, or `owner`'s)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "select id from public.embeddings where model = %s and metadata ->> 'type' = %s "
+            "and (%s::uuid is null or user_id = %s::uuid) "
+            "order by (embedding operator(extensions.<=>) %s), id limit 5",
+            [OFFLINE_MODEL, kind, owner, owner, query],
+        )
+    ]
+
+
 def test_a_rare_type_among_many_memories_is_matched_exactly(library: ReviewWorld) -> None:
     """A client with over 2,000 memories asks for a type they have three of. Those few are
     compared exactly (0057); through the HNSW index, which on a big table stops after
@@ -366,15 +382,7 @@ def test_a_rare_type_among_many_memories_is_matched_exactly(library: ReviewWorld
                 + [(client, t, _vector(t), "preference", OFFLINE_MODEL) for t in notes],
             )
         query = _vector("Hi, thanks for commenting, here is the playbook")
-        expected = [
-            r[0]
-            for r in conn.execute(
-                "select id from public.embeddings where user_id = %s and model = %s "
-                "and metadata ->> 'type' = 'preference' "
-                "order by (embedding operator(extensions.<=>) %s), id limit 5",
-                [client, OFFLINE_MODEL, query],
-            )
-        ]
+        expected = _exact_nearest(conn, query, "preference", owner=client)
         act_as(conn, client, "authenticated")
         conn.execute("set local hnsw.max_scan_tuples = 100")
         found = conn.execute(
@@ -394,15 +402,7 @@ def test_an_index_walk_cut_short_is_answered_exactly(library: ReviewWorld) -> No
     query = _vector("Hi, thanks for commenting on my post, here is the playbook")
     with psycopg.connect(library.service_url) as conn:
         vector_types.register(conn)
-        expected = [
-            r[0]
-            for r in conn.execute(
-                "select id from public.embeddings where model = %s "
-                "and metadata ->> 'type' = 'preference' "
-                "order by (embedding operator(extensions.<=>) %s), id limit 5",
-                [OFFLINE_MODEL, query],
-            )
-        ]
+        expected = _exact_nearest(conn, query, "preference")
     with as_user(library.service_url, library.id(ADMIN)) as conn:
         vector_types.register(conn)
         conn.execute("set local hnsw.max_scan_tuples = 1")

@@ -250,35 +250,36 @@ def without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def timed(action: Callable[[], object], runs: int, warmup: int = 2) -> list[float]:
+def timed_in_turn(
+    actions: tuple[Callable[[], object], ...], runs: int, warmup: int = 2
+) -> list[list[float]]:
+    """Each action's times in ms, the actions run in turn, run by run: whatever slows the
+    machine for a while (a checkpoint writing the seed's pages, another process) slows them
+    alike, so the ratio of a call under RLS to its floor is the policies' and not the
+    moment's."""
     for _ in range(warmup):
-        action()
-    samples = []
+        for action in actions:
+            action()
+    samples: list[list[float]] = [[] for _ in actions]
     with without_gc():
         for _ in range(runs):
-            started = time.perf_counter()
-            action()
-            samples.append((time.perf_counter() - started) * 1000)
+            for action, times in zip(actions, samples, strict=True):
+                started = time.perf_counter()
+                action()
+                times.append((time.perf_counter() - started) * 1000)
     return samples
+
+
+def timed(action: Callable[[], object], runs: int, warmup: int = 2) -> list[float]:
+    return timed_in_turn((action,), runs, warmup)[0]
 
 
 def timed_pair(
     first: Callable[[], object], second: Callable[[], object], runs: int, warmup: int = 2
 ) -> tuple[list[float], list[float]]:
-    """Two actions timed in turn, run by run: whatever slows the machine for a while (a
-    checkpoint writing the seed's pages, another process) slows both alike, so the ratio of
-    a call under RLS to its floor is the policies' and not the moment's."""
-    for _ in range(warmup):
-        first()
-        second()
-    samples: tuple[list[float], list[float]] = ([], [])
-    with without_gc():
-        for _ in range(runs):
-            for action, times in zip((first, second), samples, strict=True):
-                started = time.perf_counter()
-                action()
-                times.append((time.perf_counter() - started) * 1000)
-    return samples
+    """A call and its floor timed in turn (timed_in_turn)."""
+    ours, floor = timed_in_turn((first, second), runs, warmup)
+    return ours, floor
 
 
 def p95(samples: list[float]) -> float:
@@ -724,8 +725,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{plan['clients']:,} clients, {plan['leads']:,} leads (big client "
         f"{plan['big_client_leads']:,}); {plan['runs']} runs per call (in SQL and the floor "
         f"{FAST_RUNS_FACTOR}x as many for calls under {FAST_CALL_MS:.0f} ms); direct reads "
-        f"{plan.get('direct_runs', 5)} runs ({FAST_DIRECT_FACTOR}x as many under "
-        f"{FAST_CALL_MS:.0f} ms). "
+        f"{plan.get('direct_runs', BenchPlan.direct_runs)} runs ({FAST_DIRECT_FACTOR}x as "
+        f"many under {FAST_CALL_MS:.0f} ms). "
         f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}. "
         f"CPU check (a fixed SQL loop on one core; lower is faster): "
         f"{check['before_seed']:,} ms before the seed, {check['after_seed']:,} ms after.",
