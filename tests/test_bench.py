@@ -123,12 +123,21 @@ def test_fast_direct_reads_are_timed_as_often_as_fast_calls() -> None:
     assert bench.direct_runs(lambda: time.sleep(bench.FAST_CALL_MS / 1000), plan) == 2
 
 
-def test_a_call_and_its_floor_are_timed_in_turn() -> None:
-    """So that a slow minute of the machine (a checkpoint, another process) falls on both."""
+def test_a_call_and_its_floor_are_timed_in_turn_each_leading_as_often() -> None:
+    """So that a slow minute of the machine (a checkpoint, another process) falls on both,
+    and neither always runs right after the other (a cache it warmed, a cleanup it left)."""
     order: list[str] = []
-    ours, floor = bench.timed_pair(lambda: order.append("ours"), lambda: order.append("floor"), 3)
-    assert len(ours) == len(floor) == 3
-    assert order == ["ours", "floor"] * (2 + 3)  # two warm-up rounds, then three timed
+    ours, floor = bench.timed_pair(lambda: order.append("ours"), lambda: order.append("floor"), 4)
+    assert len(ours) == len(floor) == 4
+    warmup, timed_runs = order[:4], order[4:]
+    assert warmup == ["ours", "floor"] * 2
+    assert timed_runs == ["ours", "floor", "floor", "ours"] * 2
+
+
+def test_each_action_leads_in_turn() -> None:
+    orders = [bench.turn_order(3, run) for run in range(3)]
+    assert orders == [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
+    assert bench.turn_order(1, 7) == [0]
 
 
 def test_timings_run_without_the_garbage_collector_and_give_it_back() -> None:
@@ -254,3 +263,53 @@ def test_a_short_load_run_reports_throughput_latency_and_no_errors(tmp_path: Pat
     assert 0 < report["p50_ms"] <= report["p95_ms"]
     assert {"overview_kpis", "leads_page", "approval_queue", "review"} <= set(report["actions"])
     assert "requests" in result.stdout and "per second" in result.stdout
+
+
+def test_flat_row_compares_medians_and_p95s() -> None:
+    row = bench.flat_row("funnel", "typical client", [2.0, 2.0, 3.0, 9.0], [1.0, 1.0, 2.0, 3.0])
+    assert (row["p50_ms"], row["baseline_p50_ms"], row["ratio_p50"]) == (2.5, 1.5, 1.67)
+    assert (row["p95_ms"], row["baseline_p95_ms"], row["ratio_p95"]) == (9.0, 3.0, 3.0)
+
+
+def test_the_same_tenants_are_timed_on_two_clusters_in_turn(
+    server: embedded.EmbeddedServer,
+) -> None:
+    """Against itself here (one embedded server per test session): every tenant's call and
+    direct read on both sides, the super admin's calls left out (they read every tenant)."""
+    flat = bench.measure_flat(server, server, bench.BenchPlan(runs=2, direct_runs=1), print)
+    calls = {(r["what"], r["user"]) for r in flat["calls"]}
+    assert calls == {
+        (call.name, user)
+        for call in bench.CALLS
+        if not call.admin_only
+        for user in ("big client", "typical client")
+    }
+    reads = {(r["what"], r["user"]) for r in flat["direct_reads"]}
+    assert reads == {
+        (f"select * from public.{table}", user)
+        for table in bench.DIRECT_TABLES
+        for user in ("big client", "typical client", "reviewer")
+        if not (user == "reviewer" and table in bench.NOT_FOR_REVIEWERS)
+    }
+    for r in flat["calls"] + flat["direct_reads"]:
+        assert 0 < r["p50_ms"] <= r["p95_ms"] and 0 < r["baseline_p50_ms"] <= r["baseline_p95_ms"]
+    assert flat["clients"] == flat["baseline_clients"] > 0
+    assert flat["leads"] == flat["baseline_leads"] > 0
+    table = bench.flat_markdown(flat)
+    assert sum(line.startswith("| ") for line in table) == len(calls) + len(reads) + 1
+
+
+def test_flat_against_refuses_the_cluster_it_would_replace(tmp_path: Path) -> None:
+    env = {**os.environ, "REVOS_DATA_DIR": str(tmp_path)}
+    for args, says in (
+        (["--cluster", str(tmp_path / "a"), "--flat-against", str(tmp_path / "a")], "replaces"),
+        (["--flat-against", str(tmp_path / "none")], "No bench cluster"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "revos", "bench", "--quick", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 2 and says in result.stderr

@@ -45,6 +45,7 @@ USER_LABELS = {
     ADMIN: "super admin",
     REVIEWER: "reviewer",
 }
+BENCH_ORDER = (BIG, TYPICAL, REVIEWER, ADMIN)
 # tables with an owner, and its column, read the way a Supabase client reads them: no filter
 DIRECT_TABLES = {
     "leads": "user_id",
@@ -256,18 +257,27 @@ def timed_in_turn(
     """Each action's times in ms, the actions run in turn, run by run: whatever slows the
     machine for a while (a checkpoint writing the seed's pages, another process) slows them
     alike, so the ratio of a call under RLS to its floor is the policies' and not the
-    moment's."""
+    moment's. Which action leads turns run by run (`turn_order`): going first or second
+    (after the other warmed a cache, or while it is still being cleaned up after) favours
+    neither side."""
     for _ in range(warmup):
         for action in actions:
             action()
     samples: list[list[float]] = [[] for _ in actions]
     with without_gc():
-        for _ in range(runs):
-            for action, times in zip(actions, samples, strict=True):
+        for run in range(runs):
+            for index in turn_order(len(actions), run):
                 started = time.perf_counter()
-                action()
-                times.append((time.perf_counter() - started) * 1000)
+                actions[index]()
+                samples[index].append((time.perf_counter() - started) * 1000)
     return samples
+
+
+def turn_order(count: int, run: int) -> list[int]:
+    """The order of `count` actions in run `run`: rotated by one each run, so each leads
+    equally often."""
+    shift = run % count
+    return list(range(shift, count)) + list(range(shift))
 
 
 def timed(action: Callable[[], object], runs: int, warmup: int = 2) -> list[float]:
@@ -347,8 +357,16 @@ class Result:
     floor_p50_ms: float
 
 
-FAST_CALL_MS = 10.0  # calls faster than this are timed in SQL FAST_RUNS_FACTOR times as often
+FAST_CALL_MS = 10.0  # calls faster than this are timed FAST_RUNS_FACTOR times as often
 FAST_RUNS_FACTOR = 5  # (a p95 of 20 samples of half a millisecond is one unlucky sample)
+
+
+def runs_for(action: Callable[[], object], runs: int, factor: int) -> int:
+    """How often to time an action: `runs`, or `factor` times as often when it takes under
+    FAST_CALL_MS (where the p95 of a few runs is their slowest). Judged on the faster of two
+    runs, the first of which may read cold pages."""
+    fast = min(timed(action, 2, warmup=0)) < FAST_CALL_MS
+    return runs * factor if fast else runs
 
 
 def measure_calls(
@@ -358,6 +376,9 @@ def measure_calls(
     plan: BenchPlan,
     say: Callable[[str], None],
 ) -> tuple[list[Result], list[dict[str, str]]]:
+    """Each call through the gateway, in SQL and at its floor, the three timed in turn: the
+    gateway's fixed cost (pool, token, JSON) is measured at the same moments as the SQL, so
+    a busy minute after the seed cannot land on one of them alone."""
     backend = PostgresBackend(server.url(user=embedded.GATEWAY_USER), secret).open()
     results = []
     failures: list[dict[str, str]] = []  # calls that failed (e.g. timed out): reported, not fatal
@@ -370,17 +391,19 @@ def measure_calls(
                     gateway = Gateway(
                         backend, UserSession(user.id, user.email, user.role, None), secret
                     )
+                    through_gateway = functools.partial(
+                        gateway.call, call.function, **call.params(user)
+                    )
                     try:
-                        ours = timed(
-                            lambda g=gateway, c=call, u=user: g.call(c.function, **c.params(u)),
-                            plan.runs,
-                        )
-                        runs = plan.runs * (
-                            FAST_RUNS_FACTOR if statistics.median(ours) < FAST_CALL_MS else 1
-                        )
+                        runs = runs_for(through_gateway, plan.runs, FAST_RUNS_FACTOR)
                         with as_user(server.url(user=embedded.GATEWAY_USER), user) as conn:
-                            sql, floor = timed_pair(
-                                in_sql(conn, user, call), floor_call(superuser, user, call), runs
+                            ours, sql, floor = timed_in_turn(
+                                (
+                                    through_gateway,
+                                    in_sql(conn, user, call),
+                                    floor_call(superuser, user, call),
+                                ),
+                                runs,
                             )
                     except (GatewayError, psycopg.Error) as exc:  # e.g. a timeout: say so, go on
                         say(f"  {call.name:<20} {USER_LABELS[user.email]:<15} FAILED: {exc}")
@@ -417,11 +440,8 @@ FAST_DIRECT_FACTOR = 20  # five runs of a sub-10 ms direct read become a hundred
 
 def direct_runs(read: Callable[[], object], plan: BenchPlan) -> int:
     """How often to time a direct read: plan.direct_runs, or FAST_DIRECT_FACTOR times as
-    often when it takes under FAST_CALL_MS (a handful of rows in a few tenths of a
-    millisecond, where the p95 of five runs is their slowest). Judged on the faster of two
-    reads, the first of which may read cold pages."""
-    fast = min(timed(read, 2, warmup=0)) < FAST_CALL_MS
-    return plan.direct_runs * FAST_DIRECT_FACTOR if fast else plan.direct_runs
+    often for a read of a handful of rows in a few tenths of a millisecond (runs_for)."""
+    return runs_for(read, plan.direct_runs, FAST_DIRECT_FACTOR)
 
 
 def _fetch_all(conn: psycopg.Connection, query: str, params: list | None = None) -> list:
@@ -476,6 +496,116 @@ def measure_direct_reads(
                 say(f"  select * from {table:<22} {result['user']:<15} {result['p95_ms']:8.2f} ms")
                 results.append(result)
     return results
+
+
+# ---- flat in other tenants' data: this cluster against another, in turn ----------------------
+
+
+def measure_flat(
+    here: embedded.EmbeddedServer,
+    there: embedded.EmbeddedServer,
+    plan: BenchPlan,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """The same tenants' calls (in SQL) and direct reads here and on another bench cluster
+    (an earlier run at another scale, kept), the two timed in turn. Two runs a day apart
+    compare the machine as much as the data: the CPU check of one bench run read 130 ms,
+    of another a day later 199 ms. In turn, both clusters meet the same moments.
+
+    Tenants only: the super admin's calls read every tenant and grow with them by design
+    (`compare` still reports them from the earlier run's JSON)."""
+    with (
+        psycopg.connect(here.url(), autocommit=True) as a,
+        psycopg.connect(there.url(), autocommit=True) as b,
+    ):
+        now = {u.email: u for u in bench_users(a)}
+        before = {u.email: u for u in bench_users(b)}
+        sizes = [c.execute(TOTALS).fetchone() for c in (a, b)]
+    pairs = [(now[e], before[e]) for e in (BIG, TYPICAL, REVIEWER) if e in now and e in before]
+    calls, reads = [], []
+    for call in CALLS:
+        for user, baseline in pairs:
+            if call.admin_only or user.role == "reviewer":
+                continue
+            row = _flat_pair(
+                here,
+                there,
+                user,
+                baseline,
+                plan.runs,
+                FAST_RUNS_FACTOR,
+                lambda conn, u, c=call: in_sql(conn, u, c),
+                call.name,
+            )
+            say(f"  {call.name:<20} {row['user']:<15} now / before {row['ratio_p50']}x")
+            calls.append(row)
+    for table in DIRECT_TABLES:
+        for user, baseline in pairs:
+            if user.role == "reviewer" and table in NOT_FOR_REVIEWERS:
+                continue
+            query = f"select * from public.{table}"
+            row = _flat_pair(
+                here,
+                there,
+                user,
+                baseline,
+                plan.direct_runs,
+                FAST_DIRECT_FACTOR,
+                lambda conn, u, q=query: functools.partial(_fetch_all, conn, q),
+                query,
+            )
+            say(f"  {query:<36} {row['user']:<15} now / before {row['ratio_p50']}x")
+            reads.append(row)
+    return {
+        "baseline_dir": str(there.data_dir),
+        "clients": sizes[0][0],
+        "leads": sizes[0][1],
+        "baseline_clients": sizes[1][0],
+        "baseline_leads": sizes[1][1],
+        "calls": calls,
+        "direct_reads": reads,
+    }
+
+
+TOTALS = (
+    "select (select count(*) from public.users where role = 'client'), "
+    "(select coalesce(sum(t.leads), 0)::bigint from public.lead_owner_totals t)"
+)
+
+
+def _flat_pair(
+    here: embedded.EmbeddedServer,
+    there: embedded.EmbeddedServer,
+    user: User,
+    baseline: User,
+    runs: int,
+    factor: int,
+    action: Callable[[psycopg.Connection, User], Callable[[], object]],
+    what: str,
+) -> dict[str, Any]:
+    """One call or read as the same tenant on both clusters, timed in turn."""
+    with (
+        as_user(here.url(user=embedded.GATEWAY_USER), user) as a,
+        as_user(there.url(user=embedded.GATEWAY_USER), baseline) as b,
+    ):
+        now, before = action(a, user), action(b, baseline)
+        times_now, times_before = timed_in_turn((now, before), runs_for(now, runs, factor))
+    return flat_row(what, USER_LABELS[user.email], times_now, times_before)
+
+
+def flat_row(what: str, user: str, now: list[float], before: list[float]) -> dict[str, Any]:
+    """A tenant's times here against the other cluster's: medians, p95s and their ratios."""
+    p50_now, p50_before = statistics.median(now), statistics.median(before)
+    return {
+        "what": what,
+        "user": user,
+        "p50_ms": ms(p50_now),
+        "baseline_p50_ms": ms(p50_before),
+        "ratio_p50": round(p50_now / p50_before, 2),
+        "p95_ms": ms(p95(now)),
+        "baseline_p95_ms": ms(p95(before)),
+        "ratio_p95": round(p95(now) / p95(before), 2),
+    }
 
 
 def measure_pages(data_dir: Path, plan: BenchPlan) -> list[dict[str, Any]]:
@@ -568,24 +698,37 @@ def prepare(
                 "full_page_images": wal_after[1] - wal_before[1],
             },
         }
-        rows = conn.execute(
-            "select u.id::text, u.email, u.role, count(l.id) from public.users u "
-            "left join public.leads l on l.user_id = u.id where u.email = any(%s) "
-            "group by u.id",
-            [[BIG, TYPICAL, REVIEWER, ADMIN]],
-        ).fetchall()
+        users = bench_users(conn)
     check = seeding["cpu_check_ms"]
     say(
         f"Seeded {report.rows:,} rows in {report.seconds:.1f} s "
         f"({report.rows_per_second:,.0f} rows/s; {with_vacuum:.1f} s with the VACUUM). "
         f"CPU check: {check['before_seed']:,} ms before, {check['after_seed']:,} ms after."
     )
-    order = [BIG, TYPICAL, REVIEWER, ADMIN]
-    users = sorted((User(*row) for row in rows), key=lambda u: order.index(u.email))
     return server, report, users, seeding
 
 
-def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> dict[str, Any]:
+def bench_users(conn: psycopg.Connection) -> list[User]:
+    """The users the bench times (big client, typical client, reviewer, super admin), each
+    with the number of leads they own."""
+    rows = conn.execute(
+        "select u.id::text, u.email, u.role, count(l.id) from public.users u "
+        "left join public.leads l on l.user_id = u.id where u.email = any(%s) "
+        "group by u.id",
+        [list(BENCH_ORDER)],
+    ).fetchall()
+    order = list(BENCH_ORDER)
+    return sorted((User(*row) for row in rows), key=lambda u: order.index(u.email))
+
+
+def run(
+    data_dir: Path,
+    plan: BenchPlan,
+    say: Callable[[str], None] = print,
+    flat_against: Path | None = None,
+) -> dict[str, Any]:
+    """The whole bench on a fresh cluster in `data_dir`; with `flat_against`, an earlier
+    bench's cluster kept there, the same tenants on both timed in turn (measure_flat)."""
     started = time.perf_counter()
     server, seeded, users, seeding = prepare(data_dir, plan, say)
     secret = embedded.load_secrets(data_dir).jwt_secret
@@ -604,7 +747,12 @@ def run(data_dir: Path, plan: BenchPlan, say: Callable[[str], None] = print) -> 
     except Exception as exc:  # the last step: keep the measurements already made
         say(f"  the pages could not be timed: {exc}")
         pages = []
+    flat = None
+    if flat_against is not None:
+        say(f"Timing the same tenants here and in {flat_against}, in turn…")
+        flat = measure_flat(server, embedded.start(flat_against), plan, say)
     return {
+        "flat": flat,
         "calls": [vars(c) for c in calls],
         "direct_reads": direct,
         "failed_calls": failures,
@@ -646,6 +794,29 @@ def compare(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
         "calls": rows("calls", lambda r: (r["name"], r["user"])),
         "direct_reads": rows("direct_reads", lambda r: (f"select * from {r['table']}", r["user"])),
     }
+
+
+def flat_markdown(flat: dict[str, Any] | None) -> list[str]:
+    if not flat:
+        return []
+    lines = [
+        "",
+        f"The same tenants among {flat['clients']:,} clients and {flat['leads']:,} leads (now)"
+        f" and among {flat['baseline_clients']:,} and {flat['baseline_leads']:,} (before, the"
+        f" cluster in {flat['baseline_dir']}), timed in turn; calls in SQL (target: at most"
+        " 1.3x):",
+        "",
+        "| call or read | user | p50 ms before | p50 ms now | now / before p50 |"
+        " p95 ms before | p95 ms now | now / before p95 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['what']} | {r['user']} | {_ms_text(r['baseline_p50_ms'])} | "
+        f"{_ms_text(r['p50_ms'])} | {r['ratio_p50']:.2f}x | {_ms_text(r['baseline_p95_ms'])} | "
+        f"{_ms_text(r['p95_ms'])} | {r['ratio_p95']:.2f}x |"
+        for r in flat["calls"] + flat["direct_reads"]
+    ]
+    return lines
 
 
 def _ms_text(value: float | None) -> str:
@@ -714,6 +885,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"{r['ratio']}x |"
             for r in scale["calls"] + scale["direct_reads"]
         ]
+    lines += flat_markdown(report.get("flat"))
     plan, host, wal = report["plan"], report["machine"], report["seed_wal"]
     check = report["cpu_check_ms"]
     lines += [
@@ -723,8 +895,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"the closing VACUUM (ANALYZE); WAL {wal['mb']:,} MB, {wal['full_page_images']:,} "
         f"full-page images); the whole run took {report.get('run_seconds', 0) / 60:,.0f} min. "
         f"{plan['clients']:,} clients, {plan['leads']:,} leads (big client "
-        f"{plan['big_client_leads']:,}); {plan['runs']} runs per call (in SQL and the floor "
-        f"{FAST_RUNS_FACTOR}x as many for calls under {FAST_CALL_MS:.0f} ms); direct reads "
+        f"{plan['big_client_leads']:,}); {plan['runs']} runs per call, through the gateway, "
+        f"in SQL and at the floor in turn ({FAST_RUNS_FACTOR}x as many for calls under "
+        f"{FAST_CALL_MS:.0f} ms); direct reads "
         f"{plan.get('direct_runs', BenchPlan.direct_runs)} runs ({FAST_DIRECT_FACTOR}x as "
         f"many under {FAST_CALL_MS:.0f} ms). "
         f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}. "

@@ -11,9 +11,10 @@ revos embed [--offline]        embed lead magnets and memories that are missing 
 revos users add EMAIL --role R | assign-reviewer R C | unassign-reviewer R C | list
             | time-zone EMAIL ZONE   the days a user's counts are made in
 revos bench [--clients 1000] [--leads 1000000] [--big-client-leads 200000] [--quick]
-            [--json PATH] [--compare EARLIER.json]
+            [--json PATH] [--compare EARLIER.json] [--cluster DIR] [--flat-against DIR]
                                measure data calls and pages at scale (--compare: against
-                               an earlier run at another scale)
+                               an earlier run at another scale; --flat-against: the same
+                               tenants on an earlier run's kept cluster, timed in turn)
 """
 
 from __future__ import annotations
@@ -259,7 +260,20 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
             "A benchmark needs at least 3 clients and more leads than the big client has."
         )
     baseline = json.loads(Path(args.compare).read_text()) if args.compare else None
-    report = bench.run(settings.data_dir / "bench", plan)
+    cluster = Path(args.cluster) if args.cluster else settings.data_dir / "bench"
+    flat_against = Path(args.flat_against) if args.flat_against else None
+    if flat_against is not None:
+        if flat_against.resolve() == cluster.resolve():
+            raise ValueError(
+                "--flat-against names the cluster this run replaces: give this run another"
+                " one with --cluster."
+            )
+        if not embedded.pgdata_dir(flat_against).is_dir():
+            raise ValueError(
+                f"No bench cluster in {flat_against}: run `revos bench --cluster"
+                f" {flat_against}` first (it is kept after the run)."
+            )
+    report = bench.run(cluster, plan, flat_against=flat_against)
     if baseline is not None:
         report["scale"] = bench.compare(report, baseline)
     print()
@@ -305,6 +319,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare",
         metavar="PATH",
         help="an earlier run's JSON (another scale): report how each call and read grew",
+    )
+    bench.add_argument(
+        "--cluster",
+        metavar="DIR",
+        help="where this run's fresh cluster is made and kept (default .revos/bench)",
+    )
+    bench.add_argument(
+        "--flat-against",
+        metavar="DIR",
+        help="an earlier run's cluster (--cluster): time the same tenants on both, in turn",
     )
     bench.add_argument("--load", action="store_true", help="simulate many concurrent users instead")
     bench.add_argument("--users", type=int, default=50, help="with --load (default 50)")
