@@ -513,11 +513,15 @@ def measure_flat(
     of another a day later 199 ms. In turn, both clusters meet the same moments.
 
     Tenants only: the super admin's calls read every tenant and grow with them by design
-    (`compare` still reports them from the earlier run's JSON)."""
+    (`compare` still reports them from the earlier run's JSON). The other cluster is
+    migrated first, so both run the same functions."""
     with (
         psycopg.connect(here.url(), autocommit=True) as a,
         psycopg.connect(there.url(), autocommit=True) as b,
     ):
+        # the earlier cluster runs this run's functions: it gets the migrations it lacks
+        for name in migrations.migrate(b):
+            say(f"  applied {name} to {there.data_dir}")
         now = {u.email: u for u in bench_users(a)}
         before = {u.email: u for u in bench_users(b)}
         sizes = [c.execute(TOTALS).fetchone() for c in (a, b)]
