@@ -251,6 +251,52 @@ def test_a_niche_narrows_the_matches(library: ReviewWorld) -> None:
     assert len(found) == expected > 0 and {r["niche"] for r in found} == {"RevOps"}
 
 
+def test_a_clients_library_among_many_tenants_magnets_is_matched_exactly(
+    library: ReviewWorld,
+) -> None:
+    """Another tenant holds 300 custom magnets near the query. Through the HNSW index the
+    walk met them first and, cut short by hnsw.max_scan_tuples (12,250 tenants' magnets
+    outnumber it at 10M), left the client's own out: 0059 compares a small library exactly,
+    so the client gets every magnet they may see, whatever other tenants hold."""
+    query = _vector("outbound pricing playbook")
+    other = library.id(OTHER_CLIENT)
+    with psycopg.connect(library.service_url) as conn:
+        vector_types.register(conn)
+        ids = conn.execute(
+            "insert into public.lead_magnets (user_id, title, niche, is_custom) "
+            "select %s, 'Outbound pricing playbook ' || n, 'RevOps', true "
+            "from generate_series(1, 300) n returning id",
+            [other],
+        ).fetchall()
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into public.lead_magnet_embeddings (lead_magnet_id, embedding, model) "
+                "values (%s, %s, %s)",
+                [
+                    (i, _vector(f"outbound pricing playbook {n}"), OFFLINE_MODEL)
+                    for n, (i,) in enumerate(ids)
+                ],
+            )
+        act_as(conn, library.id(CLIENT), "authenticated")
+        visible = {
+            str(r[0])
+            for r in conn.execute(
+                "select m.id from public.lead_magnets m join public.lead_magnet_embeddings e "
+                "on e.lead_magnet_id = m.id and e.model = %s",
+                [OFFLINE_MODEL],
+            )
+        }
+        # as at scale: the planner walks the index (a few hundred rows it would sort)
+        for setting in ("hnsw.max_scan_tuples = 1", "enable_seqscan = off", "enable_sort = off"):
+            conn.execute(f"set local {setting}")
+        found = conn.execute(
+            "select id::text from public.match_lead_magnets(%s, 50)", [query]
+        ).fetchall()
+        conn.rollback()
+    assert 0 < len(visible) <= 50
+    assert {r[0] for r in found} == visible
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
