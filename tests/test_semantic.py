@@ -213,14 +213,18 @@ def test_magnet_matches_are_exactly_what_the_caller_may_see(
         assert not {owners[r["id"]] for r in found} & foreign
 
 
+@pytest.mark.parametrize("email", [CLIENT, REVIEWER, ADMIN])
 def test_magnet_scores_are_similarity_and_the_conversions_lower_bound(
-    library: ReviewWorld,
+    library: ReviewWorld, email: str
 ) -> None:
-    found = library.gateway(CLIENT).rows(
+    """Downloads and replies as the Lead magnets page counts them, for one owner, a
+    reviewer's several (counted from the rollup, 0060) and every tenant (from the
+    downloads)."""
+    found = library.gateway(email).rows(
         "match_lead_magnets", query_embedding=_vector("agency pricing template"), match_count=10
     )
     performance = {
-        r["lead_magnet_id"]: r for r in library.gateway(CLIENT).rows("lead_magnet_performance")
+        r["lead_magnet_id"]: r for r in library.gateway(email).rows("lead_magnet_performance")
     }
     assert len(found) == 10
     for row in found:
