@@ -241,6 +241,41 @@ def test_magnet_scores_are_similarity_and_the_conversions_lower_bound(
     assert max(found, key=lambda r: r["similarity"])["title"] == "Agency Retainer Pricing Template"
 
 
+def test_a_magnet_whose_downloads_were_deleted_counts_as_never_downloaded(
+    library: ReviewWorld,
+) -> None:
+    """Deleting a client's downloads leaves their rollup row at 0. 0060 summed it and the
+    Wilson bound divided by 0 ("division by zero" for every match that had it as a
+    candidate); 0061 leaves it out. The other magnets' counts are the raw downloads the
+    client may see."""
+    client = library.id(CLIENT)
+    with psycopg.connect(library.service_url) as conn:
+        vector_types.register(conn)
+        magnet, query = conn.execute(
+            "select d.lead_magnet_id, e.embedding from public.lead_magnet_downloads d "
+            "join public.lead_magnet_embeddings e on e.lead_magnet_id = d.lead_magnet_id "
+            "and e.model = %s where d.user_id = %s limit 1",
+            [OFFLINE_MODEL, client],
+        ).fetchone()
+        conn.execute(
+            "delete from public.lead_magnet_downloads where user_id = %s and lead_magnet_id = %s",
+            [client, magnet],
+        )
+        act_as(conn, client, "authenticated")
+        found = conn.execute(
+            "select id, downloads from public.match_lead_magnets(%s, 50)", [query]
+        ).fetchall()
+        raw = dict(
+            conn.execute(
+                "select lead_magnet_id, count(*) from public.lead_magnet_downloads "
+                "group by lead_magnet_id"
+            ).fetchall()
+        )
+        conn.rollback()
+    assert dict(found)[magnet] == 0
+    assert {m: n for m, n in found if n} == {m: raw[m] for m, _ in found if m in raw}
+
+
 def test_a_niche_narrows_the_matches(library: ReviewWorld) -> None:
     found = library.gateway(ADMIN).rows(
         "match_lead_magnets",
@@ -264,6 +299,7 @@ def test_a_clients_library_among_many_tenants_magnets_is_matched_exactly(
     so the client gets every magnet they may see, whatever other tenants hold."""
     query = _vector("outbound pricing playbook")
     other = library.id(OTHER_CLIENT)
+    visible = _visible_magnets(library, CLIENT)  # the other tenant's are never among them
     with psycopg.connect(library.service_url) as conn:
         vector_types.register(conn)
         ids = conn.execute(
@@ -282,14 +318,6 @@ def test_a_clients_library_among_many_tenants_magnets_is_matched_exactly(
                 ],
             )
         act_as(conn, library.id(CLIENT), "authenticated")
-        visible = {
-            str(r[0])
-            for r in conn.execute(
-                "select m.id from public.lead_magnets m join public.lead_magnet_embeddings e "
-                "on e.lead_magnet_id = m.id and e.model = %s",
-                [OFFLINE_MODEL],
-            )
-        }
         # as at scale: the planner walks the index (a few hundred rows it would sort)
         for setting in ("hnsw.max_scan_tuples = 1", "enable_seqscan = off", "enable_sort = off"):
             conn.execute(f"set local {setting}")

@@ -257,9 +257,9 @@ def timed_in_turn(
     """Each action's times in ms, the actions run in turn, run by run: whatever slows the
     machine for a while (a checkpoint writing the seed's pages, another process) slows them
     alike, so the ratio of a call under RLS to its floor is the policies' and not the
-    moment's. Which action leads turns run by run (`turn_order`): going first or second
-    (after the other warmed a cache, or while it is still being cleaned up after) favours
-    neither side."""
+    moment's. Which action leads rotates run by run (`turn_order`), so each leads about as
+    often: going first or second (after the other warmed a cache, or while it is still
+    being cleaned up after) favours no side."""
     for _ in range(warmup):
         for action in actions:
             action()
@@ -508,9 +508,9 @@ def measure_flat(
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     """The same tenants' calls (in SQL) and direct reads here and on another bench cluster
-    (an earlier run at another scale, kept), the two timed in turn. Two runs a day apart
-    compare the machine as much as the data: the CPU check of one bench run read 130 ms,
-    of another a day later 199 ms. In turn, both clusters meet the same moments.
+    (an earlier run at another scale, kept), the two timed in turn. Two runs hours apart
+    compare the machine as much as the data: the CPU check read 131 ms in one bench run and
+    150 to 194 ms in runs later that day. In turn, both clusters meet the same moments.
 
     Tenants only: the super admin's calls read every tenant and grow with them by design
     (`compare` still reports them from the earlier run's JSON). The other cluster is
@@ -526,6 +526,12 @@ def measure_flat(
         before = {u.email: u for u in bench_users(b)}
         sizes = [c.execute(TOTALS).fetchone() for c in (a, b)]
     pairs = [(now[e], before[e]) for e in (BIG, TYPICAL, REVIEWER) if e in now and e in before]
+    for user, baseline in pairs:
+        if user.leads != baseline.leads:  # by email: the same account, not the same tenant
+            say(
+                f"  note: {USER_LABELS[user.email]} has {user.leads:,} leads here and "
+                f"{baseline.leads:,} there (--clients keeps the others' size across scales)"
+            )
     calls, reads = [], []
     for call in CALLS:
         for user, baseline in pairs:
@@ -566,6 +572,10 @@ def measure_flat(
         "leads": sizes[0][1],
         "baseline_clients": sizes[1][0],
         "baseline_leads": sizes[1][1],
+        "tenants": [
+            {"user": USER_LABELS[u.email], "leads": u.leads, "baseline_leads": b.leads}
+            for u, b in pairs
+        ],
         "calls": calls,
         "direct_reads": reads,
     }
@@ -754,7 +764,10 @@ def run(
     flat = None
     if flat_against is not None:
         say(f"Timing the same tenants here and in {flat_against}, in turn…")
-        flat = measure_flat(server, embedded.start(flat_against), plan, say)
+        try:
+            flat = measure_flat(server, embedded.start(flat_against), plan, say)
+        except Exception as exc:  # the last step too: keep what was measured
+            say(f"  the other cluster could not be compared: {exc}")
     return {
         "flat": flat,
         "calls": [vars(c) for c in calls],
@@ -808,7 +821,11 @@ def flat_markdown(flat: dict[str, Any] | None) -> list[str]:
         f"The same tenants among {flat['clients']:,} clients and {flat['leads']:,} leads (now)"
         f" and among {flat['baseline_clients']:,} and {flat['baseline_leads']:,} (before, the"
         f" cluster in {flat['baseline_dir']}), timed in turn; calls in SQL (target: at most"
-        " 1.3x):",
+        " 1.3x). Leads of each tenant, before → now: "
+        + ", ".join(
+            f"{t['user']} {t['baseline_leads']:,} → {t['leads']:,}" for t in flat.get("tenants", [])
+        )
+        + ":",
         "",
         "| call or read | user | p50 ms before | p50 ms now | now / before p50 |"
         " p95 ms before | p95 ms now | now / before p95 |",

@@ -262,6 +262,12 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     baseline = json.loads(Path(args.compare).read_text()) if args.compare else None
     cluster = Path(args.cluster) if args.cluster else settings.data_dir / "bench"
     flat_against = Path(args.flat_against) if args.flat_against else None
+    for given in (cluster, flat_against):
+        if given is not None and given.resolve() == settings.data_dir.resolve():
+            raise ValueError(
+                f"{given} holds the dashboard's own database: a bench makes (and replaces) a"
+                " cluster of its own, give it another directory."
+            )
     if flat_against is not None:
         if flat_against.resolve() == cluster.resolve():
             raise ValueError(
