@@ -118,6 +118,18 @@ class Call:
     admin_only: bool = False
 
 
+def times_call(user: User, call: Call) -> bool:
+    """Whether the bench times `call` as `user`: page calls as the clients and the super
+    admin (a reviewer's pages are their clients'), admin-only calls as the super admin."""
+    return user.role != "reviewer" and (not call.admin_only or user.role == "super_admin")
+
+
+def reads_directly(user: User, table: str) -> bool:
+    """Whether the bench reads `table` directly as `user`: as a client, or as a reviewer
+    but for billing; a super admin's read is every tenant's, with no floor to compare."""
+    return user.role == "client" or (user.role == "reviewer" and table not in NOT_FOR_REVIEWERS)
+
+
 # ---- the naive way: every raw row the user may see, aggregated in pandas --------------------
 
 
@@ -386,7 +398,7 @@ def measure_calls(
         with psycopg.connect(server.url(), autocommit=True) as superuser:
             for call in CALLS:
                 for user in users:
-                    if call.admin_only and user.role != "super_admin":
+                    if not times_call(user, call):
                         continue
                     gateway = Gateway(
                         backend, UserSession(user.id, user.email, user.role, None), secret
@@ -471,7 +483,7 @@ def measure_direct_reads(
         }
         for table, owner_column in DIRECT_TABLES.items():
             for user in readers:
-                if user.role == "reviewer" and table in NOT_FOR_REVIEWERS:
+                if not reads_directly(user, table):
                     continue
                 query = f"select * from public.{table}"
                 floor_query = f"{query} where {owner_column} = any(%s::uuid[])"
@@ -535,7 +547,7 @@ def measure_flat(
     calls, reads = [], []
     for call in CALLS:
         for user, baseline in pairs:
-            if call.admin_only or user.role == "reviewer":
+            if not times_call(user, call):
                 continue
             row = _flat_pair(
                 here,
@@ -551,7 +563,7 @@ def measure_flat(
             calls.append(row)
     for table in DIRECT_TABLES:
         for user, baseline in pairs:
-            if user.role == "reviewer" and table in NOT_FOR_REVIEWERS:
+            if not reads_directly(user, table):
                 continue
             query = f"select * from public.{table}"
             row = _flat_pair(
@@ -731,8 +743,7 @@ def bench_users(conn: psycopg.Connection) -> list[User]:
         "group by u.id",
         [list(BENCH_ORDER)],
     ).fetchall()
-    order = list(BENCH_ORDER)
-    return sorted((User(*row) for row in rows), key=lambda u: order.index(u.email))
+    return sorted((User(*row) for row in rows), key=lambda u: BENCH_ORDER.index(u.email))
 
 
 def run(
@@ -747,8 +758,7 @@ def run(
     server, seeded, users, seeding = prepare(data_dir, plan, say)
     secret = embedded.load_secrets(data_dir).jwt_secret
     say("Timing the data calls…")
-    page_users = [u for u in users if u.email != REVIEWER]
-    calls, failures = measure_calls(server, secret, page_users, plan, say)
+    calls, failures = measure_calls(server, secret, users, plan, say)
     say("Timing direct table reads under RLS…")
     direct = measure_direct_reads(server, users, plan, say)
     say("Embedding the library (offline model)…")
