@@ -240,6 +240,27 @@ def test_admin_tenant_stats_for_the_super_admin(gateway_for, world) -> None:
         assert r["leads_total"] == len(leads)
         assert r["active_campaigns"] == int((campaigns.status == "active").sum())
         assert r["drafts_waiting"] == int((world.drafts.user_id == r["client_id"]).sum())
+        stamp = r["last_activity"] and pd.Timestamp(r["last_activity"])  # JSON: a string
+        got = {**r, "last_activity": stamp}
+        assert got == {**got, **tenant_windows(world, r["client_id"])}
+
+
+def tenant_windows(world: oracle.World, client_id: str) -> dict:
+    """A tenant's last 7 and 30 days (theirs), and last activity, from their raw leads."""
+    leads = world.leads[world.leads.user_id == client_id]
+    today = world.today_for(client_id)
+    days = world.local_days(leads, "commented_at")
+    last_30 = leads[days > today - dt.timedelta(days=30)]
+    latest = leads[["commented_at", "dm_sent_at", "email_sent_at"]].max(axis=1).max()
+    return {
+        "leads_7d": int((days > today - dt.timedelta(days=7)).sum()),
+        "leads_30d": len(last_30),
+        "enrichment_failures_30d": int((last_30.enrichment_status == "failed").sum()),
+        "enrichment_rate_30d": oracle.rate(
+            int(last_30.enrichment_status.isin(["enriched", "partial"]).sum()), len(last_30)
+        ),
+        "last_activity": None if pd.isna(latest) else latest,
+    }
 
 
 @pytest.mark.parametrize("email", [e for e in DEMO_EMAILS if e != "admin@revos.demo"])

@@ -32,6 +32,7 @@ OWNED = {
     "session_revocations": "user_id",
     "users": "id",
     "lead_daily_stats": "user_id",
+    "lead_owner_daily_stats": "user_id",
     "lead_owner_totals": "user_id",
     "apollo_daily_usage": "user_id",
     "lead_magnet_daily_stats": "user_id",

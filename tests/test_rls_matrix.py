@@ -109,6 +109,11 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
         "from public.lead_daily_stats",
         tenant_rule,  # counts of leads, read like the leads
     ),
+    "lead_owner_daily_stats": (
+        "user_id::text || day::text",
+        "select user_id::text || day::text, user_id::text from public.lead_owner_daily_stats",
+        tenant_rule,  # counts of leads, read like the leads
+    ),
     "lead_owner_totals": (
         "user_id::text",
         "select user_id::text, user_id::text from public.lead_owner_totals",

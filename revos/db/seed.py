@@ -46,6 +46,7 @@ BULK_TABLES = (
 )
 ROLLUPS = (
     "public.lead_daily_stats",
+    "public.lead_owner_daily_stats",
     "public.lead_owner_totals",
     "public.apollo_daily_usage",
     "public.lead_magnet_daily_stats",
@@ -56,7 +57,7 @@ STEPS = {
     "downloads": (("public.lead_magnet_downloads",), ()),
     "apollo": (("public.apollo_usage",), ()),
     "totals": ((), ("downloads",)),
-    "rollups": (ROLLUPS, ("downloads", "apollo")),
+    "rollups": (ROLLUPS, ("downloads", "apollo", "messages")),  # drafts: messages, posts
 }
 TRIGRAM_INDEX = "public.leads_owner_search_idx"  # the seed's longest index build by far
 PARALLEL_FROM = 50_000  # leads in a plan from which several connections write at once

@@ -56,6 +56,7 @@ DIRECT_TABLES = {
     "lead_magnet_downloads": "user_id",
     "review_audit": "client_id",
     "lead_daily_stats": "user_id",
+    "lead_owner_daily_stats": "user_id",
     "lead_owner_totals": "user_id",
     "apollo_usage": "user_id",
     "apollo_daily_usage": "user_id",
