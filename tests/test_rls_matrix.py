@@ -124,6 +124,11 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
         "select user_id::text || day::text, user_id::text from public.apollo_daily_usage",
         private_rule,  # billing, like the attempts it sums
     ),
+    "apollo_monthly_usage": (
+        "user_id::text || month::text",
+        "select user_id::text || month::text, user_id::text from public.apollo_monthly_usage",
+        private_rule,  # billing, like the attempts it sums
+    ),
     "lead_magnet_daily_stats": (
         "user_id::text || day::text || lead_magnet_id::text",
         "select user_id::text || day::text || lead_magnet_id::text, user_id::text "

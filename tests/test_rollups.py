@@ -327,6 +327,22 @@ def stored_apollo(conn: psycopg.Connection) -> dict[tuple, tuple[int, int, int]]
     return {(u, d): (c, a, s) for u, d, c, a, s in rows if (c, a, s) != (0, 0, 0)}
 
 
+def expected_apollo_months(days: dict[tuple, tuple[int, int, int]]) -> dict[tuple, tuple]:
+    """The daily usage summed per owner and (their) month."""
+    months: dict[tuple, tuple[int, int, int]] = {}
+    for (user, day), counts in days.items():
+        key = (user, day.replace(day=1))
+        months[key] = tuple(a + b for a, b in zip(months.get(key, (0, 0, 0)), counts, strict=True))
+    return {key: counts for key, counts in months.items() if counts != (0, 0, 0)}
+
+
+def stored_apollo_months(conn: psycopg.Connection) -> dict[tuple, tuple[int, int, int]]:
+    rows = conn.execute(
+        "select user_id, month, credits, attempts, successes from public.apollo_monthly_usage"
+    ).fetchall()
+    return {(u, m): (c, a, s) for u, m, c, a, s in rows if (c, a, s) != (0, 0, 0)}
+
+
 def expected_magnets(downloads: pd.DataFrame, zones: dict) -> dict[tuple, tuple[int, int]]:
     """Downloads and downloads of replied leads per owner, local day and magnet."""
     if downloads.empty:
@@ -354,7 +370,9 @@ def assert_rollups_match(conn: psycopg.Connection, step: str) -> None:
     assert stored_owner_daily(conn) == expected_owner_daily(daily), step
     assert stored_owner_totals(conn) == expected_owner_totals(conn, leads), step
     attempts = _frame(conn, "select * from public.apollo_usage")
-    assert stored_apollo(conn) == expected_apollo(attempts, zones), step
+    apollo = expected_apollo(attempts, zones)
+    assert stored_apollo(conn) == apollo, step
+    assert stored_apollo_months(conn) == expected_apollo_months(apollo), step
     wrong_flags = conn.execute(
         "select count(*) from public.lead_magnet_downloads d join public.leads l "
         "on l.id = d.lead_id where d.lead_replied "

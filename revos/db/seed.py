@@ -42,6 +42,7 @@ BULK_TABLES = (
     "public.review_audit",
     "public.lead_daily_stats",
     "public.apollo_daily_usage",
+    "public.apollo_monthly_usage",
     "public.lead_magnet_daily_stats",
 )
 ROLLUPS = (

@@ -60,10 +60,11 @@ DIRECT_TABLES = {
     "lead_owner_totals": "user_id",
     "apollo_usage": "user_id",
     "apollo_daily_usage": "user_id",
+    "apollo_monthly_usage": "user_id",
     "lead_magnet_daily_stats": "user_id",
     "embeddings": "user_id",
 }
-NOT_FOR_REVIEWERS = ("apollo_usage", "apollo_daily_usage")  # billing
+NOT_FOR_REVIEWERS = ("apollo_usage", "apollo_daily_usage", "apollo_monthly_usage")  # billing
 PAGES = (
     "app_pages/overview.py",
     "app_pages/funnels.py",
