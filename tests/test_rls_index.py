@@ -134,3 +134,26 @@ def test_a_super_admin_s_read_is_planned_for_every_row(many_owners, table) -> No
     assert floor > 1000  # a table big enough for estimates to mean something
     assert as_super_admin >= 0.5 * floor, (as_super_admin, floor)
     assert as_authenticated < 0.1 * floor, (as_authenticated, floor)  # why the role exists
+
+
+DAY_KEYED = ["lead_daily_stats", "lead_owner_daily_stats", "lead_magnet_daily_stats"]
+
+
+@pytest.mark.parametrize("table", DAY_KEYED)
+def test_a_rollup_s_day_indexes_have_the_owner_next(runtime, table) -> None:
+    """An index led by the day has the owner as its next key (sql/0046, 0066): a client's
+    period is then searched owner by owner within the days. With the day alone (and the
+    counts included, 0064) the planner read a client's 30 days out of every tenant's, from
+    the index alone: 15 ms against 1.5 at 1M leads, and growing with the other tenants."""
+    with psycopg.connect(runtime.service_url) as conn:
+        keys = conn.execute(
+            "select i.indexrelid::regclass::text, "
+            "array(select a.attname from unnest(i.indkey[:i.indnkeyatts - 1]) with ordinality "
+            "k(n, o) join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n "
+            "order by k.o)::text[] "
+            "from pg_index i where i.indrelid = %s::regclass",
+            [f"public.{table}"],
+        ).fetchall()
+    led_by_day = {name: columns for name, columns in keys if columns[0] == "day"}
+    assert led_by_day, keys
+    assert all(columns[:2] == ["day", "user_id"] for columns in led_by_day.values()), keys
