@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import psycopg
 import pytest
 
 from revos.domain import lead_filters, metrics
@@ -230,8 +231,11 @@ def test_magnet_counts_called_directly_count_only_what_the_caller_sees(
     assert {r[0] for r in rows} == set(seen.lead_magnet_id.astype(str))
 
 
-def test_admin_tenant_stats_for_the_super_admin(gateway_for, world) -> None:
+def test_admin_tenant_stats_for_the_super_admin(gateway_for, world, runtime) -> None:
     rows = gateway_for("admin@revos.demo").rows("admin_tenant_stats")
+    with psycopg.connect(runtime.service_url) as conn:
+        cursor = conn.execute("select user_id, created_at, credits_used, result from apollo_usage")
+        attempts = pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description])
     clients = world.users[world.users.role == "client"]
     assert {r["client_id"] for r in rows} == set(clients.id)
     for r in rows:
@@ -243,6 +247,7 @@ def test_admin_tenant_stats_for_the_super_admin(gateway_for, world) -> None:
         stamp = r["last_activity"] and pd.Timestamp(r["last_activity"])  # JSON: a string
         got = {**r, "last_activity": stamp}
         assert got == {**got, **tenant_windows(world, r["client_id"])}
+        assert r == {**r, **apollo_month(world, attempts, r["client_id"])}
 
 
 def tenant_windows(world: oracle.World, client_id: str) -> dict:
@@ -260,6 +265,29 @@ def tenant_windows(world: oracle.World, client_id: str) -> dict:
             int(last_30.enrichment_status.isin(["enriched", "partial"]).sum()), len(last_30)
         ),
         "last_activity": None if pd.isna(latest) else latest,
+        "dm_reply_rate_30d": _mature_reply_rate(world, leads, "dm", today),
+        "email_reply_rate_30d": _mature_reply_rate(world, leads, "email", today),
+    }
+
+
+def _mature_reply_rate(world: oracle.World, leads: pd.DataFrame, channel: str, today) -> float:
+    """Of the sends of the last 30 days at least 3 days old (the tenant's days), replied."""
+    days = world.local_days(leads, f"{channel}_sent_at")
+    mature = leads[(days > today - dt.timedelta(days=30)) & (days <= today - dt.timedelta(days=3))]
+    return oracle.rate(int(mature[f"{channel}_replied_at"].notna().sum()), len(mature))
+
+
+def apollo_month(world: oracle.World, attempts: pd.DataFrame, client_id: str) -> dict:
+    """The tenant's Apollo credits and success rate this month (theirs), from the attempts."""
+    mine = attempts[attempts.user_id.astype(str) == client_id]
+    month = world.today_for(client_id).replace(day=1)
+    days = world.local_days(mine.assign(user_id=client_id), "created_at")
+    this_month = mine[days.map(lambda d: d.replace(day=1) == month)]
+    return {
+        "apollo_credits_month": int(this_month.credits_used.sum()),
+        "apollo_success_rate_month": oracle.rate(
+            int((this_month.result == "success").sum()), len(this_month)
+        ),
     }
 
 

@@ -204,6 +204,20 @@ CHANGES = {
                      order by random() limit 3);
         alter table public.posts enable trigger posts_guard_status;
     """,
+    # past the audit's append-only guard, which would keep a reviewed client from going
+    "delete a client": """
+        do $$
+        declare
+          v_client uuid := (select id from public.users where role = 'client'
+                            order by random() limit 1);
+        begin
+          alter table public.review_audit disable trigger review_audit_append_only;
+          delete from public.review_audit where client_id = v_client;
+          alter table public.review_audit enable trigger review_audit_append_only;
+          delete from public.users where id = v_client;
+        end
+        $$
+    """,
     "delete drafts": """
         delete from public.messages
         where id in (select id from public.messages order by random() limit 10);
@@ -424,6 +438,15 @@ def test_truncate_empties_the_rollups(small_world: str) -> None:
         conn.rollback()
 
 
+@pytest.mark.parametrize("table", ["public.messages", "public.posts cascade"])
+def test_truncating_messages_or_posts_alone_zeroes_their_drafts(small_world: str, table) -> None:
+    """Each table's drafts are counted apart: emptying one leaves the other's counts."""
+    with psycopg.connect(small_world) as conn:
+        conn.execute(f"truncate {table}")
+        assert_rollups_match(conn, f"after truncating {table}")
+        conn.rollback()
+
+
 def test_truncating_downloads_alone_empties_their_rollup(small_world: str) -> None:
     with psycopg.connect(small_world) as conn:
         conn.execute("truncate public.lead_magnet_downloads")
@@ -445,12 +468,20 @@ RECOUNTS = {
 @pytest.mark.parametrize("replication_role", ["origin", "replica"])
 @pytest.mark.parametrize("recount", sorted(RECOUNTS))
 def test_recounts_mend_wrong_reply_flags(small_world: str, recount, replication_role) -> None:
-    """Flags written wrong past the triggers (as a bulk load could) are mended by a recount,
+    """Flags and owner counts written wrong past the triggers (as a bulk load could) are
+    mended by a recount,
     and the download rollup counts the mended flags, whether the recount's own flag update
     fires the rollup's trigger (origin) or not (replica, as the seed runs it)."""
     with psycopg.connect(small_world) as conn:
         conn.execute("set local session_replication_role = replica")
         conn.execute("update public.lead_magnet_downloads set lead_replied = not lead_replied")
+        # and the per-owner counts written wrong, past their triggers
+        conn.execute(
+            "update public.lead_owner_totals set message_drafts = message_drafts + 3, "
+            "post_drafts = post_drafts + 1, last_activity = null"
+        )
+        conn.execute("update public.lead_owner_daily_stats set new_leads = new_leads + 1")
+        conn.execute("update public.apollo_monthly_usage set credits = credits + 1")
         conn.execute("select set_config('session_replication_role', %s, true)", [replication_role])
         conn.execute(RECOUNTS[recount])
         conn.execute("set local session_replication_role = origin")
@@ -548,3 +579,35 @@ def test_last_activity_holds_a_concurrent_writers_newer_lead(small_world: str) -
             assert_rollups_match(watcher, "after an update and an insert at once")
         finally:  # the module's other tests start from the seeded data
             watcher.execute("delete from public.leads where commented_at = %s", [newer])
+
+
+def test_a_zone_change_and_a_tenant_s_drafts_and_leads_deleted_meanwhile(small_world) -> None:
+    """A transaction deletes an owner's drafts, then (after a time zone change of that owner
+    has begun) one of their leads. The drafts' count takes the owner's rollup lock, as the
+    leads' does, so the zone change waits for that transaction instead of holding the lock
+    while it waits for the totals row: no deadlock (sql/0068)."""
+    with (
+        psycopg.connect(small_world) as writer,
+        psycopg.connect(small_world) as zone,
+        psycopg.connect(small_world, autocommit=True) as watcher,
+    ):
+        owner, lead = watcher.execute(
+            "select m.user_id, m.lead_id from public.messages m "
+            "where m.status = 'draft' order by m.created_at limit 1"
+        ).fetchone()
+        writer.execute("delete from public.messages where lead_id = %s", [lead])
+        zone.execute("set local lock_timeout = '60s'")  # a failure, never a hang
+        with ThreadPoolExecutor(1) as pool:
+            moved = pool.submit(
+                zone.execute,
+                "update public.users set time_zone = 'Asia/Tokyo' where id = %s",
+                [owner],
+            )
+            try:
+                _wait_until_blocked(watcher, zone.info.backend_pid)
+                writer.execute("delete from public.leads where id = %s", [lead])
+            finally:
+                writer.rollback()
+            moved.result(timeout=120)
+        assert_rollups_match(zone, "after a zone change that waited for a writer")
+        zone.rollback()

@@ -41,8 +41,8 @@ BULK_TABLES = (
     "public.lead_magnet_downloads",
     "public.review_audit",
     "public.lead_daily_stats",
+    "public.lead_owner_daily_stats",
     "public.apollo_daily_usage",
-    "public.apollo_monthly_usage",
     "public.lead_magnet_daily_stats",
 )
 ROLLUPS = (
@@ -50,6 +50,7 @@ ROLLUPS = (
     "public.lead_owner_daily_stats",
     "public.lead_owner_totals",
     "public.apollo_daily_usage",
+    "public.apollo_monthly_usage",
     "public.lead_magnet_daily_stats",
 )
 # The sections after "tenants": the tables each writes, and the sections it reads
