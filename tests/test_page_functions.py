@@ -234,7 +234,9 @@ def test_magnet_counts_called_directly_count_only_what_the_caller_sees(
 def test_admin_tenant_stats_for_the_super_admin(gateway_for, world, runtime) -> None:
     rows = gateway_for("admin@revos.demo").rows("admin_tenant_stats")
     with psycopg.connect(runtime.service_url) as conn:
-        cursor = conn.execute("select user_id, created_at, credits_used, result from apollo_usage")
+        cursor = conn.execute(
+            "select user_id::text, created_at, credits_used, result from apollo_usage"
+        )
         attempts = pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description])
     clients = world.users[world.users.role == "client"]
     assert {r["client_id"] for r in rows} == set(clients.id)
@@ -270,18 +272,21 @@ def tenant_windows(world: oracle.World, client_id: str) -> dict:
     }
 
 
-def _mature_reply_rate(world: oracle.World, leads: pd.DataFrame, channel: str, today) -> float:
+def _mature_reply_rate(
+    world: oracle.World, leads: pd.DataFrame, channel: str, today: dt.date
+) -> float | None:
     """Of the sends of the last 30 days at least 3 days old (the tenant's days), replied."""
-    days = world.local_days(leads, f"{channel}_sent_at")
-    mature = leads[(days > today - dt.timedelta(days=30)) & (days <= today - dt.timedelta(days=3))]
+    sent = f"{channel}_sent_at"
+    recent = leads[world.local_days(leads, sent) > today - dt.timedelta(days=30)]
+    mature = recent[oracle._mature(world, recent, sent)]
     return oracle.rate(int(mature[f"{channel}_replied_at"].notna().sum()), len(mature))
 
 
 def apollo_month(world: oracle.World, attempts: pd.DataFrame, client_id: str) -> dict:
     """The tenant's Apollo credits and success rate this month (theirs), from the attempts."""
-    mine = attempts[attempts.user_id.astype(str) == client_id]
+    mine = attempts[attempts.user_id == client_id]
     month = world.today_for(client_id).replace(day=1)
-    days = world.local_days(mine.assign(user_id=client_id), "created_at")
+    days = world.local_days(mine, "created_at")
     this_month = mine[days.map(lambda d: d.replace(day=1) == month)]
     return {
         "apollo_credits_month": int(this_month.credits_used.sum()),

@@ -286,22 +286,21 @@ def stored_owner_daily(conn: psycopg.Connection) -> dict[tuple, dict[str, int]]:
 
 def expected_owner_totals(conn: psycopg.Connection, leads: pd.DataFrame) -> dict:
     """Per owner: leads, drafts waiting (messages, posts), latest comment or send."""
-    drafts = dict(
-        conn.execute(
-            "select x.user_id, (count(*) filter (where x.kind = 'm'), "
-            "count(*) filter (where x.kind = 'p'))::text from ("
-            "select user_id, 'm' as kind from public.messages where status = 'draft' "
-            "union all select user_id, 'p' from public.posts where status = 'draft') x "
-            "group by 1"
-        ).fetchall()
-    )
+    rows = conn.execute(
+        "select x.user_id, count(*) filter (where x.kind = 'm'), "
+        "count(*) filter (where x.kind = 'p') from ("
+        "select user_id, 'm' as kind from public.messages where status = 'draft' "
+        "union all select user_id, 'p' from public.posts where status = 'draft') x "
+        "group by 1"
+    ).fetchall()
+    drafts = {u: (m, p) for u, m, p in rows}
     latest = leads[["commented_at", "dm_sent_at", "email_sent_at"]].max(axis=1)
     last = latest.groupby(leads.user_id).max().dropna().to_dict()
     owners = set(leads.user_id) | set(drafts)
     return {
         u: (
             int((leads.user_id == u).sum()),
-            drafts.get(u, "(0,0)"),
+            drafts.get(u, (0, 0)),
             pd.Timestamp(last[u]) if u in last else None,
         )
         for u in owners
@@ -310,13 +309,13 @@ def expected_owner_totals(conn: psycopg.Connection, leads: pd.DataFrame) -> dict
 
 def stored_owner_totals(conn: psycopg.Connection) -> dict:
     rows = conn.execute(
-        "select user_id, leads, (message_drafts, post_drafts)::text, last_activity "
+        "select user_id, leads, message_drafts, post_drafts, last_activity "
         "from public.lead_owner_totals"
     ).fetchall()
     return {
-        u: (n, drafts, pd.Timestamp(at) if at is not None else None)
-        for u, n, drafts, at in rows
-        if (n, drafts, at) != (0, "(0,0)", None)
+        u: (n, (m, p), pd.Timestamp(at) if at is not None else None)
+        for u, n, m, p, at in rows
+        if (n, m, p, at) != (0, 0, 0, None)
     }
 
 
@@ -532,11 +531,16 @@ def test_nobody_writes_a_rollup_directly(small_world: str) -> None:
             "select id::text from public.users where role = 'client' limit 1"
         ).fetchone()[0]
     for table in seed.ROLLUPS:
-        with (
-            as_user(small_world, client) as conn,
-            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        for write in (
+            f"update {table} set user_id = user_id",
+            f"insert into {table} (user_id) values ('{client}')",
+            f"delete from {table}",
         ):
-            conn.execute(f"update {table} set user_id = user_id")
+            with (
+                as_user(small_world, client) as conn,
+                pytest.raises(psycopg.errors.InsufficientPrivilege),
+            ):
+                conn.execute(write)
 
 
 def test_last_activity_holds_a_concurrent_writers_newer_lead(small_world: str) -> None:
@@ -545,7 +549,7 @@ def test_last_activity_holds_a_concurrent_writers_newer_lead(small_world: str) -
     waits for the writer, then counts the writer's lead."""
     with (
         psycopg.connect(small_world) as writer,
-        psycopg.connect(small_world) as deleter,
+        psycopg.connect(small_world) as mover,
         psycopg.connect(small_world, autocommit=True) as watcher,
     ):
         owner, campaign, latest = watcher.execute(
@@ -557,27 +561,27 @@ def test_last_activity_holds_a_concurrent_writers_newer_lead(small_world: str) -
             "now() + interval '1 day') returning commented_at",
             [owner, campaign],
         ).fetchone()[0]
-        deleter.execute("set local lock_timeout = '60s'")  # a failure, never a hang
+        mover.execute("set local lock_timeout = '60s'")  # a failure, never a hang
         with ThreadPoolExecutor(1) as pool:
-            deleted = pool.submit(
-                deleter.execute,
+            moved = pool.submit(
+                mover.execute,
                 "update public.leads set commented_at = commented_at - interval '2 days' "
                 "where id = %s",
                 [latest],
             )
             try:
-                _wait_until_blocked(watcher, deleter.info.backend_pid)
+                _wait_until_blocked(watcher, mover.info.backend_pid)
             finally:
                 writer.commit()
-            deleted.result(timeout=120)
-        deleter.commit()
+            moved.result(timeout=120)
+        mover.commit()
         try:
             stored = watcher.execute(
                 "select last_activity from public.lead_owner_totals where user_id = %s", [owner]
             ).fetchone()[0]
             assert stored == newer
             assert_rollups_match(watcher, "after an update and an insert at once")
-        finally:  # the module's other tests start from the seeded data
+        finally:  # a lead a day ahead would stay every later test's latest
             watcher.execute("delete from public.leads where commented_at = %s", [newer])
 
 
