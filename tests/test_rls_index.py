@@ -34,6 +34,7 @@ OWNED = {
     "lead_daily_stats": "user_id",
     "lead_owner_daily_stats": "user_id",
     "lead_owner_totals": "user_id",
+    "lead_owner_drafts": "user_id",
     "apollo_daily_usage": "user_id",
     "apollo_monthly_usage": "user_id",
     "lead_magnet_daily_stats": "user_id",

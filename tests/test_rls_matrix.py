@@ -119,6 +119,11 @@ MATRIX: dict[str, tuple[str, str, Rule]] = {
         "select user_id::text, user_id::text from public.lead_owner_totals",
         tenant_rule,
     ),
+    "lead_owner_drafts": (
+        "user_id::text",
+        "select user_id::text, user_id::text from public.lead_owner_drafts",
+        tenant_rule,  # counts of drafts, read like the drafts
+    ),
     "apollo_daily_usage": (
         "user_id::text || day::text",
         "select user_id::text || day::text, user_id::text from public.apollo_daily_usage",

@@ -309,8 +309,9 @@ def expected_owner_totals(conn: psycopg.Connection, leads: pd.DataFrame) -> dict
 
 def stored_owner_totals(conn: psycopg.Connection) -> dict:
     rows = conn.execute(
-        "select user_id, leads, message_drafts, post_drafts, last_activity "
-        "from public.lead_owner_totals"
+        "select user_id, coalesce(t.leads, 0), coalesce(d.message_drafts, 0), "
+        "coalesce(d.post_drafts, 0), t.last_activity "
+        "from public.lead_owner_totals t full join public.lead_owner_drafts d using (user_id)"
     ).fetchall()
     return {
         u: (n, (m, p), pd.Timestamp(at) if at is not None else None)
@@ -475,9 +476,10 @@ def test_recounts_mend_wrong_reply_flags(small_world: str, recount, replication_
         conn.execute("set local session_replication_role = replica")
         conn.execute("update public.lead_magnet_downloads set lead_replied = not lead_replied")
         # and the per-owner counts written wrong, past their triggers
+        conn.execute("update public.lead_owner_totals set last_activity = null")
         conn.execute(
-            "update public.lead_owner_totals set message_drafts = message_drafts + 3, "
-            "post_drafts = post_drafts + 1, last_activity = null"
+            "update public.lead_owner_drafts set message_drafts = message_drafts + 3, "
+            "post_drafts = post_drafts + 1"
         )
         conn.execute("update public.lead_owner_daily_stats set new_leads = new_leads + 1")
         conn.execute("update public.apollo_monthly_usage set credits = credits + 1")
@@ -589,7 +591,7 @@ def test_a_zone_change_and_a_tenant_s_drafts_and_leads_deleted_meanwhile(small_w
     """A transaction deletes an owner's drafts, then (after a time zone change of that owner
     has begun) one of their leads. The drafts' count takes the owner's rollup lock, as the
     leads' does, so the zone change waits for that transaction instead of holding the lock
-    while it waits for the totals row: no deadlock (sql/0068)."""
+    while it waits for the drafts' (before 0069 the totals') row: no deadlock (sql/0068)."""
     with (
         psycopg.connect(small_world) as writer,
         psycopg.connect(small_world) as zone,
@@ -615,3 +617,50 @@ def test_a_zone_change_and_a_tenant_s_drafts_and_leads_deleted_meanwhile(small_w
             moved.result(timeout=120)
         assert_rollups_match(zone, "after a zone change that waited for a writer")
         zone.rollback()
+
+
+def test_an_approval_does_not_wait_for_an_open_import_of_its_tenant(small_world: str) -> None:
+    """A tenant's import, open (its new leads not committed), holds the tenant's totals row.
+    A reviewer's approval of that tenant's draft changes the drafts' count, kept in a table
+    of its own, so it goes through at once (before sql/0069 it waited for the import)."""
+    with (
+        psycopg.connect(small_world) as importer,
+        psycopg.connect(small_world, autocommit=True) as watcher,
+    ):
+        reviewer = watcher.execute(
+            "select id::text from public.users where email = 'reviewer@revos.demo'"
+        ).fetchone()[0]
+        draft, owner, campaign, version = watcher.execute(
+            "select m.id, m.user_id, l.campaign_id, m.version from public.messages m "
+            "join public.leads l on l.id = m.lead_id "
+            "join public.reviewer_assignments a on a.client_id = m.user_id "
+            "where a.reviewer_id = %s and m.status = 'draft' order by m.created_at limit 1",
+            [reviewer],
+        ).fetchone()
+        importer.execute(
+            "insert into public.leads (user_id, campaign_id, linkedin_profile_url, name, "
+            "commented_at) values (%s, %s, 'https://www.linkedin.com/in/p-importing', "
+            "'Importing', now())",
+            [owner, campaign],
+        )
+        try:
+            with as_user(small_world, reviewer) as conn:
+                conn.execute("set local lock_timeout = '5s'")  # waiting fails, never hangs
+                [action] = conn.execute(
+                    "select action from public.approve_draft(p_kind => 'message', "
+                    "p_id => %s, p_version => %s)",
+                    [draft, version],
+                ).fetchone()
+                drafts = conn.execute(
+                    "select message_drafts from public.lead_owner_drafts where user_id = %s",
+                    [owner],
+                ).fetchone()[0]
+                waiting = watcher.execute(  # committed: the approval is not, yet
+                    "select count(*) from public.messages where user_id = %s "
+                    "and status = 'draft'",
+                    [owner],
+                ).fetchone()[0]
+                assert action == "approved"
+                assert drafts == waiting - 1
+        finally:
+            importer.rollback()

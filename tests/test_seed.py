@@ -48,6 +48,8 @@ SNAPSHOT = {
     "from public.lead_daily_stats s",
     "totals": "select md5(string_agg(t::text, ',' order by t.user_id)) "
     "from public.lead_owner_totals t",
+    "drafts": "select md5(string_agg(d::text, ',' order by d.user_id)) "
+    "from public.lead_owner_drafts d",
     "downloads by day": "select md5(string_agg(s::text, ',' "
     "order by s.user_id, s.day, s.lead_magnet_id)) from public.lead_magnet_daily_stats s",
     "credits": "select md5(string_agg(a::text, ',' order by a.user_id, a.day)) "

@@ -49,6 +49,7 @@ ROLLUPS = (
     "public.lead_daily_stats",
     "public.lead_owner_daily_stats",
     "public.lead_owner_totals",
+    "public.lead_owner_drafts",
     "public.apollo_daily_usage",
     "public.apollo_monthly_usage",
     "public.lead_magnet_daily_stats",

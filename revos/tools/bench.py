@@ -58,6 +58,7 @@ DIRECT_TABLES = {
     "lead_daily_stats": "user_id",
     "lead_owner_daily_stats": "user_id",
     "lead_owner_totals": "user_id",
+    "lead_owner_drafts": "user_id",
     "apollo_usage": "user_id",
     "apollo_daily_usage": "user_id",
     "apollo_monthly_usage": "user_id",
