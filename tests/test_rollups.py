@@ -656,8 +656,7 @@ def test_an_approval_does_not_wait_for_an_open_import_of_its_tenant(small_world:
                     [owner],
                 ).fetchone()[0]
                 waiting = watcher.execute(  # committed: the approval is not, yet
-                    "select count(*) from public.messages where user_id = %s "
-                    "and status = 'draft'",
+                    "select count(*) from public.messages where user_id = %s and status = 'draft'",
                     [owner],
                 ).fetchone()[0]
                 assert action == "approved"
