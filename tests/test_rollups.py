@@ -663,3 +663,100 @@ def test_an_approval_does_not_wait_for_an_open_import_of_its_tenant(small_world:
                 assert drafts == waiting - 1
         finally:
             importer.rollback()
+
+
+def _a_lead_with_a_draft(watcher: psycopg.Connection) -> tuple:
+    """A lead with a draft message: its id, owner, campaign and comment time."""
+    return watcher.execute(
+        "select l.id, l.user_id, l.campaign_id, l.commented_at from public.leads l "
+        "where exists (select 1 from public.messages m where m.lead_id = l.id "
+        "and m.status = 'draft') order by l.id limit 1"
+    ).fetchone()
+
+
+def _import_a_lead(conn: psycopg.Connection, owner, campaign, commented_at) -> object:
+    """A lead like the given one's (same owner, campaign and day): the same rollup rows."""
+    return conn.execute(
+        "insert into public.leads (user_id, campaign_id, linkedin_profile_url, name, "
+        "commented_at) values (%s, %s, 'https://www.linkedin.com/in/p-imported', 'Imported', "
+        "%s) returning id",
+        [owner, campaign, commented_at],
+    ).fetchone()[0]
+
+
+def test_a_lead_deleted_with_its_drafts_while_an_import_adds_a_lead_and_its_draft(
+    small_world: str,
+) -> None:
+    """An import adds a tenant's lead, then its first draft; meanwhile a lead of that tenant
+    with a draft is deleted. The delete cascades to the draft, yet the drafts' trigger runs
+    after the leads' (the foreign key queues it behind), so the delete locks the totals row
+    before the drafts' row, as the import does, and waits for the import instead of holding
+    the drafts' row the import needs next (which would be a deadlock; sql/0070's notes)."""
+    with (
+        psycopg.connect(small_world) as importer,
+        psycopg.connect(small_world) as deleter,
+        psycopg.connect(small_world, autocommit=True) as watcher,
+    ):
+        lead, owner, campaign, commented_at = _a_lead_with_a_draft(watcher)
+        imported = _import_a_lead(importer, owner, campaign, commented_at)
+        deleter.execute("set local lock_timeout = '60s'")  # a failure, never a hang
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                deleted = pool.submit(
+                    deleter.execute, "delete from public.leads where id = %s", [lead]
+                )
+                _wait_until_blocked(watcher, deleter.info.backend_pid)
+                importer.execute(
+                    "insert into public.messages (lead_id, channel, content) "
+                    "values (%s, 'dm', 'Hello')",
+                    [imported],
+                )
+                importer.commit()
+                deleted.result(timeout=120)
+            assert_rollups_match(deleter, "after a delete that waited for an import")
+        finally:
+            deleter.rollback()
+            watcher.execute("delete from public.leads where id = %s", [imported])
+
+
+def test_a_recount_of_drafts_waits_for_a_writer_of_that_owner(small_world: str) -> None:
+    """An owner's drafts row is missing (what a recount mends) while a writer adds their
+    draft, not committed yet. The recount must wait for the writer before it counts: counting
+    first, it wrote the row the writer was inserting too (a duplicate key, before
+    sql/0070)."""
+    with (
+        psycopg.connect(small_world) as writer,
+        psycopg.connect(small_world) as recounter,
+        psycopg.connect(small_world, autocommit=True) as watcher,
+    ):
+        owner, lead = watcher.execute(
+            "select user_id, lead_id from public.messages where status = 'draft' "
+            "order by created_at limit 1"
+        ).fetchone()
+        watcher.execute("delete from public.lead_owner_drafts where user_id = %s", [owner])
+        message = writer.execute(
+            "insert into public.messages (lead_id, channel, content) values (%s, 'dm', 'Hi') "
+            "returning id",
+            [lead],
+        ).fetchone()[0]
+        recounter.execute("set local lock_timeout = '60s'")  # a failure, never a hang
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                recounted = pool.submit(
+                    recounter.execute, "select private.recount_drafts(array[%s::uuid])", [owner]
+                )
+                _wait_until_blocked(watcher, recounter.info.backend_pid)
+                writer.commit()
+                recounted.result(timeout=120)
+            recounter.commit()
+            stored, drafts = watcher.execute(
+                "select (select message_drafts from public.lead_owner_drafts "
+                "where user_id = %s), count(*) from public.messages "
+                "where user_id = %s and status = 'draft'",
+                [owner, owner],
+            ).fetchone()
+            assert stored == drafts
+        finally:
+            recounter.rollback()
+            watcher.execute("delete from public.messages where id = %s", [message])
+            watcher.execute("select private.recount_drafts(array[%s::uuid])", [owner])
