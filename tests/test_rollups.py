@@ -459,7 +459,7 @@ def test_truncating_downloads_alone_empties_their_rollup(small_world: str) -> No
 
 RECOUNTS = {
     "rebuild_rollups": "select private.rebuild_rollups()",
-    "recount_rollups": (  # what a time zone change and each seeding share run
+    "recount_rollups": (  # what a time zone change runs (for one owner)
         "select private.recount_rollups(array_agg(id)) from public.users where role = 'client'"
     ),
 }
@@ -516,15 +516,18 @@ def test_a_rebuild_waits_for_a_zone_change_instead_of_deadlocking(small_world: s
         rebuild.rollback()
 
 
-def _wait_until_blocked(watcher: psycopg.Connection, pid: int) -> None:
+def _wait_until_blocked(watcher: psycopg.Connection, pid: int, by: int | None = None) -> None:
+    """Until backend `pid` waits for a lock (held by backend `by`, when given)."""
     for _ in range(500):
         waiting = watcher.execute(
-            "select wait_event_type = 'Lock' from pg_stat_activity where pid = %s", [pid]
+            "select wait_event_type = 'Lock' and (%s::int is null or %s = any "
+            "(pg_blocking_pids(pid))) from pg_stat_activity where pid = %s",
+            [by, by, pid],
         ).fetchone()[0]
         if waiting:
             return
         time.sleep(0.02)
-    raise AssertionError(f"backend {pid} never waited for a lock")
+    raise AssertionError(f"backend {pid} never waited for a lock" + (f" of {by}" if by else ""))
 
 
 def test_nobody_writes_a_rollup_directly(small_world: str) -> None:
@@ -705,7 +708,7 @@ def test_a_lead_deleted_with_its_drafts_while_an_import_adds_a_lead_and_its_draf
                 deleted = pool.submit(
                     deleter.execute, "delete from public.leads where id = %s", [lead]
                 )
-                _wait_until_blocked(watcher, deleter.info.backend_pid)
+                _wait_until_blocked(watcher, deleter.info.backend_pid, importer.info.backend_pid)
                 importer.execute(
                     "insert into public.messages (lead_id, channel, content) "
                     "values (%s, 'dm', 'Hello')",
@@ -745,7 +748,7 @@ def test_a_recount_of_drafts_waits_for_a_writer_of_that_owner(small_world: str) 
                 recounted = pool.submit(
                     recounter.execute, "select private.recount_drafts(array[%s::uuid])", [owner]
                 )
-                _wait_until_blocked(watcher, recounter.info.backend_pid)
+                _wait_until_blocked(watcher, recounter.info.backend_pid, writer.info.backend_pid)
                 writer.commit()
                 recounted.result(timeout=120)
             recounter.commit()
@@ -756,7 +759,43 @@ def test_a_recount_of_drafts_waits_for_a_writer_of_that_owner(small_world: str) 
                 [owner, owner],
             ).fetchone()
             assert stored == drafts
-        finally:
+        finally:  # the writer's draft, committed or not, then the owner's count mended
+            writer.rollback()
             recounter.rollback()
-            watcher.execute("delete from public.messages where id = %s", [message])
-            watcher.execute("select private.recount_drafts(array[%s::uuid])", [owner])
+            with watcher.transaction():
+                watcher.execute("set local lock_timeout = '60s'")
+                watcher.execute("delete from public.messages where id = %s", [message])
+                watcher.execute("select private.recount_drafts(array[%s::uuid])", [owner])
+
+
+def test_a_recount_of_everyone_s_drafts_waits_for_a_zone_change(small_world: str) -> None:
+    """A time zone change, not committed yet, has recounted its owner's drafts row. A recount
+    of everyone's drafts must wait for it before it empties and counts: counting beside it,
+    it wrote the row the zone change had written (a duplicate key, before sql/0071)."""
+    with (
+        psycopg.connect(small_world) as zone,
+        psycopg.connect(small_world) as recounter,
+        psycopg.connect(small_world, autocommit=True) as watcher,
+    ):
+        owner, time_zone = watcher.execute(
+            "select u.id, u.time_zone from public.users u where exists (select 1 from "
+            "public.messages m where m.user_id = u.id and m.status = 'draft') "
+            "order by u.id limit 1"
+        ).fetchone()
+        moved = "Asia/Tokyo" if time_zone != "Asia/Tokyo" else "Europe/Paris"
+        zone.execute("update public.users set time_zone = %s where id = %s", [moved, owner])
+        recounter.execute("set local lock_timeout = '60s'")  # a failure, never a hang
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                recounted = pool.submit(recounter.execute, "select private.recount_drafts(null)")
+                _wait_until_blocked(watcher, recounter.info.backend_pid, zone.info.backend_pid)
+                zone.commit()
+                recounted.result(timeout=120)
+            assert_rollups_match(recounter, "after a recount that waited for a zone change")
+        finally:
+            zone.rollback()
+            recounter.rollback()
+            watcher.execute("set lock_timeout = '60s'")
+            watcher.execute(
+                "update public.users set time_zone = %s where id = %s", [time_zone, owner]
+            )
