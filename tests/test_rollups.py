@@ -516,6 +516,14 @@ def test_a_rebuild_waits_for_a_zone_change_instead_of_deadlocking(small_world: s
         rebuild.rollback()
 
 
+def _oldest_draft(watcher: psycopg.Connection) -> tuple:
+    """The owner and lead of the oldest draft message."""
+    return watcher.execute(
+        "select user_id, lead_id from public.messages where status = 'draft' "
+        "order by created_at limit 1"
+    ).fetchone()
+
+
 def _wait_until_blocked(watcher: psycopg.Connection, pid: int, by: int | None = None) -> None:
     """Until backend `pid` waits for a lock (held by backend `by`, when given)."""
     for _ in range(500):
@@ -600,10 +608,7 @@ def test_a_zone_change_and_a_tenant_s_drafts_and_leads_deleted_meanwhile(small_w
         psycopg.connect(small_world) as zone,
         psycopg.connect(small_world, autocommit=True) as watcher,
     ):
-        owner, lead = watcher.execute(
-            "select m.user_id, m.lead_id from public.messages m "
-            "where m.status = 'draft' order by m.created_at limit 1"
-        ).fetchone()
+        owner, lead = _oldest_draft(watcher)
         writer.execute("delete from public.messages where lead_id = %s", [lead])
         zone.execute("set local lock_timeout = '60s'")  # a failure, never a hang
         with ThreadPoolExecutor(1) as pool:
@@ -732,10 +737,7 @@ def test_a_recount_of_drafts_waits_for_a_writer_of_that_owner(small_world: str) 
         psycopg.connect(small_world) as recounter,
         psycopg.connect(small_world, autocommit=True) as watcher,
     ):
-        owner, lead = watcher.execute(
-            "select user_id, lead_id from public.messages where status = 'draft' "
-            "order by created_at limit 1"
-        ).fetchone()
+        owner, lead = _oldest_draft(watcher)
         watcher.execute("delete from public.lead_owner_drafts where user_id = %s", [owner])
         message = writer.execute(
             "insert into public.messages (lead_id, channel, content) values (%s, 'dm', 'Hi') "
