@@ -517,10 +517,11 @@ def test_a_rebuild_waits_for_a_zone_change_instead_of_deadlocking(small_world: s
 
 
 def _oldest_draft(watcher: psycopg.Connection) -> tuple:
-    """The owner and lead of the oldest draft message."""
+    """The oldest draft message's owner, lead, and that lead's campaign and comment time."""
     return watcher.execute(
-        "select user_id, lead_id from public.messages where status = 'draft' "
-        "order by created_at limit 1"
+        "select m.user_id, m.lead_id, l.campaign_id, l.commented_at from public.messages m "
+        "join public.leads l on l.id = m.lead_id "
+        "where m.status = 'draft' order by m.created_at limit 1"
     ).fetchone()
 
 
@@ -608,7 +609,7 @@ def test_a_zone_change_and_a_tenant_s_drafts_and_leads_deleted_meanwhile(small_w
         psycopg.connect(small_world) as zone,
         psycopg.connect(small_world, autocommit=True) as watcher,
     ):
-        owner, lead = _oldest_draft(watcher)
+        owner, lead, *_ = _oldest_draft(watcher)
         writer.execute("delete from public.messages where lead_id = %s", [lead])
         zone.execute("set local lock_timeout = '60s'")  # a failure, never a hang
         with ThreadPoolExecutor(1) as pool:
@@ -673,15 +674,6 @@ def test_an_approval_does_not_wait_for_an_open_import_of_its_tenant(small_world:
             importer.rollback()
 
 
-def _a_lead_with_a_draft(watcher: psycopg.Connection) -> tuple:
-    """A lead with a draft message: its id, owner, campaign and comment time."""
-    return watcher.execute(
-        "select l.id, l.user_id, l.campaign_id, l.commented_at from public.leads l "
-        "where exists (select 1 from public.messages m where m.lead_id = l.id "
-        "and m.status = 'draft') order by l.id limit 1"
-    ).fetchone()
-
-
 def _import_a_lead(conn: psycopg.Connection, owner, campaign, commented_at) -> object:
     """A lead like the given one's (same owner, campaign and day): the same rollup rows."""
     return conn.execute(
@@ -705,7 +697,7 @@ def test_a_lead_deleted_with_its_drafts_while_an_import_adds_a_lead_and_its_draf
         psycopg.connect(small_world) as deleter,
         psycopg.connect(small_world, autocommit=True) as watcher,
     ):
-        lead, owner, campaign, commented_at = _a_lead_with_a_draft(watcher)
+        owner, lead, campaign, commented_at = _oldest_draft(watcher)
         imported = _import_a_lead(importer, owner, campaign, commented_at)
         deleter.execute("set local lock_timeout = '60s'")  # a failure, never a hang
         try:
@@ -737,7 +729,7 @@ def test_a_recount_of_drafts_waits_for_a_writer_of_that_owner(small_world: str) 
         psycopg.connect(small_world) as recounter,
         psycopg.connect(small_world, autocommit=True) as watcher,
     ):
-        owner, lead = _oldest_draft(watcher)
+        owner, lead, *_ = _oldest_draft(watcher)
         watcher.execute("delete from public.lead_owner_drafts where user_id = %s", [owner])
         message = writer.execute(
             "insert into public.messages (lead_id, channel, content) values (%s, 'dm', 'Hi') "
