@@ -3,7 +3,7 @@
 import streamlit as st
 
 from revos.domain import metrics
-from revos.ui import context, errors, tables, time_zone, widgets
+from revos.ui import context, errors, rankings, tables, time_zone, widgets
 
 st.title("Overview")
 gateway = context.gateway()
@@ -37,26 +37,16 @@ st.caption(
 )
 
 with errors.banner_on_failure(), st.spinner("Comparing campaigns and lead magnets…"):
+    moved_campaigns = rankings.campaign_movers(gateway, period, client_id)
+    top = rankings.top_campaign_funnels(gateway, period, client_id)
     before_start, before_end = period.previous().bounds()
     scope = {"p_client_id": client_id}
-    campaigns = gateway.frame("campaign_funnel", p_from=start, p_to=end, **scope)
-    campaigns_before = gateway.frame(
-        "campaign_funnel", p_from=before_start, p_to=before_end, **scope
-    )
     magnets = gateway.frame("lead_magnet_performance", p_from=start, p_to=end, **scope)
     magnets_before = gateway.frame(
         "lead_magnet_performance", p_from=before_start, p_to=before_end, **scope
     )
 
-campaigns, campaigns_before = (
-    widgets.name_clients(gateway, frame, client_id, "campaign_name")
-    for frame in (campaigns, campaigns_before)
-)
-
 st.subheader("What changed")
-moved_campaigns = metrics.movers(
-    campaigns, campaigns_before, "campaign_id", "campaign_name", "commented"
-)
 moved_magnets = metrics.movers(magnets, magnets_before, "lead_magnet_id", "title", "downloads")
 changes = {
     "label": st.column_config.TextColumn("Name"),
@@ -77,6 +67,5 @@ else:
     right.dataframe(moved_magnets, hide_index=True, column_config=changes)
 
 st.subheader("Top campaigns")
-top = metrics.campaign_comparison(campaigns).nlargest(5, "leads")
-tables.campaign_table(top)
+tables.campaign_table(metrics.campaign_comparison(top))
 st.caption("Campaigns by their new leads in the period: the cohort view of the Funnels page.")

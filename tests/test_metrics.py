@@ -80,7 +80,7 @@ def test_campaign_comparison_rates() -> None:
     )
     row = metrics.campaign_comparison(funnel).iloc[0]
     assert (row.leads, row.enrichment_rate, row.dm_reply_rate) == (10, 0.7, 0.2)
-    assert row.email_reply_rate is None
+    assert pd.isna(row.email_reply_rate)  # no rate without an email sent
 
 
 def test_tenant_alerts() -> None:

@@ -197,6 +197,11 @@ def ratio(numerator: float, denominator: float) -> float | None:
     return None if not denominator else numerator / denominator
 
 
+def ratios(numerators: pd.Series, denominators: pd.Series) -> pd.Series:
+    """`ratio` of each pair: missing (NaN) where the denominator is 0."""
+    return numerators / denominators.where(denominators != 0)
+
+
 def stage_table(totals: dict[str, int], path: tuple[str, ...]) -> pd.DataFrame:
     """Each stage of a path with its count, % of the previous stage and % of the first."""
     counts = [int(totals.get(stage, 0)) for stage in path]
@@ -259,21 +264,21 @@ def campaign_comparison(funnel: pd.DataFrame) -> pd.DataFrame:
     ]
     if funnel.empty:
         return pd.DataFrame(columns=columns)
-    rows = funnel.apply(
-        lambda r: {
-            "campaign": r["campaign_name"],
-            "status": r["campaign_status"],
-            "leads": int(r["commented"]),
-            "enrichment_rate": ratio(r["enriched"], r["commented"]),
-            "dms": int(r["dm_sent"]),
-            "dm_reply_rate": ratio(r["dm_replied"], r["dm_sent"]),
-            "emails": int(r["email_sent"]),
-            "email_reply_rate": ratio(r["email_replied"], r["email_sent"]),
+    # column by column: a super admin's funnel has a row per campaign of every tenant (55,000
+    # over 12,250 tenants), which a row-by-row apply took 4 s to turn into this table
+    return pd.DataFrame(
+        {
+            "campaign": funnel["campaign_name"],
+            "status": funnel["campaign_status"],
+            "leads": funnel["commented"].astype(int),
+            "enrichment_rate": ratios(funnel["enriched"], funnel["commented"]),
+            "dms": funnel["dm_sent"].astype(int),
+            "dm_reply_rate": ratios(funnel["dm_replied"], funnel["dm_sent"]),
+            "emails": funnel["email_sent"].astype(int),
+            "email_reply_rate": ratios(funnel["email_replied"], funnel["email_sent"]),
         },
-        axis=1,
-        result_type="expand",
+        columns=columns,
     )
-    return rows[columns]
 
 
 # Admin alerts: when a tenant needs a look. Credits: Apollo's usual monthly plan allowance.

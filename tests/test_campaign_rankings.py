@@ -1,0 +1,124 @@
+"""campaign_movers and top_campaigns (0074) rank campaigns as the Overview used to from every
+campaign's funnel in two periods (metrics.movers, and the five with the most new leads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from revos.domain import metrics
+from revos.gateway import InvalidRequest
+from tests.support import DEMO_EMAILS
+
+PERIODS = (7, 30, 90)
+
+
+def _bounds(days: int) -> tuple[dt.datetime, dt.datetime, dt.datetime, dt.datetime]:
+    """A period of whole UTC days ending tomorrow, and the one as long before it."""
+    end = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    end += dt.timedelta(days=1)
+    start = end - dt.timedelta(days=days)
+    return start, end, start - dt.timedelta(days=days), start
+
+
+def _funnels(gateway, start, end, client_id=None) -> pd.DataFrame:
+    """Every campaign's funnel in scope, labelled by its id (what the rankings return)."""
+    funnels = gateway.frame("campaign_funnel", p_from=start, p_to=end, p_client_id=client_id)
+    return funnels.assign(id_label=funnels.campaign_id)
+
+
+@pytest.mark.parametrize("days", PERIODS)
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_campaign_movers_are_the_pages_movers(email, days, gateway_for) -> None:
+    gateway = gateway_for(email)
+    start, end, before_start, before_end = _bounds(days)
+    now, before = _funnels(gateway, start, end), _funnels(gateway, before_start, before_end)
+    for limit in (3, 10):
+        expected = metrics.movers(now, before, "campaign_id", "id_label", "commented", limit)
+        got = gateway.rows(
+            "campaign_movers",
+            p_from=start,
+            p_to=end,
+            p_before_from=before_start,
+            p_before_to=before_end,
+            p_limit=limit,
+        )
+        assert [(r["campaign_id"], r["before"], r["now"], r["change"]) for r in got] == [
+            tuple(row) for row in expected.itertuples(index=False)
+        ]
+    names = dict(zip(now.campaign_id, now.campaign_name, strict=True))
+    assert all(r["campaign_name"] == names[r["campaign_id"]] for r in got)
+
+
+def test_the_demo_has_campaigns_that_moved(gateway_for) -> None:
+    """Else the comparison above would only ever compare empty lists."""
+    start, end, before_start, before_end = _bounds(30)
+    moved = gateway_for("admin@revos.demo").rows(
+        "campaign_movers",
+        p_from=start,
+        p_to=end,
+        p_before_from=before_start,
+        p_before_to=before_end,
+    )
+    assert len(moved) == 3 and len({abs(r["change"]) for r in moved}) >= 1
+
+
+@pytest.mark.parametrize("days", PERIODS)
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_top_campaigns_are_the_pages_top_five(email, days, gateway_for) -> None:
+    gateway = gateway_for(email)
+    start, end, _, _ = _bounds(days)
+    funnels = _funnels(gateway, start, end)
+    expected = funnels.nlargest(5, "commented")
+    got = gateway.rows("top_campaigns", p_from=start, p_to=end)
+    assert [(r["campaign_id"], r["commented"]) for r in got] == list(
+        zip(expected.campaign_id, expected.commented, strict=True)
+    )
+
+
+def test_rankings_of_one_client(gateway_for, demo_users) -> None:
+    reviewer = gateway_for("reviewer@revos.demo")
+    client = sorted(demo_users["reviewer@revos.demo"].assigned)[0]
+    start, end, before_start, before_end = _bounds(30)
+    now = _funnels(reviewer, start, end, client)
+    before = _funnels(reviewer, before_start, before_end, client)
+    expected = metrics.movers(now, before, "campaign_id", "id_label", "commented")
+    got = reviewer.rows(
+        "campaign_movers",
+        p_from=start,
+        p_to=end,
+        p_before_from=before_start,
+        p_before_to=before_end,
+        p_client_id=client,
+    )
+    assert [r["campaign_id"] for r in got] == list(expected.label)
+    top = reviewer.rows("top_campaigns", p_from=start, p_to=end, p_client_id=client)
+    assert [r["campaign_id"] for r in top] == list(now.nlargest(5, "commented").campaign_id)
+
+
+def test_a_client_id_outside_the_scope_ranks_nothing(gateway_for, demo_users) -> None:
+    other = demo_users["client2@revos.demo"].id
+    start, end, before_start, before_end = _bounds(30)
+    client1 = gateway_for("client1@revos.demo")
+    assert client1.rows("top_campaigns", p_from=start, p_to=end, p_client_id=other) == []
+    assert (
+        client1.rows(
+            "campaign_movers",
+            p_from=start,
+            p_to=end,
+            p_before_from=before_start,
+            p_before_to=before_end,
+            p_client_id=other,
+        )
+        == []
+    )
+
+
+def test_a_period_over_three_years_is_refused(gateway_for) -> None:
+    end = dt.datetime.now(dt.UTC)
+    with pytest.raises(InvalidRequest, match="three years"):
+        gateway_for("client1@revos.demo").rows(
+            "top_campaigns", p_from=end - dt.timedelta(days=1200), p_to=end
+        )
