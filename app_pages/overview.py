@@ -38,16 +38,10 @@ st.caption(
 
 with errors.banner_on_failure(), st.spinner("Comparing campaigns and lead magnets…"):
     moved_campaigns = rankings.campaign_movers(gateway, period, client_id)
+    moved_magnets = rankings.lead_magnet_movers(gateway, period, client_id)
     top = rankings.top_campaign_funnels(gateway, period, client_id)
-    before_start, before_end = period.previous().bounds()
-    scope = {"p_client_id": client_id}
-    magnets = gateway.frame("lead_magnet_performance", p_from=start, p_to=end, **scope)
-    magnets_before = gateway.frame(
-        "lead_magnet_performance", p_from=before_start, p_to=before_end, **scope
-    )
 
 st.subheader("What changed")
-moved_magnets = metrics.movers(magnets, magnets_before, "lead_magnet_id", "title", "downloads")
 changes = {
     "label": st.column_config.TextColumn("Name"),
     "before": st.column_config.NumberColumn("Before"),

@@ -325,3 +325,31 @@ def search_text(leads: pd.DataFrame) -> pd.Series:
         + " "
         + leads.comment_text.fillna("")
     ).str.lower()
+
+
+def movers(
+    now: pd.DataFrame, before: pd.DataFrame, key: str, label: str, value: str, n: int = 3
+) -> pd.DataFrame:
+    """The n rows whose `value` changed most between two periods, biggest change first: what
+    the Overview computed from every row before campaign_movers and lead_magnet_movers.
+
+    Rows present in one period only count as 0 in the other; unchanged rows are left out.
+    Returns columns label, before, now, change.
+    """
+    columns = ["label", "before", "now", "change"]
+    if now.empty and before.empty:
+        return pd.DataFrame(columns=columns)
+    merged = pd.merge(
+        now[[key, label, value]],
+        before[[key, label, value]],
+        on=key,
+        how="outer",
+        suffixes=("_now", "_before"),
+    )
+    merged["label"] = merged[f"{label}_now"].fillna(merged[f"{label}_before"])
+    merged["now"] = merged[f"{value}_now"].fillna(0).astype(int)
+    merged["before"] = merged[f"{value}_before"].fillna(0).astype(int)
+    merged["change"] = merged["now"] - merged["before"]
+    changed = merged[merged["change"] != 0]
+    order = changed["change"].abs().sort_values(ascending=False, kind="stable").index
+    return changed.loc[order, columns].head(n).reset_index(drop=True)

@@ -1,5 +1,5 @@
 """campaign_movers and top_campaigns (0074) rank campaigns as the Overview used to from every
-campaign's funnel in two periods (metrics.movers, and the five with the most new leads)."""
+campaign's funnel in two periods (tests.oracle.movers, and the five with the most new leads)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from revos.domain import metrics
 from revos.gateway import InvalidRequest
+from tests import oracle
 from tests.support import DEMO_EMAILS
 
 PERIODS = (7, 30, 90)
@@ -36,7 +36,7 @@ def test_campaign_movers_are_the_pages_movers(email, days, gateway_for) -> None:
     start, end, before_start, before_end = _bounds(days)
     now, before = _funnels(gateway, start, end), _funnels(gateway, before_start, before_end)
     for limit in (3, 10):
-        expected = metrics.movers(now, before, "campaign_id", "id_label", "commented", limit)
+        expected = oracle.movers(now, before, "campaign_id", "id_label", "commented", limit)
         got = gateway.rows(
             "campaign_movers",
             p_from=start,
@@ -84,7 +84,7 @@ def test_rankings_of_one_client(gateway_for, demo_users) -> None:
     start, end, before_start, before_end = _bounds(30)
     now = _funnels(reviewer, start, end, client)
     before = _funnels(reviewer, before_start, before_end, client)
-    expected = metrics.movers(now, before, "campaign_id", "id_label", "commented")
+    expected = oracle.movers(now, before, "campaign_id", "id_label", "commented")
     got = reviewer.rows(
         "campaign_movers",
         p_from=start,
@@ -122,3 +122,54 @@ def test_a_period_over_three_years_is_refused(gateway_for) -> None:
         gateway_for("client1@revos.demo").rows(
             "top_campaigns", p_from=end - dt.timedelta(days=1200), p_to=end
         )
+
+
+@pytest.mark.parametrize("days", PERIODS)
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_lead_magnet_movers_are_the_pages_movers(email, days, gateway_for) -> None:
+    gateway = gateway_for(email)
+    start, end, before_start, before_end = _bounds(days)
+    now, before = (
+        gateway.frame("lead_magnet_performance", p_from=a, p_to=b)
+        for a, b in ((start, end), (before_start, before_end))
+    )
+    now, before = (frame.assign(id_label=frame.lead_magnet_id) for frame in (now, before))
+    for limit in (3, 10):
+        expected = oracle.movers(now, before, "lead_magnet_id", "id_label", "downloads", limit)
+        got = gateway.rows(
+            "lead_magnet_movers",
+            p_from=start,
+            p_to=end,
+            p_before_from=before_start,
+            p_before_to=before_end,
+            p_limit=limit,
+        )
+        assert [(r["lead_magnet_id"], r["before"], r["now"], r["change"]) for r in got] == [
+            tuple(row) for row in expected.itertuples(index=False)
+        ]
+    titles = dict(zip(now.lead_magnet_id, now.title, strict=True))
+    assert all(r["title"] == titles[r["lead_magnet_id"]] for r in got)
+
+
+def test_the_demo_has_lead_magnets_that_moved(gateway_for) -> None:
+    start, end, before_start, before_end = _bounds(30)
+    moved = gateway_for("admin@revos.demo").rows(
+        "lead_magnet_movers",
+        p_from=start,
+        p_to=end,
+        p_before_from=before_start,
+        p_before_to=before_end,
+    )
+    assert len(moved) == 3
+
+
+def test_movers_are_the_biggest_changes_either_way() -> None:
+    now = pd.DataFrame({"id": [1, 2, 3, 5], "name": ["a", "b", "c", "e"], "n": [10, 50, 7, 4]})
+    before = pd.DataFrame({"id": [1, 2, 3, 4], "name": ["a", "b", "c", "d"], "n": [12, 20, 7, 9]})
+    moved = oracle.movers(now, before, "id", "name", "n")
+    assert moved.to_dict("records") == [
+        {"label": "b", "before": 20, "now": 50, "change": 30},
+        {"label": "d", "before": 9, "now": 0, "change": -9},  # gone this period
+        {"label": "e", "before": 0, "now": 4, "change": 4},  # new this period
+    ]
+    assert oracle.movers(now.iloc[:0], before.iloc[:0], "id", "name", "n").empty

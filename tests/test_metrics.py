@@ -136,18 +136,6 @@ def test_wilson_bounds_rank_a_sure_rate_above_a_lucky_one() -> None:
     assert ranked.nlargest(1, "rate_low")["downloads"].item() == 300
 
 
-def test_movers_are_the_biggest_changes_either_way() -> None:
-    now = pd.DataFrame({"id": [1, 2, 3, 5], "name": ["a", "b", "c", "e"], "n": [10, 50, 7, 4]})
-    before = pd.DataFrame({"id": [1, 2, 3, 4], "name": ["a", "b", "c", "d"], "n": [12, 20, 7, 9]})
-    moved = metrics.movers(now, before, "id", "name", "n")
-    assert moved.to_dict("records") == [
-        {"label": "b", "before": 20, "now": 50, "change": 30},
-        {"label": "d", "before": 9, "now": 0, "change": -9},  # gone this period
-        {"label": "e", "before": 0, "now": 4, "change": 4},  # new this period
-    ]
-    assert metrics.movers(now.iloc[:0], before.iloc[:0], "id", "name", "n").empty
-
-
 def test_top_performers_and_laggards_never_share_a_magnet() -> None:
     frame = pd.DataFrame(
         {

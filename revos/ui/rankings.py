@@ -1,7 +1,7 @@
-"""Campaigns ranked in SQL for the Overview: the few rows it shows, never every campaign.
+"""Campaigns and lead magnets ranked in SQL for the Overview: the few rows it shows.
 
 A super admin's scope holds every tenant's campaigns (55,000 over 12,250 tenants at 10M
-leads); fetching all their funnels twice to keep eight rows took seconds (migration 0074).
+leads); fetching all their funnels twice to keep eight rows took seconds (0074, 0075).
 """
 
 from __future__ import annotations
@@ -32,6 +32,24 @@ def campaign_movers(gateway: Gateway, period: Period, client_id: str | None) -> 
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     named = widgets.name_clients(gateway, moved, client_id, "campaign_name")
     return named.rename(columns={"campaign_name": "label"})[CHANGE_COLUMNS]
+
+
+def lead_magnet_movers(gateway: Gateway, period: Period, client_id: str | None) -> pd.DataFrame:
+    """The lead magnets whose downloads changed most since the period before, as the "What
+    changed" table shows them, biggest change first."""
+    start, end = period.bounds()
+    before_start, before_end = period.previous().bounds()
+    moved = gateway.frame(
+        "lead_magnet_movers",
+        p_from=start,
+        p_to=end,
+        p_before_from=before_start,
+        p_before_to=before_end,
+        p_client_id=client_id,
+    )
+    if moved.empty:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    return moved.rename(columns={"title": "label"})[CHANGE_COLUMNS]
 
 
 def top_campaign_funnels(
