@@ -85,12 +85,12 @@ def fetch(limit: int, offset: int) -> dict:
 
 
 with errors.banner_on_failure(), st.spinner("Finding leads…"):
-    result = fetch(lf.PAGE_SIZE, (filters.page - 1) * lf.PAGE_SIZE)
+    result = fetch(lf.PAGE_SIZE, filters.offset)
     pages = max(1, math.ceil(result["total"] / lf.PAGE_SIZE))
     past_the_end = filters.page if filters.page > pages else None
     if past_the_end:
         filters = filters.with_page(pages)
-        result = fetch(lf.PAGE_SIZE, (filters.page - 1) * lf.PAGE_SIZE)
+        result = fetch(lf.PAGE_SIZE, filters.offset)
 if past_the_end and result["total"]:
     widgets.address_note(
         f"There is no page {past_the_end:,}: these filters give {counted(pages, 'page')}; "

@@ -88,6 +88,25 @@ def test_no_address_crashes_a_page(email, demo_users) -> None:
             assert not [e.value for e in at.error], (page, [e.value for e in at.error])
 
 
+@pytest.mark.parametrize(
+    ("params", "note"),
+    [
+        ({"q": "\x00abc"}, "Removed a NUL character from the search."),
+        ({"page": "50000000"}, "There is no page 50,000,000"),
+        ({"page": "999999999999999999999"}, "There is no page 999,999,999,999,999,999,999"),
+    ],
+)
+def test_a_leads_address_the_database_could_not_take_gets_a_note(params, note) -> None:
+    """A NUL in the search was taken for the database being away (retried for ever), and a
+    huge page number for a bad filter ("integer out of range"): found by a browser trial."""
+    at = signed_in("client1@revos.demo")
+    open_page(at, "app_pages/leads.py", **params)
+    assert not at.exception and not [e.value for e in at.error]
+    shown = [w.value for w in at.warning]
+    assert any(note in text for text in shown), shown
+    assert not any("out of range" in text or "not answering" in text for text in shown)
+
+
 def test_another_database_is_not_answered_from_the_first_ones_cache(
     scratch_app, demo_users, world, monkeypatch
 ) -> None:

@@ -43,6 +43,14 @@ def test_bad_input_is_a_readable_invalid_request(gateway_for) -> None:
         gateway.rows("leads_page", p_sort="id; drop table leads")
 
 
+def test_a_nul_in_a_parameter_is_invalid_input_not_a_database_away(gateway_for) -> None:
+    """psycopg refuses a NUL before sending; taken for "no server answered", the page retried
+    it for ever while the database was fine."""
+    with pytest.raises(InvalidRequest, match="NUL"):
+        gateway_for("client1@revos.demo").rows("leads_page", p_search="a\x00b")
+    assert gateway_for("client1@revos.demo").rows("me")  # and the connection is fine after
+
+
 def test_refusal_by_the_database_is_access_denied(gateway_for) -> None:
     with pytest.raises(AccessDenied, match="super admins only"):
         gateway_for("client1@revos.demo").rows("admin_tenant_stats")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from revos.domain import lead_filters as lf
 from revos.domain import metrics
 
@@ -46,7 +48,36 @@ def test_bad_values_are_dropped_with_a_reason() -> None:
     assert filters.campaigns == (CAMPAIGN,) and filters.dm == ("replied",)
     assert filters.start is None and filters.sort == "commented_at" and filters.page == 1
     assert len(filters.search) == lf.MAX_SEARCH_LENGTH
-    assert len(filters.problems) == 5
+    assert len(filters.problems) == 6  # the page too
+
+
+def test_a_nul_is_taken_out_of_the_search_with_a_note() -> None:
+    """PostgreSQL text cannot hold a NUL: a search with one never ran, and the page retried
+    it as if the database were away (found by a browser trial)."""
+    filters = lf.from_query_params({"q": "\x00ab\x00c "})
+    assert filters.search == "abc"
+    assert filters.problems == ("Removed a NUL character from the search.",)
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "abc", "1.5"])
+def test_a_page_that_is_not_a_positive_number_is_the_first_with_a_note(raw) -> None:
+    filters = lf.from_query_params({"page": raw})
+    assert filters.page == 1 and filters.offset == 0
+    assert filters.problems == (f"Ignored page {raw!r}: showing the first page.",)
+
+
+@pytest.mark.parametrize("page", [2, 50_000_000, 10**21])
+def test_a_huge_page_asks_for_an_offset_the_sql_can_take(page) -> None:
+    filters = lf.from_query_params({"page": str(page)})
+    assert filters.page == page  # kept, for the note that there is no such page
+    assert 0 < filters.offset < 2**31 and filters.offset % lf.PAGE_SIZE == 0
+    assert filters.offset == (min(page, lf.MAX_PAGE) - 1) * lf.PAGE_SIZE
+
+
+def test_a_start_date_in_the_future_is_today_with_a_note() -> None:
+    filters = lf.from_query_params({"from": "9999-12-31"}, today=dt.date(2026, 11, 29))
+    assert filters.start == dt.date(2026, 11, 29)
+    assert filters.problems == ("No lead has commented in the future: the start date is today.",)
 
 
 def test_reversed_dates_are_swapped() -> None:

@@ -29,6 +29,7 @@ SORTS = {
     "email_sent_at": "Email sent",
 }
 PAGE_SIZE = 50
+MAX_PAGE = 2**31 // PAGE_SIZE  # the last page whose offset is a PostgreSQL integer
 EXPORT_LIMIT = 50_000
 MAX_SEARCH_LENGTH = 200
 MAX_RANGE_DAYS = 1096  # leads_export refuses longer date ranges (three years)
@@ -52,6 +53,13 @@ class LeadFilters:
 
     def with_page(self, page: int) -> LeadFilters:
         return replace(self, page=max(1, page))
+
+    @property
+    def offset(self) -> int:
+        """The page's first row for `leads_page`. A page past any tenant's leads asks for the
+        last page the SQL offset (an integer) can name: it is past the end all the same, and
+        the page says there is no such page (a huge ?page= gave "integer out of range")."""
+        return (min(self.page, MAX_PAGE) - 1) * PAGE_SIZE
 
     def sql_params(self, client_id: str | None) -> dict[str, Any]:
         """Parameters for `leads_page` (without limit and offset)."""
@@ -119,6 +127,20 @@ def _date(raw: str, name: str, problems: list[str]) -> dt.date | None:
         return None
 
 
+def _page(raw: str, problems: list[str]) -> int:
+    """A page number of 1 or more; any other value is the first page, with a note."""
+    if not raw:
+        return 1
+    try:
+        page = int(raw)
+    except ValueError:
+        page = 0
+    if page < 1:
+        problems.append(f"Ignored page {raw[:20]!r}: showing the first page.")
+        return 1
+    return page
+
+
 def from_query_params(params: Mapping[str, str], today: dt.date | None = None) -> LeadFilters:
     problems: list[str] = []
     today = today or dt.datetime.now(dt.UTC).date()
@@ -131,6 +153,7 @@ def from_query_params(params: Mapping[str, str], today: dt.date | None = None) -
         problems.append("No lead has commented in the future: the end date is today.")
         end = today
     if start and start > today:
+        problems.append("No lead has commented in the future: the start date is today.")
         start = today
     if start and end and (end - start).days >= MAX_RANGE_DAYS:
         start = end - dt.timedelta(days=MAX_RANGE_DAYS - 1)
@@ -139,11 +162,11 @@ def from_query_params(params: Mapping[str, str], today: dt.date | None = None) -
     if sort not in SORTS:
         problems.append(f"Ignored unknown sort {sort[:40]!r}.")
         sort = "commented_at"
-    try:
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = _page(params.get("page", ""), problems)
     search = params.get("q", "").strip()
+    if "\x00" in search:  # PostgreSQL text cannot hold one; the search would never run
+        problems.append("Removed a NUL character from the search.")
+        search = search.replace("\x00", "").strip()
     if len(search) > MAX_SEARCH_LENGTH:
         problems.append(f"The search was cut to {MAX_SEARCH_LENGTH} characters.")
         search = search[:MAX_SEARCH_LENGTH]

@@ -30,6 +30,7 @@ from revos.gateway import tokens
 from revos.gateway.errors import (
     DatabaseUnavailable,
     GatewayError,
+    InvalidRequest,
     SessionExpired,
     UnknownFunction,
     UnsafeConnection,
@@ -61,6 +62,14 @@ _FUNCTION_EXISTS_SQL = """
 select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
 where n.nspname = 'public' and p.proname = %s
 """
+
+
+def _unsendable(exc: psycopg.DataError) -> str:
+    """A value psycopg would not send, said for the person who typed it. Not the database
+    being away: the page would retry it for ever (a NUL in a search, found by a trial)."""
+    if "NUL" in str(exc):
+        return "Text cannot contain a NUL character (\\0). Remove it and try again."
+    return f"A value could not be sent to the database: {exc}"
 
 
 def act_as(conn: psycopg.Connection, user_id: str, role: str) -> None:
@@ -146,6 +155,11 @@ class PostgresBackend:
                 row = conn.execute(query, self._values(conn, function, params)).fetchone()
         except PoolTimeout as exc:
             raise DatabaseUnavailable("The database is not reachable right now.") from exc
+        except psycopg.DataError as exc:
+            if exc.diag.sqlstate is None:  # refused here, before the server saw it (a NUL)
+                raise InvalidRequest(_unsendable(exc)) from exc
+            message = exc.diag.message_primary or str(exc)
+            raise classify_sqlstate(exc.diag.sqlstate, message) from exc
         except psycopg.Error as exc:
             sqlstate = exc.diag.sqlstate
             if sqlstate is None or sqlstate.startswith("08"):  # no server answered

@@ -228,11 +228,13 @@ def set_query(params: dict[str, str], owned: tuple[str, ...]) -> None:
 
 
 def page_param(name: str = "page") -> int:
-    """The 1-based page number in the URL; anything that is not a positive number is page 1."""
+    """The 1-based page number in the URL; anything that is not a positive number is page 1,
+    with a note (nobody pages past a million pages)."""
     raw = st.query_params.get(name, "1")
-    if not raw.isdigit() or len(raw) > 6:  # nobody pages past a million pages
+    if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+        address_note(f"Ignored page {raw[:20]!r}: showing the first page.")
         return 1
-    return max(1, int(raw))
+    return int(raw)
 
 
 def pager(previous_slot, next_slot, current: int, pages: int, name: str = "page") -> None:
