@@ -173,6 +173,8 @@ who = left.selectbox(
         f"{people[i]['full_name'] or people[i]['company'] or ''} "
         f"({people[i]['email']}, {people[i]['role'].replace('_', ' ')})"
     ),
+    index=None,  # nobody is picked for them: one click must not sign out the first user
+    placeholder="Pick a user",
     help="Ends every session of theirs at once: a copied cookie stops working too. "
     "They can sign in again with their password.",
 )

@@ -79,6 +79,9 @@ def test_an_admin_signs_a_user_out_everywhere(runtime, demo_users) -> None:
     token = accounts.sign_in(runtime.service_url, victim.email, DEMO_PASSWORD, 7).token
     at = open_page(signed_in("admin@revos.demo"), "app_pages/admin.py")
     picker = next(s for s in at.selectbox if s.label == "Sign a user out of every browser")
+    # nobody is picked until the admin picks: one click signed out the first user before
+    assert picker.value is None
+    assert next(b for b in at.button if b.label == "Sign out everywhere").disabled
     picker.select(victim.id).run()
     next(b for b in at.button if b.label == "Sign out everywhere").click().run()
     assert not at.exception

@@ -73,6 +73,9 @@ def test_rewrite_proposes_and_the_reviewer_accepts_it(scratch, monkeypatch) -> N
         button(at, "Use this rewrite").click().run()
         assert next(t for t in at.text_area if t.label == "Draft").value == REWRITTEN
         button(at, "Approve").click().run()
+        # said as the history records it (it said "Approved the …", found by a trial)
+        shown = [s.value.replace("\\", "") for s in at.success]  # as markdown renders it
+        assert any(text.startswith("Edited, then approved the") for text in shown), shown
     with psycopg.connect(scratch.url) as conn:
         action, after = conn.execute(
             "select action, content_after from public.review_audit where item_id = %s", [draft]

@@ -163,3 +163,15 @@ def test_an_alert_never_reads_as_its_own_threshold() -> None:
     assert metrics.format_alert_value(far, "value") == "3.1%"
     credits = pd.Series({"alert": "Apollo credits", "value": 1234.0, "threshold": 1000.0})
     assert metrics.format_alert_value(credits, "value") == "1,234"
+
+
+def test_a_magnet_without_replies_is_never_a_top_performer() -> None:
+    """Found by a browser trial: with three magnets, two at 0 of 6 were "surely high"."""
+    frame = pd.DataFrame(
+        {"title": ["good", "none a", "none b"], "replies": [13, 0, 0], "downloads": [53, 6, 6]}
+    ).assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
+    top, laggards = metrics.top_and_laggards(
+        metrics.rank_by_confidence(frame, "replies", "downloads")
+    )
+    assert list(top["title"]) == ["good"]
+    assert sorted(laggards["title"]) == ["none a", "none b"]

@@ -333,9 +333,11 @@ def rank_by_confidence(frame: pd.DataFrame, successes: str, n: str) -> pd.DataFr
 
 def top_and_laggards(ranked: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The `n` surely best (highest lower bound) and, of the rest, the `n` surely worst
-    (lowest upper bound) of a frame from `rank_by_confidence`. The laggards never repeat a
-    top performer, however few rows there are."""
-    top = ranked.sort_values(["rate_low", "conversion_rate"], ascending=False).head(n)
+    (lowest upper bound) of a frame from `rank_by_confidence`. A top performer's lower bound
+    is above zero: with few magnets, one with no replies at all (0 of 6) was listed among
+    the top. The laggards never repeat a top performer, however few rows there are."""
+    sure = ranked[ranked["rate_low"] > 0]
+    top = sure.sort_values(["rate_low", "conversion_rate"], ascending=False).head(n)
     rest = ranked.drop(index=top.index)
     laggards = rest.sort_values(["rate_high", "conversion_rate"]).head(n)
     return top, laggards

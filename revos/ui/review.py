@@ -367,7 +367,14 @@ def _act(
         _finish(gateway, ("error", f"{exc} Your edits are kept."))
         return
     close(gateway)
-    verb = "Rejected" if result["status"] == "rejected" else "Approved"
+    edited = params.get("p_content") is not None or params.get("p_subject") is not None
+    verb = (
+        "Rejected"
+        if result["status"] == "rejected"
+        else "Edited, then approved"
+        if edited
+        else "Approved"
+    )
     outcomes = [("success", f"{verb} the {label(item)}.")]
     if memory is not None and not remember(gateway, memory[0], item, memory[1]):
         outcomes.append(("info", "It becomes a memory of the client at the next `revos embed`."))
