@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from revos.db import seed
 
@@ -85,8 +86,8 @@ def test_embed_is_idempotent_and_says_what_it_did(data_dir: Path, runtime) -> No
     assert missing == 0
 
 
-def test_ctrl_c_stops_run_without_a_traceback(data_dir: Path, runtime) -> None:
-    """Ctrl-C in the terminal reaches the whole foreground group: `revos` and Streamlit."""
+def _start_run(data_dir: Path) -> tuple[subprocess.Popen, int]:
+    """`revos run` on a free port, in its own process group, once the dashboard answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -111,9 +112,40 @@ def test_ctrl_c_stops_run_without_a_traceback(data_dir: Path, runtime) -> None:
                 time.sleep(0.5)
         else:
             raise AssertionError("the dashboard did not start")
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    return process, port
+
+
+def test_ctrl_c_stops_run_without_a_traceback(data_dir: Path, runtime) -> None:
+    """Ctrl-C in the terminal reaches the whole foreground group: `revos` and Streamlit."""
+    process, _ = _start_run(data_dir)
+    try:
         os.killpg(process.pid, signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+
+
+def test_stopping_run_stops_the_dashboard(data_dir: Path, runtime) -> None:
+    """`kill <pid>` reaches `revos run` alone; Streamlit, its child, went on serving."""
+    process, port = _start_run(data_dir)
+    try:
+        process.terminate()
+        process.communicate(timeout=60)
+        with pytest.raises(OSError):  # nobody answers on the port any more
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+    finally:
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

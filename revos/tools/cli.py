@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -237,6 +238,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     ]
     print(f"Dashboard: http://localhost:{args.port}", flush=True)
     server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+    # `kill <pid>` (a service manager's stop) reaches this process only: pass it on, or
+    # Streamlit went on serving with nobody to stop it (found by a trial)
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, lambda number, _frame: server.send_signal(number))
     try:
         return server.wait()
     except KeyboardInterrupt:  # Ctrl-C reached Streamlit too: let it stop by itself
