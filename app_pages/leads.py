@@ -158,8 +158,9 @@ def lead_detail(lead: pd.Series) -> None:
     """The lead where the user is looking: its steps and messages, oldest first."""
     st.subheader(f"{literal(lead['name'])} · {literal(lead['company_name'] or 'company unknown')}")
     with errors.banner_on_failure():
-        events = gateway.frame("lead_timeline", p_lead_id=lead["id"])
+        events = timeline.without_repeats(gateway.frame("lead_timeline", p_lead_id=lead["id"]))
         events = tables.to_datetimes(events, ["at"], zone)
+    st.caption(f"Times in {zone}.")
     for event in events.itertuples():
         line = timeline.describe(
             event.event, event.channel, event.status, event.subject, event.detail

@@ -70,6 +70,7 @@ def test_a_lead_opens_where_the_user_is_looking(browser, app_url) -> None:
         dialog.get_by_text("Commented").first.wait_for(timeout=30_000)
         text = dialog.inner_text()
         assert "None" not in text.split() and "nan" not in text.split()
+        assert "Times in " in text  # whose clock the steps are on
         screenshot(page, "admin-lead-dialog")
     finally:
         page.close()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
+
 CHANNELS = {"dm": "DM", "email": "Email", "post": "Post"}
 MESSAGE_STATES = {
     "draft": "draft, waiting for review",
@@ -42,3 +44,22 @@ def describe(event: str, channel: object, status: object, subject: object, detai
     else:
         title = event
     return Line(title, _text(subject), _text(detail))
+
+
+# the lead's own step that a sent message of the same channel tells as well
+SENT_STEPS = {"DM sent": "dm", "Email sent": "email"}
+
+
+def without_repeats(events: pd.DataFrame) -> pd.DataFrame:
+    """`lead_timeline` rows without a lead's "DM sent" or "Email sent" step when the sent
+    message of that channel has the same time: the message says it, with its text. (Both
+    were shown: "DM sent" twice in a row, found by a browser trial.)"""
+    if events.empty:
+        return events
+    sent = events[events["status"].eq("sent")]
+    told = set(zip(sent["channel"], sent["at"], strict=True))
+    repeated = [
+        event in SENT_STEPS and (SENT_STEPS[event], at) in told
+        for event, at in zip(events["event"], events["at"], strict=True)
+    ]
+    return events[[not r for r in repeated]]
