@@ -215,3 +215,30 @@ def draft_status(service_url: str, draft_id: str) -> str:
             "union all select status from public.posts where id = %s",
             [draft_id, draft_id],
         ).fetchone()[0]
+
+
+def plans_and_rows(conn, query: str, params: dict | None = None) -> tuple[str, list]:
+    """The plans of the statements a call runs inside, sent back by auto_explain, and the
+    rows the call returned."""
+    notices: list[str] = []
+    conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+    rows = conn.execute(query, params).fetchall()
+    return "\n".join(notices), rows
+
+
+@contextlib.contextmanager
+def explained_as(url: str, user_id: str) -> Iterator[psycopg.Connection]:
+    """A connection acting as the user with their token's role, whose nested statements
+    auto_explain reports (loaded as superuser, before the role switch), and where even the
+    demo's small rollup is big enough for a parallel scan."""
+    with psycopg.connect(url) as conn:
+        conn.execute("load 'auto_explain'")
+        conn.execute("set local auto_explain.log_min_duration = 0")
+        conn.execute("set local auto_explain.log_nested_statements = on")
+        conn.execute("set local auto_explain.log_level = notice")
+        conn.execute("set local min_parallel_table_scan_size = 0")
+        act_as(conn, user_id, token_role(conn, user_id))
+        try:
+            yield conn
+        finally:
+            conn.rollback()

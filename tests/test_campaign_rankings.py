@@ -29,40 +29,51 @@ def _funnels(gateway, start, end, client_id=None) -> pd.DataFrame:
     return funnels.assign(id_label=funnels.campaign_id)
 
 
-@pytest.mark.parametrize("days", PERIODS)
-@pytest.mark.parametrize("email", DEMO_EMAILS)
-def test_campaign_movers_are_the_pages_movers(email, days, gateway_for) -> None:
-    gateway = gateway_for(email)
-    start, end, before_start, before_end = _bounds(days)
-    now, before = _funnels(gateway, start, end), _funnels(gateway, before_start, before_end)
-    for limit in (3, 10):
-        expected = oracle.movers(now, before, "campaign_id", "id_label", "commented", limit)
-        got = gateway.rows(
-            "campaign_movers",
-            p_from=start,
-            p_to=end,
-            p_before_from=before_start,
-            p_before_to=before_end,
-            p_limit=limit,
-        )
-        assert [(r["campaign_id"], r["before"], r["now"], r["change"]) for r in got] == [
-            tuple(row) for row in expected.itertuples(index=False)
-        ]
-    names = dict(zip(now.campaign_id, now.campaign_name, strict=True))
-    assert all(r["campaign_name"] == names[r["campaign_id"]] for r in got)
-
-
-def test_the_demo_has_campaigns_that_moved(gateway_for) -> None:
-    """Else the comparison above would only ever compare empty lists."""
-    start, end, before_start, before_end = _bounds(30)
-    moved = gateway_for("admin@revos.demo").rows(
-        "campaign_movers",
+def _movers(gateway, function: str, bounds: tuple, **params) -> list[dict]:
+    """A movers function's rows for a period and the one before it."""
+    start, end, before_start, before_end = bounds
+    return gateway.rows(
+        function,
         p_from=start,
         p_to=end,
         p_before_from=before_start,
         p_before_to=before_end,
+        **params,
     )
-    assert len(moved) == 3 and len({abs(r["change"]) for r in moved}) >= 1
+
+
+# each movers function: what the page read for both periods, its key, its count, its label
+MOVERS = {
+    "campaign_movers": ("campaign_funnel", "campaign_id", "commented", "campaign_name"),
+    "lead_magnet_movers": ("lead_magnet_performance", "lead_magnet_id", "downloads", "title"),
+}
+
+
+@pytest.mark.parametrize("days", PERIODS)
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+@pytest.mark.parametrize("function", sorted(MOVERS))
+def test_movers_are_the_pages_movers(function, email, days, gateway_for) -> None:
+    source, key, count, label = MOVERS[function]
+    gateway = gateway_for(email)
+    bounds = _bounds(days)
+    now, before = (
+        gateway.frame(source, p_from=a, p_to=b).pipe(lambda f: f.assign(id_label=f[key]))
+        for a, b in (bounds[:2], bounds[2:])
+    )
+    for limit in (3, 10):
+        expected = oracle.movers(now, before, key, "id_label", count, limit)
+        got = _movers(gateway, function, bounds, p_limit=limit)
+        assert [(r[key], r["before"], r["now"], r["change"]) for r in got] == [
+            tuple(row) for row in expected.itertuples(index=False)
+        ]
+    labels = dict(zip(now[key], now[label], strict=True))
+    assert all(r[label] == labels[r[key]] for r in got)
+
+
+@pytest.mark.parametrize("function", sorted(MOVERS))
+def test_the_demo_has_campaigns_and_magnets_that_moved(function, gateway_for) -> None:
+    """Else the comparisons above would only ever compare empty lists."""
+    assert len(_movers(gateway_for("admin@revos.demo"), function, _bounds(30))) == 3
 
 
 @pytest.mark.parametrize("days", PERIODS)
@@ -81,18 +92,12 @@ def test_top_campaigns_are_the_pages_top_five(email, days, gateway_for) -> None:
 def test_rankings_of_one_client(gateway_for, demo_users) -> None:
     reviewer = gateway_for("reviewer@revos.demo")
     client = sorted(demo_users["reviewer@revos.demo"].assigned)[0]
-    start, end, before_start, before_end = _bounds(30)
+    bounds = _bounds(30)
+    start, end, before_start, before_end = bounds
     now = _funnels(reviewer, start, end, client)
     before = _funnels(reviewer, before_start, before_end, client)
     expected = oracle.movers(now, before, "campaign_id", "id_label", "commented")
-    got = reviewer.rows(
-        "campaign_movers",
-        p_from=start,
-        p_to=end,
-        p_before_from=before_start,
-        p_before_to=before_end,
-        p_client_id=client,
-    )
+    got = _movers(reviewer, "campaign_movers", bounds, p_client_id=client)
     assert [r["campaign_id"] for r in got] == list(expected.label)
     top = reviewer.rows("top_campaigns", p_from=start, p_to=end, p_client_id=client)
     assert [r["campaign_id"] for r in top] == list(now.nlargest(5, "commented").campaign_id)
@@ -100,20 +105,11 @@ def test_rankings_of_one_client(gateway_for, demo_users) -> None:
 
 def test_a_client_id_outside_the_scope_ranks_nothing(gateway_for, demo_users) -> None:
     other = demo_users["client2@revos.demo"].id
-    start, end, before_start, before_end = _bounds(30)
+    bounds = _bounds(30)
+    start, end = bounds[:2]
     client1 = gateway_for("client1@revos.demo")
     assert client1.rows("top_campaigns", p_from=start, p_to=end, p_client_id=other) == []
-    assert (
-        client1.rows(
-            "campaign_movers",
-            p_from=start,
-            p_to=end,
-            p_before_from=before_start,
-            p_before_to=before_end,
-            p_client_id=other,
-        )
-        == []
-    )
+    assert _movers(client1, "campaign_movers", bounds, p_client_id=other) == []
 
 
 def test_a_period_over_three_years_is_refused(gateway_for) -> None:
@@ -122,45 +118,6 @@ def test_a_period_over_three_years_is_refused(gateway_for) -> None:
         gateway_for("client1@revos.demo").rows(
             "top_campaigns", p_from=end - dt.timedelta(days=1200), p_to=end
         )
-
-
-@pytest.mark.parametrize("days", PERIODS)
-@pytest.mark.parametrize("email", DEMO_EMAILS)
-def test_lead_magnet_movers_are_the_pages_movers(email, days, gateway_for) -> None:
-    gateway = gateway_for(email)
-    start, end, before_start, before_end = _bounds(days)
-    now, before = (
-        gateway.frame("lead_magnet_performance", p_from=a, p_to=b)
-        for a, b in ((start, end), (before_start, before_end))
-    )
-    now, before = (frame.assign(id_label=frame.lead_magnet_id) for frame in (now, before))
-    for limit in (3, 10):
-        expected = oracle.movers(now, before, "lead_magnet_id", "id_label", "downloads", limit)
-        got = gateway.rows(
-            "lead_magnet_movers",
-            p_from=start,
-            p_to=end,
-            p_before_from=before_start,
-            p_before_to=before_end,
-            p_limit=limit,
-        )
-        assert [(r["lead_magnet_id"], r["before"], r["now"], r["change"]) for r in got] == [
-            tuple(row) for row in expected.itertuples(index=False)
-        ]
-    titles = dict(zip(now.lead_magnet_id, now.title, strict=True))
-    assert all(r["title"] == titles[r["lead_magnet_id"]] for r in got)
-
-
-def test_the_demo_has_lead_magnets_that_moved(gateway_for) -> None:
-    start, end, before_start, before_end = _bounds(30)
-    moved = gateway_for("admin@revos.demo").rows(
-        "lead_magnet_movers",
-        p_from=start,
-        p_to=end,
-        p_before_from=before_start,
-        p_before_to=before_end,
-    )
-    assert len(moved) == 3
 
 
 def test_movers_are_the_biggest_changes_either_way() -> None:

@@ -8,15 +8,11 @@ workers free to start for their one statement and put the settings back afterwar
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
-import psycopg
 import pytest
 
-from revos.gateway.postgres import act_as
-from tests.support import as_user, token_role
+from tests.support import as_user, explained_as, plans_and_rows
 
 SETTINGS = ("parallel_setup_cost", "parallel_tuple_cost", "enable_nestloop")
 CALLS = {
@@ -36,33 +32,6 @@ READS = {  # the rollup each call reads in parallel
 def _period() -> dict[str, dt.datetime]:
     now = dt.datetime.now(dt.UTC)
     return {"from": now - dt.timedelta(days=90), "to": now}
-
-
-def _plans_and_rows(conn, query: str, period: dict) -> tuple[str, list]:
-    """The plans of the statements a call runs inside, sent back by auto_explain, and the
-    rows the call returned."""
-    notices: list[str] = []
-    conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
-    rows = conn.execute(query, period).fetchall()
-    return "\n".join(notices), rows
-
-
-@contextlib.contextmanager
-def _explained_as(url: str, user_id: str) -> Iterator[psycopg.Connection]:
-    """A connection acting as the user with their token's role, whose nested statements
-    auto_explain reports (loaded as superuser, before the role switch), and where even the
-    demo's small rollup is big enough for a parallel scan."""
-    with psycopg.connect(url) as conn:
-        conn.execute("load 'auto_explain'")
-        conn.execute("set local auto_explain.log_min_duration = 0")
-        conn.execute("set local auto_explain.log_nested_statements = on")
-        conn.execute("set local auto_explain.log_level = notice")
-        conn.execute("set local min_parallel_table_scan_size = 0")
-        act_as(conn, user_id, token_role(conn, user_id))
-        try:
-            yield conn
-        finally:
-            conn.rollback()
 
 
 def test_a_statement_under_rls_can_be_planned_in_parallel(runtime, demo_users) -> None:
@@ -90,8 +59,8 @@ def test_every_tenant_reads_run_in_parallel_for_a_super_admin_only(
     period = _period()
     plans = {}
     for email in ("admin@revos.demo", "client1@revos.demo"):
-        with _explained_as(runtime.service_url, demo_users[email].id) as conn:
-            plans[email], rows = _plans_and_rows(conn, CALLS[function], period)
+        with explained_as(runtime.service_url, demo_users[email].id) as conn:
+            plans[email], rows = plans_and_rows(conn, CALLS[function], period)
         with as_user(runtime.service_url, demo_users[email].id) as conn:
             conn.execute("set local max_parallel_workers_per_gather = 0")  # one process
             assert rows == conn.execute(CALLS[function], period).fetchall()

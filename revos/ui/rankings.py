@@ -16,18 +16,9 @@ CHANGE_COLUMNS = ["label", "before", "now", "change"]
 
 
 def campaign_movers(gateway: Gateway, period: Period, client_id: str | None) -> pd.DataFrame:
-    """The campaigns whose new leads changed most since the period before, as the
-    "What changed" table shows them (label, before, now, change), biggest change first."""
-    start, end = period.bounds()
-    before_start, before_end = period.previous().bounds()
-    moved = gateway.frame(
-        "campaign_movers",
-        p_from=start,
-        p_to=end,
-        p_before_from=before_start,
-        p_before_to=before_end,
-        p_client_id=client_id,
-    )
+    """The campaigns whose new leads changed most since the period before, as the "What
+    changed" table shows them (label, before, now, change), biggest change first."""
+    moved = _movers(gateway, "campaign_movers", period, client_id)
     if moved.empty:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     named = widgets.name_clients(gateway, moved, client_id, "campaign_name")
@@ -37,19 +28,24 @@ def campaign_movers(gateway: Gateway, period: Period, client_id: str | None) -> 
 def lead_magnet_movers(gateway: Gateway, period: Period, client_id: str | None) -> pd.DataFrame:
     """The lead magnets whose downloads changed most since the period before, as the "What
     changed" table shows them, biggest change first."""
+    moved = _movers(gateway, "lead_magnet_movers", period, client_id)
+    if moved.empty:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    return moved.rename(columns={"title": "label"})[CHANGE_COLUMNS]
+
+
+def _movers(gateway: Gateway, function: str, period: Period, client_id: str | None):
+    """A movers function's rows for the period against the one just before it."""
     start, end = period.bounds()
     before_start, before_end = period.previous().bounds()
-    moved = gateway.frame(
-        "lead_magnet_movers",
+    return gateway.frame(
+        function,
         p_from=start,
         p_to=end,
         p_before_from=before_start,
         p_before_to=before_end,
         p_client_id=client_id,
     )
-    if moved.empty:
-        return pd.DataFrame(columns=CHANGE_COLUMNS)
-    return moved.rename(columns={"title": "label"})[CHANGE_COLUMNS]
 
 
 def top_campaign_funnels(
