@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from revos.domain import metrics
+from revos.domain import metrics, periods
 from revos.ui import context, errors, rankings, tables, time_zone, widgets
 
 st.title("Overview")
@@ -27,13 +27,16 @@ if not current["new_leads"] and not current["dms_sent"] and not current["emails_
         "to see leads arrive here."
     )
 
-widgets.kpi_grid(metrics.kpi_tiles(current, previous), metrics.sparklines(trend))
+today = periods.today_in(time_zone.of_page(gateway, client_id))
+lines = metrics.sparklines(trend, period.first, period.last, today, grain)
+widgets.kpi_grid(metrics.kpi_tiles(current, previous), lines)
 days = time_zone.days_note(gateway, client_id)
 st.caption(
     f"{period.label()}, compared with {period.previous().label()} (the {period.days} days "
     f"before). Counts by the day each thing happened ({days}): new leads by comment date, "
     "DMs and emails by send date; reply rates are the replies so far to the sends at least "
-    "3 days old (newer ones have not had time to be answered)."
+    "3 days old (newer ones have not had time to be answered). The lines in the tiles draw "
+    f"whole {grain}s only: one not over yet, or cut by the period's edge, would look like a drop."
 )
 
 with errors.banner_on_failure(), st.spinner("Comparing campaigns and lead magnets…"):

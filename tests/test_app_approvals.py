@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import psycopg
 import pytest
 
@@ -120,6 +122,10 @@ def _expire_claims(scratch, draft_id: str) -> None:
 
 
 def test_a_draft_approved_elsewhere_keeps_the_card_and_the_edit(scratch) -> None:
+    with psycopg.connect(scratch.url) as conn:  # the warning's time is on the reviewer's clock
+        conn.execute(
+            "update public.users set time_zone = 'Asia/Kolkata' where email = 'reviewer@revos.demo'"
+        )
     at = signed_in("reviewer@revos.demo")
     draft = current_draft_id(at)
     next(t for t in at.text_area if t.label == "Draft").input("My careful edit.").run()
@@ -135,9 +141,15 @@ def test_a_draft_approved_elsewhere_keeps_the_card_and_the_edit(scratch) -> None
     )
     button(at, "Approve").click().run()
     assert not at.exception
-    assert any("already approved by Ada Admin" in w.value for w in at.warning), [
-        w.value for w in at.warning
-    ]
+    with psycopg.connect(scratch.url) as conn:
+        (reviewed_at,) = conn.execute(
+            "select max(created_at) from public.review_audit where item_id = %s", [draft]
+        ).fetchone()
+    when = reviewed_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    said = f"at {when:%Y-%m-%d %H:%M} (Asia/Kolkata)"
+    assert any(
+        "already approved by Ada Admin" in w.value and said in w.value for w in at.warning
+    ), [w.value for w in at.warning]
     assert current_draft_id(at) == draft  # the card stayed on the draft
     assert next(t for t in at.text_area if t.label == "Draft").value == "My careful edit."
     assert button(at, "Approve").disabled

@@ -101,3 +101,16 @@ def test_a_ranking_by_another_column_keeps_that_order_and_shows_the_interval() -
     assert list(fig.data[0].y) == ["sure", "lucky"]  # "lucky" (higher lower bound) on top
     assert [round(x, 2) for x in fig.data[0].error_x.arrayminus] == [0.03, 0.31]
     assert [round(x, 2) for x in fig.data[0].error_x.array] == [0.04, 0.31]
+
+
+def test_a_ranking_with_an_interval_writes_each_value_after_its_whisker() -> None:
+    frame = pd.DataFrame(
+        {"t": ["lucky", "sure"], "v": [0.5, 0.13], "low": [0.19, 0.10], "high": [0.81, 0.17]}
+    )
+    fig = charts.ranking_figure(frame, "v", "t", "Best", True, None, "low", ("low", "high"))
+    bars, labels = fig.data
+    assert bars.textposition == "none"  # nothing inside the bar for the whisker to cross
+    assert list(labels.x) == [0.17, 0.81] and list(labels.y) == ["sure", "lucky"]
+    assert [t.strip() for t in labels.text] == ["13.0%", "50.0%"]
+    assert bars.showlegend is False and labels.showlegend is False  # no "trace 0" legend
+    assert labels.textposition == "middle right"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from revos.domain import metrics
@@ -175,3 +177,31 @@ def test_a_magnet_without_replies_is_never_a_top_performer() -> None:
     )
     assert list(top["title"]) == ["good"]
     assert sorted(laggards["title"]) == ["none a", "none b"]
+
+
+def _trend(first: str, buckets: int, grain: str, value: float = 10.0) -> pd.DataFrame:
+    step = 7 if grain == "week" else 1
+    days = pd.date_range(first, periods=buckets, freq=f"{step}D")
+    counts = [value] * buckets
+    return pd.DataFrame(
+        {"bucket": days.date, "new_leads": counts, "dms_sent": counts, "emails_sent": counts}
+    )
+
+
+def test_sparklines_leave_out_today_which_is_not_over() -> None:
+    today = dt.date(2026, 11, 29)
+    trend = _trend("2026-11-23", 7, "day")
+    trend.loc[6, "new_leads"] = 1.0  # today so far: a dip that is not there
+    lines = metrics.sparklines(trend, dt.date(2026, 11, 23), today, today, "day")
+    assert lines["new_leads"] == [10.0] * 6
+    past = metrics.sparklines(trend, dt.date(2026, 11, 23), today, dt.date(2026, 12, 5), "day")
+    assert past["new_leads"][-1] == 1.0  # seen from a later day, the day is whole
+
+
+def test_sparklines_leave_out_weeks_the_period_cuts_short() -> None:
+    first, last = dt.date(2026, 9, 1), dt.date(2026, 11, 29)  # a Tuesday to a Sunday
+    trend = _trend("2026-08-31", 13, "week")  # Monday-started weeks, the first cut short
+    lines = metrics.sparklines(trend, first, last, dt.date(2026, 12, 1), "week")
+    assert len(lines["dms_sent"]) == 12  # the week of Aug 31 starts before the period
+    ongoing = metrics.sparklines(trend, first, last, last, "week")
+    assert len(ongoing["dms_sent"]) == 11  # and the week holding today is not over

@@ -79,3 +79,10 @@ def test_a_period_wholly_in_the_future_gets_one_note_that_says_so() -> None:
     )
     assert (period.first, period.last) == (TODAY, TODAY)
     assert len(period.problems) == 1 and "in the future" in period.problems[0], period.problems
+
+
+def test_a_moment_reads_on_the_reader_s_clock_with_the_zone_named() -> None:
+    moment = "2026-11-29T04:46:00+00:00"
+    assert periods.clock(moment, "Asia/Kolkata") == "2026-11-29 10:16 (Asia/Kolkata)"
+    assert periods.clock(moment, "America/Los_Angeles") == "2026-11-28 20:46 (America/Los_Angeles)"
+    assert periods.clock(None, "UTC") is None

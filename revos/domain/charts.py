@@ -133,18 +133,32 @@ def ranking_figure(
             "arrayminus": ordered[value] - ordered[low],
             "color": PALETTE["neutral"],
         }
+    names = as_text(ordered[label])
+    text = "%{x:.1%}" if percent else "%{x:,}"
     fig = go.Figure(
         go.Bar(
             x=ordered[value],
-            y=as_text(ordered[label]),
+            y=names,
             orientation="h",
             marker={"color": PALETTE["primary"]},
             error_x=whiskers,
-            texttemplate="%{x:.1%}" if percent else "%{x:,}",
-            textposition="auto" if interval is not None else "outside",
+            texttemplate=text if interval is None else None,
+            textposition="outside" if interval is None else "none",
             cliponaxis=False,
+            showlegend=False,
         )
     )
+    if interval is not None:  # each value after its whisker: inside the bar the line crossed it
+        fig.add_scatter(
+            x=ordered[interval[1]],
+            y=names,
+            mode="text",
+            text=ordered[value].map(("  {:.1%}" if percent else "  {:,}").format),  # off the cap
+            textposition="middle right",
+            hoverinfo="skip",
+            showlegend=False,
+            cliponaxis=False,
+        )
     if percent:
         fig.update_xaxes(tickformat=".0%")
     fig.update_xaxes(title=axis_title or title)

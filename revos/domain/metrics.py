@@ -6,6 +6,7 @@ below are the words users read in help texts, and tests check the two agree.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from enum import StrEnum
@@ -142,11 +143,22 @@ def kpi_tiles(current: dict, previous: dict) -> list[Tile]:
 SPARKLINES = {"new_leads": "new_leads", "dms_sent": "dms_sent", "emails_sent": "emails_sent"}
 
 
-def sparklines(trend: pd.DataFrame) -> dict[str, list[float]]:
-    """Each counted KPI's points over the period, from `funnel_trend` rows."""
+def sparklines(
+    trend: pd.DataFrame, first: dt.date, last: dt.date, today: dt.date, grain: str
+) -> dict[str, list[float]]:
+    """Each counted KPI's points over the period, from `funnel_trend` rows, whole buckets only.
+
+    A bucket cut short draws a dip that is not there: today, which is not over (a period
+    ends today unless its days are custom), or a week that the period starts or ends inside.
+    So only the days or weeks wholly within `first`..`last` and before `today` are drawn; the
+    tile's number still counts every day of the period."""
     if trend.empty:
         return {}
-    return {key: [float(v) for v in trend[column]] for key, column in SPARKLINES.items()}
+    step = dt.timedelta(days=7 if grain == "week" else 1)
+    end = min(last + dt.timedelta(days=1), today)  # the first day not drawn
+    starts = pd.to_datetime(trend["bucket"]).dt.date
+    whole = trend[[first <= start and start + step <= end for start in starts]]
+    return {key: [float(v) for v in whole[column]] for key, column in SPARKLINES.items()}
 
 
 def format_value(metric: Metric, value: float | None) -> str:

@@ -67,6 +67,17 @@ def today_in(zone: str, now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(dt.UTC)).astimezone(zone_info(zone)).date()
 
 
+def clock(moment: str | dt.datetime | None, zone: str) -> str | None:
+    """A moment as a reader in `zone` reads it on their clock, the zone named (the approval
+    history shows the same moments in the viewer's zone: a message must not say 14:00 UTC
+    beside a table that says 15:00)."""
+    if moment is None or moment == "":
+        return None
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return f"{moment.astimezone(zone_info(zone)):%Y-%m-%d %H:%M} ({zone})"
+
+
 def preset(name: str, today: dt.date) -> Period:
     if name == "7d":
         return Period(name, today - dt.timedelta(days=6), today)

@@ -17,9 +17,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from revos.domain import metrics, rewrite
+from revos.domain import metrics, periods, rewrite
 from revos.domain.embedders import EmbeddingFailed
 from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError, semantic
+from revos.ui import time_zone
 from revos.ui.text import literal
 
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
@@ -163,6 +164,7 @@ def context_panel(item: dict) -> None:
 def conflict_panel(gateway: Gateway, card: Card) -> None:
     """Why the card's draft can no longer be reviewed as opened, and the ways on."""
     item, now = card.item, card.now or {}
+    zone = time_zone.own(gateway)  # the reviewer's clock, as in the history below the queue
     if now["status"] == "gone":
         st.warning(
             "This draft is no longer in your queue: it was deleted, or you no longer "
@@ -170,7 +172,7 @@ def conflict_panel(gateway: Gateway, card: Card) -> None:
         )
     elif now["status"] != "draft":
         verb = "rejected" if now["status"] == "rejected" else "approved"
-        when = _when(now["last_reviewed_at"])
+        when = periods.clock(now["last_reviewed_at"], zone)
         st.warning(
             f"This draft was already {verb} by {literal(now['last_actor'] or 'someone')}"
             f"{f' at {when}' if when else ''}. Nothing you did was saved; your edits are "
@@ -182,7 +184,7 @@ def conflict_panel(gateway: Gateway, card: Card) -> None:
             f"version {now['version']}). Nothing was saved; your edits are kept."
         )
     else:
-        until = _when(now["claim_expires_at"])
+        until = periods.clock(now["claim_expires_at"], zone)
         st.warning(
             f"{literal(now['claimed_by'] or 'Someone')} is reviewing this draft"
             f"{f' until {until}' if until else ''}. Your edits are kept."
@@ -229,12 +231,6 @@ def _take_new_version(item: dict, now: dict) -> None:
         "content": now["content"],
         "subject": now.get("subject"),
     }
-
-
-def _when(value: str | None) -> str | None:
-    if not value:
-        return None
-    return f"{dt.datetime.fromisoformat(value).astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def editor(item: dict) -> tuple[str, str | None]:
