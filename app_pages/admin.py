@@ -6,6 +6,7 @@ from revos.domain import charts, metrics
 from revos.ui import context, errors, tables
 from revos.ui.text import counted, literal
 
+CHARTED_TENANTS = 15  # the busiest, in the charts; the table has every tenant
 # the columns an admin scans, as the table and the CSV export both name them
 HEADERS = {  # what an admin scans first comes first: no sideways scrolling for it
     "tenant": "Tenant",
@@ -53,10 +54,7 @@ else:
         f"{counted(len(alerts), 'alert')} across {counted(alerts['tenant'].nunique(), 'tenant')}."
     )
     st.dataframe(
-        alerts.assign(
-            value=alerts.apply(metrics.format_alert_value, axis=1, args=("value",)),
-            threshold=alerts.apply(metrics.format_alert_value, axis=1, args=("threshold",)),
-        ),
+        metrics.alert_texts(alerts),
         hide_index=True,
         column_config={
             "tenant": "Tenant",
@@ -87,22 +85,25 @@ tables.csv_download(
     percentages=tuple(rates),
 )
 
+# a bar per tenant stops being readable long before 12,000 tenants: the busiest are drawn
+busiest = stats.nlargest(CHARTED_TENANTS, "leads_30d", keep="first")
+which = f"the {CHARTED_TENANTS} busiest tenants, " if len(stats) > CHARTED_TENANTS else ""
 left, right = st.columns(2)
 left.plotly_chart(
     charts.ranking_figure(
-        stats, "leads_30d", "tenant", "New leads, last 30 days", axis_title="New leads"
+        busiest, "leads_30d", "tenant", f"New leads, {which}last 30 days", axis_title="New leads"
     )
 )
 right.plotly_chart(
     charts.grouped_bars(
-        stats,
+        busiest,
         "tenant",
         {
             "dm_reply_rate_30d": "DM reply",
             "email_reply_rate_30d": "Email reply",
             "enrichment_rate_30d": "Enrichment",
         },
-        "Rates, last 30 days",
+        f"Rates, {which}last 30 days",
         percent=True,
     )
 )

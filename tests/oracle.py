@@ -14,6 +14,7 @@ from functools import cached_property
 import pandas as pd
 import psycopg
 
+from revos.domain import metrics
 from tests.support import DemoUser
 
 LEAD_COLUMNS = (
@@ -353,3 +354,45 @@ def movers(
     changed = merged[merged["change"] != 0]
     order = changed["change"].abs().sort_values(ascending=False, kind="stable").index
     return changed.loc[order, columns].head(n).reset_index(drop=True)
+
+
+def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
+    """The Tenants page's alerts as it computed them before session 22, row by row: the
+    oracle of `metrics.tenant_alerts` and `metrics.alert_texts`, which work column by column."""
+    targets = {m.key: m.target for m in metrics.KPIS}
+    alerts: list[dict] = []
+    for row in stats.to_dict("records"):
+        company = row["company"]  # a missing company reads NaN here under pandas' str dtype
+        tenant = company if isinstance(company, str) and company else row["email"]
+        for key, label, target in (
+            ("dm_reply_rate_30d", "DM reply rate under target", targets["dm_reply_rate"]),
+            ("email_reply_rate_30d", "Email reply rate under target", targets["email_reply_rate"]),
+        ):
+            value = row.get(key)
+            value = None if value is None or pd.isna(value) else float(value)
+            if value is not None and value < target:
+                alerts.append((tenant, label, value, target))
+        failures = metrics.ratio(row["enrichment_failures_30d"], row["leads_30d"])
+        if failures is not None and failures > metrics.ENRICHMENT_FAILURE_ALERT:
+            alerts.append(
+                (tenant, "Enrichment failures high", failures, metrics.ENRICHMENT_FAILURE_ALERT)
+            )
+        if row["apollo_credits_month"] > metrics.APOLLO_MONTHLY_CREDIT_ALERT:
+            alerts.append(
+                (
+                    tenant,
+                    "Apollo credits high this month",
+                    row["apollo_credits_month"],
+                    metrics.APOLLO_MONTHLY_CREDIT_ALERT,
+                )
+            )
+    return pd.DataFrame(alerts, columns=["tenant", "alert", "value", "threshold"])
+
+
+def alert_text(alert: pd.Series, column: str) -> str:
+    """One alert's value or threshold as text, as the page formatted it row by row."""
+    value = float(alert[column])
+    if alert["alert"].startswith("Apollo"):
+        return f"{value:,.0f}"
+    same = f"{float(alert['value']):.1%}" == f"{float(alert['threshold']):.1%}"
+    return f"{value:.2%}" if same else f"{value:.1%}"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pandas as pd
+import pytest
 
 from revos.domain import metrics
+from tests import oracle
 
 
 def test_tiles_compare_with_the_previous_period_and_flag_targets() -> None:
@@ -158,13 +161,49 @@ def test_top_performers_and_laggards_never_share_a_magnet() -> None:
 
 
 def test_an_alert_never_reads_as_its_own_threshold() -> None:
-    near = pd.Series({"alert": "Email reply rate under target", "value": 0.0496, "threshold": 0.05})
-    assert metrics.format_alert_value(near, "value") == "4.96%"
-    assert metrics.format_alert_value(near, "threshold") == "5.00%"
-    far = pd.Series({"alert": "Email reply rate under target", "value": 0.031, "threshold": 0.05})
-    assert metrics.format_alert_value(far, "value") == "3.1%"
-    credits = pd.Series({"alert": "Apollo credits", "value": 1234.0, "threshold": 1000.0})
-    assert metrics.format_alert_value(credits, "value") == "1,234"
+    alerts = pd.DataFrame(
+        {
+            "tenant": ["a", "b", "c"],
+            "alert": ["Email reply rate under target"] * 2 + ["Apollo credits high this month"],
+            "value": [0.0496, 0.031, 1234.0],
+            "threshold": [0.05, 0.05, 1000.0],
+        }
+    )
+    texts = metrics.alert_texts(alerts)
+    assert list(texts["value"]) == ["4.96%", "3.1%", "1,234"]
+    assert list(texts["threshold"]) == ["5.00%", "5.0%", "1,000"]
+
+
+def _random_stats(rng: random.Random, tenants: int) -> pd.DataFrame:
+    def rate() -> float | None:
+        return rng.choice([None, float("nan"), round(rng.random() * 0.3, 4), 0.0496, 0.05])
+
+    return pd.DataFrame(
+        {
+            "company": [rng.choice([None, "", f"Co {i}"]) for i in range(tenants)],
+            "email": [f"t{i}@x.test" for i in range(tenants)],
+            "dm_reply_rate_30d": [rate() for _ in range(tenants)],
+            "email_reply_rate_30d": [rate() for _ in range(tenants)],
+            "enrichment_failures_30d": [rng.randint(0, 60) for _ in range(tenants)],
+            "leads_30d": [rng.choice([0, 10, 100, 150]) for _ in range(tenants)],
+            "apollo_credits_month": [
+                rng.choice([0, 999, 1000, 1001, 5000]) for _ in range(tenants)
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_alerts_are_the_row_by_row_alerts(seed: int) -> None:
+    """Column by column, the alerts and their texts are what the page computed row by row."""
+    rng = random.Random(seed)
+    stats = _random_stats(rng, rng.randint(0, 40))
+    alerts = metrics.tenant_alerts(stats)
+    expected = oracle.tenant_alerts(stats)
+    pd.testing.assert_frame_equal(alerts, expected, check_dtype=False)
+    texts = metrics.alert_texts(alerts)
+    for column in ("value", "threshold"):
+        assert list(texts[column]) == [oracle.alert_text(a, column) for _, a in alerts.iterrows()]
 
 
 def test_a_magnet_without_replies_is_never_a_top_performer() -> None:

@@ -279,44 +279,69 @@ def _target(key: str) -> float:
     return target
 
 
+ALERT_COLUMNS = ["tenant", "alert", "value", "threshold"]
+
+
 def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
-    """One row per (tenant, problem): reply rates under target, failures or credits high."""
-    alerts: list[dict] = []
-    for row in stats.to_dict("records"):
-        tenant = row["company"] or row["email"]
+    """One row per (tenant, problem): reply rates under target, failures or credits high.
 
-        def add(problem: str, value: float, threshold: float, tenant: str = tenant) -> None:
-            alerts.append(
-                {"tenant": tenant, "alert": problem, "value": value, "threshold": threshold}
-            )
+    Column by column, not row by row: over 12,250 tenants a loop over the rows took 0.6 s of
+    the Tenants page, and formatting its alerts 0.9 s more. Rows come in the tenants' order,
+    each tenant's problems in the order below."""
+    company = stats["company"].astype("object")
+    tenant = company.where(company.notna() & (company != ""), stats["email"])
+    dm = pd.to_numeric(stats["dm_reply_rate_30d"]).astype(float)
+    email = pd.to_numeric(stats["email_reply_rate_30d"]).astype(float)
+    failures = ratios(stats["enrichment_failures_30d"].astype(float), stats["leads_30d"])
+    credits = stats["apollo_credits_month"].astype(float)
+    dm_target, email_target = _target("dm_reply_rate"), _target("email_reply_rate")
+    rules = (  # (alert, its values, threshold, which tenants have it: NaN compares false)
+        ("DM reply rate under target", dm, dm_target, dm < dm_target),
+        ("Email reply rate under target", email, email_target, email < email_target),
+        (
+            "Enrichment failures high",
+            failures,
+            ENRICHMENT_FAILURE_ALERT,
+            failures > ENRICHMENT_FAILURE_ALERT,
+        ),
+        (
+            "Apollo credits high this month",
+            credits,
+            APOLLO_MONTHLY_CREDIT_ALERT,
+            credits > APOLLO_MONTHLY_CREDIT_ALERT,
+        ),
+    )
+    rows = pd.Series(range(len(stats)), index=stats.index)
+    parts = [
+        pd.DataFrame(
+            {
+                "tenant": tenant[hit].to_numpy(),
+                "alert": alert,
+                "value": values[hit].to_numpy(),
+                "threshold": float(threshold),
+                "row": rows[hit].to_numpy(),
+                "order": order,
+            }
+        )
+        for order, (alert, values, threshold, hit) in enumerate(rules)
+    ]
+    alerts = pd.concat(parts, ignore_index=True).sort_values(["row", "order"], kind="stable")
+    return alerts[ALERT_COLUMNS].reset_index(drop=True)
 
-        for key, label, target in (
-            ("dm_reply_rate_30d", "DM reply rate under target", _target("dm_reply_rate")),
-            ("email_reply_rate_30d", "Email reply rate under target", _target("email_reply_rate")),
-        ):
-            value = _number(row.get(key))
-            if value is not None and value < target:
-                add(label, value, target)
-        failures = ratio(row["enrichment_failures_30d"], row["leads_30d"])
-        if failures is not None and failures > ENRICHMENT_FAILURE_ALERT:
-            add("Enrichment failures high", failures, ENRICHMENT_FAILURE_ALERT)
-        if row["apollo_credits_month"] > APOLLO_MONTHLY_CREDIT_ALERT:
-            add(
-                "Apollo credits high this month",
-                row["apollo_credits_month"],
-                APOLLO_MONTHLY_CREDIT_ALERT,
-            )
-    return pd.DataFrame(alerts, columns=["tenant", "alert", "value", "threshold"])
 
+def alert_texts(alerts: pd.DataFrame) -> pd.DataFrame:
+    """The alerts with value and threshold as text: rates as percentages, credit counts as
+    whole numbers; a rate that would read the same as its threshold (4.96% under 5.0%) gets
+    a second decimal, so the alert reads true."""
+    value, threshold = alerts["value"].astype(float), alerts["threshold"].astype(float)
+    counts = alerts["alert"].str.startswith("Apollo")
+    close = value.map("{:.1%}".format) == threshold.map("{:.1%}".format)
 
-def format_alert_value(alert: pd.Series, column: str) -> str:
-    """Rates as percentages, credit counts as whole numbers; a rate that would read the same
-    as its threshold (4.96% under 5.0%) gets a second decimal, so the alert reads true."""
-    value = float(alert[column])
-    if alert["alert"].startswith("Apollo"):
-        return f"{value:,.0f}"
-    same = f"{float(alert['value']):.1%}" == f"{float(alert['threshold']):.1%}"
-    return f"{value:.2%}" if same else f"{value:.1%}"
+    def text(numbers: pd.Series) -> pd.Series:
+        rate = numbers.map("{:.2%}".format).where(close, numbers.map("{:.1%}".format))
+        return numbers.map("{:,.0f}".format).where(counts, rate)
+
+    return alerts.assign(value=text(value), threshold=text(threshold))
 
 
 FIRST_DRAFT_APPROVAL_TARGET = 0.80
