@@ -29,8 +29,10 @@ st.title("Tenants")
 gateway = context.gateway()
 
 with errors.banner_on_failure(), st.spinner("Loading tenant stats…"):
-    stats = gateway.frame("admin_tenant_stats")
-    zones = {c["id"]: c["time_zone"] for c in gateway.rows("visible_clients")}
+    stats, clients = gateway.at_once(
+        lambda: gateway.frame("admin_tenant_stats"), lambda: gateway.rows("visible_clients")
+    )
+    zones = {c["id"]: c["time_zone"] for c in clients}
 if stats.empty:
     st.info("No client tenants yet.")
     st.stop()
@@ -110,10 +112,13 @@ right.plotly_chart(
 
 st.subheader("Reviews, last 30 days")
 with errors.banner_on_failure():
-    by_tenant = gateway.frame("review_summary", p_group_by="tenant")
-    by_reviewer = gateway.frame("review_summary", p_group_by="reviewer")
-    reasons = gateway.frame("rejection_reasons")
-    people = {p["id"]: p for p in gateway.rows("user_directory")}
+    by_tenant, by_reviewer, reasons, directory = gateway.at_once(
+        lambda: gateway.frame("review_summary", p_group_by="tenant"),
+        lambda: gateway.frame("review_summary", p_group_by="reviewer"),
+        lambda: gateway.frame("rejection_reasons"),
+        lambda: gateway.rows("user_directory"),
+    )
+    people = {p["id"]: p for p in directory}
 # reviewers and admins review; a client approving their own drafts is shown apart
 roles = (
     by_reviewer["group_id"].map(lambda i: people.get(i, {}).get("role"))

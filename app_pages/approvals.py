@@ -66,11 +66,13 @@ def load_queue(page: int) -> list[dict]:
 
 
 with errors.banner_on_failure(), st.spinner("Loading the queue…"):
-    queue = load_queue(page)
+    queue, summaries = gateway.at_once(
+        lambda: load_queue(page), lambda: gateway.rows("review_summary", p_client_id=client_id)
+    )
     emptied = not queue and page > 1  # past the end (the queue shrank, or a hand-edited URL)
     if emptied:
         queue = load_queue(1)
-    [summary] = gateway.rows("review_summary", p_client_id=client_id) or [{}]
+    [summary] = summaries or [{}]
 if emptied:
     widgets.address_note(f"Page {page:,} of the queue has no drafts (now); showing page 1.")
     page = 1

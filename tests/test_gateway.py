@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
 import pytest
@@ -54,6 +55,34 @@ def test_a_nul_in_a_parameter_is_invalid_input_not_a_database_away(gateway_for) 
 def test_refusal_by_the_database_is_access_denied(gateway_for) -> None:
     with pytest.raises(AccessDenied, match="super admins only"):
         gateway_for("client1@revos.demo").rows("admin_tenant_stats")
+
+
+def test_reads_at_once_run_together_as_the_user_and_keep_their_order(gateway_for) -> None:
+    gateway = gateway_for("client2@revos.demo")
+    both_running = threading.Barrier(2, timeout=10)  # one after the other: a BrokenBarrier
+
+    def read(function: str):
+        both_running.wait()
+        return gateway.rows(function)
+
+    me, clients = gateway.at_once(lambda: read("me"), lambda: read("visible_clients"))
+    assert me == gateway.rows("me")
+    assert clients == gateway.rows("visible_clients")
+
+
+def test_reads_at_once_raise_the_first_failure_after_every_read_ended(gateway_for) -> None:
+    gateway = gateway_for("client1@revos.demo")
+    ended = threading.Event()
+
+    def slow_read():
+        time.sleep(0.3)
+        rows = gateway.rows("me")
+        ended.set()
+        return rows
+
+    with pytest.raises(AccessDenied, match="super admins only"):
+        gateway.at_once(lambda: gateway.rows("admin_tenant_stats"), slow_read)
+    assert ended.is_set()
 
 
 def test_unknown_function_and_parameter_are_reported(gateway_for) -> None:

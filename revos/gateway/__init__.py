@@ -11,10 +11,11 @@ import datetime as dt
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,10 @@ __all__ = [
     "UserSession",
     "to_json_params",
 ]
+
+
+T = TypeVar("T")
+READS_AT_ONCE = 4  # a page's reads together, at most: connections of the pool it may hold
 
 
 class Backend(Protocol):
@@ -135,6 +140,20 @@ class Gateway:
 
     def frame(self, function: str, /, **params: Any) -> pd.DataFrame:
         return pd.DataFrame(self.rows(function, **params))
+
+    def at_once(self, *reads: Callable[[], T]) -> list[T]:
+        """Independent reads run together, each on its own connection; results in order.
+
+        Over every tenant a page waits on a few slow reads in a row (the Tenants page: two
+        review summaries of about 2 s each at 10M leads); run together on two cores they
+        take about as long as the slowest. Each read still runs as the user. If any fails,
+        the first failure in the order given is raised, once every read has ended."""
+        if len(reads) < 2:
+            return [read() for read in reads]
+        self.session.token_with(self._secret)  # minted here, not by the threads at once
+        with ThreadPoolExecutor(max_workers=min(len(reads), READS_AT_ONCE)) as pool:
+            started = [pool.submit(read) for read in reads]
+        return [future.result() for future in started]
 
     def invalidate(self) -> None:
         """Forget this user's cached reads (after a write)."""
