@@ -45,7 +45,7 @@ rates = [
 ]
 stats[rates] = stats[rates].astype(float)
 stats = tables.to_datetimes(stats, ["last_activity"])
-stats["tenant"] = stats["company"].fillna(stats["email"])
+stats["tenant"] = metrics.tenant_labels(stats)
 stats["time_zone"] = stats["client_id"].map(zones)  # each tenant's windows are in its days
 
 alerts = metrics.tenant_alerts(stats)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from revos.domain import metrics, periods
+from revos.domain import metrics
 from revos.ui import context, errors, rankings, tables, time_zone, widgets
 
 st.title("Overview")
@@ -12,6 +12,7 @@ with errors.banner_on_failure():
     client_id = widgets.client_scope(gateway)
     period = widgets.period(gateway, client_id)
     start, end = period.bounds()
+    not_over = time_zone.first_day_not_over(gateway, client_id)  # its points would dip
     with st.spinner("Loading KPIs…"):
         current, previous = gateway.rows(
             "overview_kpis", p_from=start, p_to=end, p_client_id=client_id
@@ -27,8 +28,7 @@ if not current["new_leads"] and not current["dms_sent"] and not current["emails_
         "to see leads arrive here."
     )
 
-today = periods.today_in(time_zone.of_page(gateway, client_id))
-lines = metrics.sparklines(trend, period.first, period.last, today, grain)
+lines = metrics.sparklines(trend, period.first, period.last, not_over, grain)
 widgets.kpi_grid(metrics.kpi_tiles(current, previous), lines)
 days = time_zone.days_note(gateway, client_id)
 st.caption(

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+import revos.gateway as gateway_module
 from revos.gateway import (
     AccessDenied,
     DatabaseUnavailable,
@@ -80,9 +81,37 @@ def test_reads_at_once_raise_the_first_failure_after_every_read_ended(gateway_fo
         ended.set()
         return rows
 
+    def denied():
+        return gateway.rows("admin_tenant_stats")
+
+    def invalid():
+        return gateway.rows("leads_page", p_sort="id; drop table leads")
+
     with pytest.raises(AccessDenied, match="super admins only"):
-        gateway.at_once(lambda: gateway.rows("admin_tenant_stats"), slow_read)
+        gateway.at_once(denied, slow_read)
     assert ended.is_set()
+    with pytest.raises(AccessDenied):  # the first in the order asked, not the first to fail
+        gateway.at_once(lambda: (time.sleep(0.3), denied()), invalid)
+    with pytest.raises(InvalidRequest):
+        gateway.at_once(slow_read, invalid, denied)
+
+
+def test_reads_at_once_wait_their_turn_when_no_connection_is_spare(
+    gateway_for, monkeypatch
+) -> None:
+    """A process whose spare connections are all taken draws the page's reads in a row."""
+    monkeypatch.setattr(gateway_module, "SPARE_READS", threading.BoundedSemaphore(1))
+    gateway_module.SPARE_READS.acquire()  # another page holds the only spare one
+    gateway = gateway_for("client2@revos.demo")
+    threads: list[threading.Thread] = []
+
+    def read(function: str):
+        threads.append(threading.current_thread())
+        return gateway.rows(function)
+
+    me, clients = gateway.at_once(lambda: read("me"), lambda: read("visible_clients"))
+    assert (me, clients) == (gateway.rows("me"), gateway.rows("visible_clients"))
+    assert threads == [threading.current_thread()] * 2
 
 
 def test_unknown_function_and_parameter_are_reported(gateway_for) -> None:

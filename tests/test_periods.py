@@ -86,3 +86,5 @@ def test_a_moment_reads_on_the_reader_s_clock_with_the_zone_named() -> None:
     assert periods.clock(moment, "Asia/Kolkata") == "2026-11-29 10:16 (Asia/Kolkata)"
     assert periods.clock(moment, "America/Los_Angeles") == "2026-11-28 20:46 (America/Los_Angeles)"
     assert periods.clock(None, "UTC") is None
+    # a zone this Python does not know is read as UTC, and says so
+    assert periods.clock(moment, "Mars/Olympus_Mons") == "2026-11-29 04:46 (UTC)"

@@ -18,6 +18,7 @@ import pytest
 
 from revos.db import seed
 from revos.gateway.postgres import act_as
+from revos.ui import time_zone
 from tests.apptest import open_page, signed_in
 from tests.support import seeded_database, token_role
 
@@ -322,3 +323,20 @@ def test_a_client_sets_their_zone_in_the_sidebar_and_the_pages_follow(scratch_ap
     finally:
         with psycopg.connect(scratch_app.url) as conn:
             conn.execute("update public.users set time_zone = %s where email = %s", [before, email])
+
+
+def test_a_day_is_over_on_a_page_only_once_it_is_over_for_every_client_shown(
+    gateway_for, demo_users
+) -> None:
+    """The Overview's sparklines stop before this day: at 02:00 UTC a reviewer of a New York
+    and a London client still sees New York's yesterday grow."""
+    at_two = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC)
+    reviewer, admin = gateway_for("reviewer@revos.demo"), gateway_for("admin@revos.demo")
+    london = demo_users["client2@revos.demo"].id
+    assert time_zone.first_day_not_over(reviewer, None, at_two) == dt.date(2026, 11, 28)
+    assert time_zone.first_day_not_over(reviewer, london, at_two) == dt.date(2026, 11, 29)
+    assert time_zone.first_day_not_over(admin, None, at_two) == dt.date(2026, 11, 28)
+    client = gateway_for("client2@revos.demo")
+    assert time_zone.first_day_not_over(client, None, at_two) == dt.date(2026, 11, 29)
+    at_noon = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
+    assert time_zone.first_day_not_over(reviewer, None, at_noon) == dt.date(2026, 11, 29)

@@ -144,18 +144,18 @@ SPARKLINES = {"new_leads": "new_leads", "dms_sent": "dms_sent", "emails_sent": "
 
 
 def sparklines(
-    trend: pd.DataFrame, first: dt.date, last: dt.date, today: dt.date, grain: str
+    trend: pd.DataFrame, first: dt.date, last: dt.date, not_over: dt.date, grain: str
 ) -> dict[str, list[float]]:
     """Each counted KPI's points over the period, from `funnel_trend` rows, whole buckets only.
 
-    A bucket cut short draws a dip that is not there: today, which is not over (a period
-    ends today unless its days are custom), or a week that the period starts or ends inside.
-    So only the days or weeks wholly within `first`..`last` and before `today` are drawn; the
-    tile's number still counts every day of the period."""
+    A bucket cut short draws a dip that is not there: a day not over yet (`not_over` and
+    after: today, where the counts are in one zone), or a week that the period starts or ends
+    inside. So only the days or weeks wholly within `first`..`last` and before `not_over` are
+    drawn; the tile's number still counts every day of the period."""
     if trend.empty:
         return {}
     step = dt.timedelta(days=7 if grain == "week" else 1)
-    end = min(last + dt.timedelta(days=1), today)  # the first day not drawn
+    end = min(last + dt.timedelta(days=1), not_over)  # the first day not drawn
     starts = pd.to_datetime(trend["bucket"]).dt.date
     whole = trend[[first <= start and start + step <= end for start in starts]]
     return {key: [float(v) for v in whole[column]] for key, column in SPARKLINES.items()}
@@ -282,14 +282,19 @@ def _target(key: str) -> float:
 ALERT_COLUMNS = ["tenant", "alert", "value", "threshold"]
 
 
+def tenant_labels(tenants: pd.DataFrame) -> pd.Series:
+    """What a tenant is called on the page: their company, else (none, or blank) their login."""
+    company = tenants["company"].astype("object")
+    return company.where(company.notna() & (company != ""), tenants["email"])
+
+
 def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
     """One row per (tenant, problem): reply rates under target, failures or credits high.
 
     Column by column, not row by row: over 12,250 tenants a loop over the rows took 0.6 s of
     the Tenants page, and formatting its alerts 0.9 s more. Rows come in the tenants' order,
     each tenant's problems in the order below."""
-    company = stats["company"].astype("object")
-    tenant = company.where(company.notna() & (company != ""), stats["email"])
+    tenant = tenant_labels(stats)
     dm = pd.to_numeric(stats["dm_reply_rate_30d"]).astype(float)
     email = pd.to_numeric(stats["email_reply_rate_30d"]).astype(float)
     failures = ratios(stats["enrichment_failures_30d"].astype(float), stats["leads_30d"])

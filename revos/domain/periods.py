@@ -75,7 +75,8 @@ def clock(moment: str | dt.datetime | None, zone: str) -> str | None:
         return None
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
-    return f"{moment.astimezone(zone_info(zone)):%Y-%m-%d %H:%M} ({zone})"
+    clock = zone_info(zone)
+    return f"{moment.astimezone(clock):%Y-%m-%d %H:%M} ({getattr(clock, 'key', 'UTC')})"
 
 
 def preset(name: str, today: dt.date) -> Period:

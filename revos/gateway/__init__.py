@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -52,7 +53,9 @@ __all__ = [
 
 
 T = TypeVar("T")
-READS_AT_ONCE = 4  # a page's reads together, at most: connections of the pool it may hold
+# Pooled connections that pages' reads at once may hold beyond one per page being drawn, in
+# the whole process (the psycopg pool has 8): past it, a page's reads run one after another.
+SPARE_READS = threading.BoundedSemaphore(3)
 
 
 class Backend(Protocol):
@@ -146,16 +149,50 @@ class Gateway:
 
         Over every tenant a page waits on a few slow reads in a row (the Tenants page: two
         review summaries of about 2 s each at 10M leads); run together on two cores they
-        take about as long as the slowest. Each read still runs as the user. If any fails,
-        the first failure in the order given is raised, once every read has ended."""
-        if len(reads) < 2:
-            return [read() for read in reads]
+        take about as long as the slowest. Each read still runs as the user. The first runs
+        in the caller's thread; each other one in a thread of its own while the process has
+        a spare connection for it (SPARE_READS), else after the first, in the caller's: a
+        few super admins on the Tenants page must not take the whole pool from everyone
+        else. If any fails, the first failure in the order given is raised, once every read
+        has ended."""
         self.session.token_with(self._secret)  # minted here, not by the threads at once
-        with ThreadPoolExecutor(max_workers=min(len(reads), READS_AT_ONCE)) as pool:
-            started = [pool.submit(read) for read in reads]
-        return [future.result() for future in started]
+        with ThreadPoolExecutor(max_workers=max(1, len(reads) - 1)) as pool:
+            aside = [_aside(pool, read) for read in reads[1:]]
+            outcomes = [_outcome(reads[0])]
+            outcomes += [
+                future.result() if future else _outcome(read)
+                for future, read in zip(aside, reads[1:], strict=True)
+            ]
+        for _, error in outcomes:
+            if error is not None:
+                raise error
+        return [value for value, _ in outcomes]
 
     def invalidate(self) -> None:
         """Forget this user's cached reads (after a write)."""
         if self._cache is not None:
             self._cache.forget_user(self.session.user_id)
+
+
+def _outcome(read: Callable[[], T]) -> tuple[T | None, Exception | None]:
+    """A read's value, or the error it raised (kept, to be raised in the order asked)."""
+    try:
+        return read(), None
+    except Exception as exc:
+        return None, exc
+
+
+def _aside(
+    pool: ThreadPoolExecutor, read: Callable[[], T]
+) -> Future[tuple[T | None, Exception | None]] | None:
+    """The read started in a thread of its own if a spare connection is free, else None."""
+    if not SPARE_READS.acquire(blocking=False):
+        return None
+
+    def run() -> tuple[T | None, Exception | None]:
+        try:
+            return _outcome(read)
+        finally:
+            SPARE_READS.release()
+
+    return pool.submit(run)

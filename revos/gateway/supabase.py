@@ -22,16 +22,19 @@ class SupabaseBackend:
     def __init__(self, url: str, anon_key: str, jwt_secret: str) -> None:
         self._secret = jwt_secret
         self._client: Client = create_client(url, anon_key)
+        # made once, now: supabase-py makes it on first use without a lock, and a page's reads
+        # at once (Gateway.at_once) may be that first use
+        self._postgrest = self._client.postgrest
 
     def close(self) -> None:
-        self._client.postgrest.session.close()
+        self._postgrest.session.close()
 
     def rpc(self, token: str, function: str, params: Mapping[str, Any]) -> Any:
         try:
             tokens.verify(token, self._secret)
         except tokens.TokenError as exc:
             raise SessionExpired(str(exc)) from exc
-        postgrest = self._client.postgrest
+        postgrest = self._postgrest
         postgrest.auth(token)
         try:
             return postgrest.rpc(function, dict(params)).execute().data

@@ -164,7 +164,10 @@ def context_panel(item: dict) -> None:
 def conflict_panel(gateway: Gateway, card: Card) -> None:
     """Why the card's draft can no longer be reviewed as opened, and the ways on."""
     item, now = card.item, card.now or {}
-    zone = time_zone.own(gateway)  # the reviewer's clock, as in the history below the queue
+    try:
+        zone = time_zone.own(gateway)  # the reviewer's clock, as in the history below the queue
+    except GatewayError:
+        zone = "UTC"  # the page's next read says what is wrong; this panel still explains
     if now["status"] == "gone":
         st.warning(
             "This draft is no longer in your queue: it was deleted, or you no longer "

@@ -7,11 +7,13 @@ looking at all their clients sees each client's days summed, and "today" is thei
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from functools import cache
 
 import streamlit as st
 
+from revos.domain import periods
 from revos.gateway import Gateway
 from revos.gateway.errors import GatewayError
 
@@ -38,6 +40,18 @@ def of_page(gateway: Gateway, client_id: str | None) -> str:
         if client_id in zones:
             return zones[client_id]
     return own(gateway)
+
+
+def first_day_not_over(
+    gateway: Gateway, client_id: str | None, now: dt.datetime | None = None
+) -> dt.date:
+    """The first day a page's counts may still grow in: today in its client's zone, or, over
+    all of a reviewer's or admin's clients (each counted in their own days), the earliest
+    of their todays: at 02:00 UTC yesterday is not over yet in Los Angeles."""
+    if client_id is not None or gateway.session.role == "client":
+        return periods.today_in(of_page(gateway, client_id), now)
+    zones = {c["time_zone"] for c in gateway.rows("visible_clients")} or {own(gateway)}
+    return min(periods.today_in(zone, now) for zone in zones)
 
 
 def days_note(gateway: Gateway, client_id: str | None) -> str:
