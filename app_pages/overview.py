@@ -36,7 +36,8 @@ st.caption(
     f"before). Counts by the day each thing happened ({days}): new leads by comment date, "
     "DMs and emails by send date; reply rates are the replies so far to the sends at least "
     "3 days old (newer ones have not had time to be answered). The lines in the tiles draw "
-    f"whole {grain}s only: one not over yet, or cut by the period's edge, would look like a drop."
+    f"whole {grain}s only: one not over yet for every client shown, or cut by the period's "
+    "edge, would look like a drop."
 )
 
 with errors.banner_on_failure(), st.spinner("Comparing campaigns and lead magnets…"):

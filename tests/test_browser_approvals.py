@@ -118,7 +118,7 @@ def test_bulk_approve_approves_exactly_the_rows_ticked_then_nothing_stays_ticked
         for n, row in enumerate((1, 2, 3), start=1):  # the row-selection column
             page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
             page.get_by_role("button", name=f"Approve selected ({n})").wait_for(timeout=30_000)
-        page.get_by_text("You are approving these 3 drafts, exactly as written").wait_for()
+        page.get_by_text("You are approving 3 drafts, exactly as written").wait_for()
         screenshot(page, "client5-bulk-approve-ticked")
 
         def kind(row: dict) -> str:
@@ -178,7 +178,7 @@ def test_bulk_approving_the_review_cards_own_draft_moves_the_card_on(
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
         page.get_by_role("button", name="Approve selected (1)").click()
-        page.get_by_text("Approved 1 of 1 drafts.").wait_for(timeout=30_000)
+        page.get_by_text("Approved 1 of 1 draft.").wait_for(timeout=30_000)
         settle(page)
         screenshot(page, "client3-bulk-approves-the-card")
         assert page.get_by_text("This draft was already approved").count() == 0

@@ -21,7 +21,7 @@ from revos.domain import metrics, periods, rewrite
 from revos.domain.embedders import EmbeddingFailed
 from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError, semantic
 from revos.ui import time_zone
-from revos.ui.text import literal
+from revos.ui.text import counted, literal
 
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
 DM_LIMIT = 8000
@@ -461,7 +461,7 @@ def bulk_panel(
     )
     chosen = [shown[i] for i in picked.selection.rows if i < len(shown)]
     if chosen:
-        st.markdown(f"**You are approving these {len(chosen)} drafts, exactly as written:**")
+        st.markdown(f"**You are approving {counted(len(chosen), 'draft')}, exactly as written:**")
         for item in chosen:
             with st.container(border=True):
                 st.caption(literal(label(item)))
@@ -478,7 +478,8 @@ def bulk_panel(
         opened = st.session_state.get(OPENED)
         if opened is not None and opened["item"]["id"] in approved:
             close(gateway)  # the Review card's own draft: done, so the card takes the next
-        outcomes = [("success", f"Approved {len(approved)} of {len(chosen)} drafts.")]
+        level = "success" if len(approved) == len(chosen) else "warning" if approved else "error"
+        outcomes = [(level, f"Approved {len(approved)} of {counted(len(chosen), 'draft')}.")]
         outcomes += [("warning", problem) for problem in problems]
         _finish(gateway, *outcomes)
 
