@@ -75,8 +75,8 @@ def clock(moment: str | dt.datetime | None, zone: str) -> str | None:
         return None
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
-    clock = zone_info(zone)
-    return f"{moment.astimezone(clock):%Y-%m-%d %H:%M} ({getattr(clock, 'key', 'UTC')})"
+    reader = zone_info(zone)  # UTC for a name this Python does not know, and named so
+    return f"{moment.astimezone(reader):%Y-%m-%d %H:%M} ({getattr(reader, 'key', 'UTC')})"
 
 
 def preset(name: str, today: dt.date) -> Period:

@@ -155,13 +155,10 @@ class PostgresBackend:
                 row = conn.execute(query, self._values(conn, function, params)).fetchone()
         except PoolTimeout as exc:
             raise DatabaseUnavailable("The database is not reachable right now.") from exc
-        except psycopg.DataError as exc:
-            if exc.diag.sqlstate is None:  # refused here, before the server saw it (a NUL)
-                raise InvalidRequest(_unsendable(exc)) from exc
-            message = exc.diag.message_primary or str(exc)
-            raise classify_sqlstate(exc.diag.sqlstate, message) from exc
         except psycopg.Error as exc:
             sqlstate = exc.diag.sqlstate
+            if sqlstate is None and isinstance(exc, psycopg.DataError):  # refused here (a NUL)
+                raise InvalidRequest(_unsendable(exc)) from exc
             if sqlstate is None or sqlstate.startswith("08"):  # no server answered
                 raise DatabaseUnavailable(
                     f"The database is not reachable right now ({exc})."
