@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from revos.domain import periods
 from revos.gateway import Conflict, InvalidRequest
 from tests.support import ReviewWorld, as_user, review_world
 
@@ -480,6 +481,50 @@ def test_a_claim_holds_others_off_until_released(review_db: ReviewWorld) -> None
     assert reviewer.call("release_draft", p_id=draft) == [{"item_id": draft, "released": True}]
     [row] = admin.call("approve_draft", p_kind="message", p_id=draft, p_version=version)
     assert row["status"] == "approved"
+
+
+@pytest.fixture
+def admin_in_kolkata(review_db: ReviewWorld) -> Iterator[str]:
+    """The admin reads the database's refusals in a zone no other actor here uses."""
+    admin = review_db.gateway("admin@revos.demo")
+    [before] = review_db.one(
+        "select time_zone from public.users where id = %s", review_db.id("admin@revos.demo")
+    )
+    admin.call("set_my_time_zone", p_time_zone="Asia/Kolkata")
+    yield "Asia/Kolkata"
+    admin.call("set_my_time_zone", p_time_zone=before)
+
+
+def test_refusals_tell_times_on_the_readers_clock(
+    review_db: ReviewWorld, admin_in_kolkata: str
+) -> None:
+    """The bulk approval and any REST client show the database's own words: a claim's end
+    and an earlier review must be on the reader's clock, as the app's own messages are."""
+    claimed, reviewed = review_db.new_draft("client1@revos.demo"), None
+    reviewer, admin = (
+        review_db.gateway("reviewer@revos.demo"),
+        review_db.gateway("admin@revos.demo"),
+    )
+    reviewer.call("claim_draft", p_kind="message", p_id=claimed)
+    [until] = review_db.one(
+        "select expires_at from public.review_claims where item_id = %s", claimed
+    )
+    with pytest.raises(Conflict) as held_off:
+        admin.call(
+            "approve_draft", p_kind="message", p_id=claimed, p_version=review_db.version(claimed)
+        )
+    assert f"until {periods.clock(until, admin_in_kolkata)}." in str(held_off.value)
+
+    reviewed = review_db.new_draft("client1@revos.demo")
+    reviewer.call(
+        "approve_draft", p_kind="message", p_id=reviewed, p_version=review_db.version(reviewed)
+    )
+    [at] = review_db.one(
+        "select max(created_at) from public.review_audit where item_id = %s", reviewed
+    )
+    with pytest.raises(Conflict) as too_late:
+        admin.call("claim_draft", p_kind="message", p_id=reviewed)
+    assert f"at {periods.clock(at, admin_in_kolkata)}." in str(too_late.value)
 
 
 def test_a_claim_expires_on_its_own(review_db: ReviewWorld) -> None:
