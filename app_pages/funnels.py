@@ -22,7 +22,8 @@ if not campaigns:
     )
     st.stop()
 
-start, end = widgets.period(gateway, client_id).bounds()  # full width: five choices and dates
+period = widgets.period(gateway, client_id)  # full width: five choices and dates
+start, end = period.bounds()
 chosen = widgets.campaign_picker(campaigns)
 scope = {"p_campaign_ids": list(chosen) or None, "p_client_id": client_id}
 
@@ -65,7 +66,14 @@ for index, stage in enumerate(metrics.STAGE_LABELS):
 grain = st.segmented_control("Trend per", ["day", "week"], default="week", key="grain") or "week"
 with errors.banner_on_failure(), st.spinner("Loading the trend…"):
     trend = gateway.frame("funnel_trend", p_from=start, p_to=end, p_grain=grain, **scope)
-st.plotly_chart(charts.trend_figure(trend, grain))
+    not_over = time_zone.first_day_not_over(gateway, client_id)
+whole_days = metrics.counted_days(trend["bucket"], period.first, period.last, not_over, grain)
+st.plotly_chart(charts.trend_figure(trend, grain, whole_days))
+if (whole_days < metrics.bucket_length(grain)).any():
+    st.caption(
+        f"Hollow points are {grain}s that the period cuts or that are not over yet: they "
+        "hold fewer days, so they sit lower. Hover a point for how many days it holds."
+    )
 
 st.subheader("Campaigns compared")
 tables.campaign_table(metrics.campaign_comparison(funnel))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pandas as pd
@@ -45,6 +46,14 @@ def test_funnels_page_counts_equal_the_oracle(email, demo_users, world) -> None:
     assert links["DM replied"] == expected["dm_replied"]
     assert links["Replied"] == expected["email_replied"]
     assert len(links) == 9
+    # the week holding today is not over: its point is hollow, and the caption says why
+    [trend] = [
+        json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+        if "Activity per week" in c.proto.spec
+    ]
+    assert trend["data"][0]["marker"]["symbol"][-1] == "circle-open"
+    assert any(c.value.startswith("Hollow points are weeks") for c in at.caption)
 
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)

@@ -114,3 +114,28 @@ def test_a_ranking_with_an_interval_writes_each_value_after_its_whisker() -> Non
     assert [t.strip() for t in labels.text] == ["13.0%", "50.0%"]
     assert bars.showlegend is False and labels.showlegend is False  # no "trace 0" legend
     assert labels.textposition == "middle right"
+
+
+def test_trend_points_cut_short_are_hollow_and_say_so() -> None:
+    trend = pd.DataFrame(
+        {
+            "bucket": ["2026-11-02", "2026-11-09", "2026-11-16"],
+            "new_leads": [2, 9, 4],
+            "dms_sent": [1, 5, 2],
+            "dm_replies": [0, 1, 0],
+            "emails_sent": [0, 3, 1],
+            "email_replies": [0, 1, 0],
+        }
+    )
+    fig = charts.trend_figure(trend, "week", pd.Series([3, 7, 4]))
+    leads = fig.data[0]
+    assert list(leads.marker.symbol) == ["circle-open", "circle", "circle-open"]
+    assert list(leads.customdata) == [
+        " (partial week: 3 of its 7 days in the period and over)",
+        "",
+        " (partial week: 4 of its 7 days in the period and over)",
+    ]
+    today = charts.trend_figure(trend.iloc[2:], "day", pd.Series([0], index=[2]))
+    assert list(today.data[1].customdata) == [" (not over yet)"]
+    plain = charts.trend_figure(trend, "week")
+    assert set(plain.data[0].marker.symbol) == {"circle"}

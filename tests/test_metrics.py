@@ -245,3 +245,15 @@ def test_sparklines_leave_out_weeks_the_period_cuts_short() -> None:
     assert len(lines["dms_sent"]) == 12  # the week of Aug 31 starts before the period
     ongoing = metrics.sparklines(trend, first, last, last, "week")
     assert len(ongoing["dms_sent"]) == 11  # and the week holding today is not over
+
+
+def test_counted_days_says_how_much_of_each_bucket_is_in_the_period_and_over() -> None:
+    first, last = dt.date(2026, 11, 4), dt.date(2026, 11, 29)  # a Wednesday to a Sunday
+    weeks = _trend("2026-11-02", 4, "week")["bucket"]  # Mondays: Nov 2, 9, 16, 23
+    over = metrics.counted_days(weeks, first, last, dt.date(2026, 12, 2), "week")
+    assert list(over) == [5, 7, 7, 7]  # Nov 2 and 3 are before the period
+    ongoing = metrics.counted_days(weeks, first, last, dt.date(2026, 11, 26), "week")
+    assert list(ongoing) == [5, 7, 7, 3]  # Nov 26 (today) on are not over
+    days = _trend("2026-11-27", 3, "day")["bucket"]
+    assert list(metrics.counted_days(days, first, last, last, "day")) == [1, 1, 0]
+    assert list(metrics.counted_days(weeks.iloc[:0], first, last, last, "week")) == []

@@ -11,6 +11,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from revos.domain import metrics
 from revos.domain.periods import zone_info
 
 PALETTE = {
@@ -61,8 +62,12 @@ def funnel_figure(stages: pd.DataFrame, title: str, color: str) -> go.Figure:
     return _layout(fig, title, height=80 + 60 * len(stages))
 
 
-def trend_figure(trend: pd.DataFrame, grain: str) -> go.Figure:
-    """New leads, DMs and emails sent, and replies per day or week."""
+def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None = None) -> go.Figure:
+    """New leads, DMs and emails sent, and replies per day or week.
+
+    `whole_days` (`metrics.counted_days`) marks the buckets cut short, the weeks the period
+    starts or ends inside and a day or week not over: hollow points that say so on hover,
+    so that their lower counts do not read as a drop."""
     fig = go.Figure()
     series = (
         ("new_leads", "New leads", PALETTE["neutral"]),
@@ -71,6 +76,8 @@ def trend_figure(trend: pd.DataFrame, grain: str) -> go.Figure:
         ("replies", "Replies (DM + email)", PALETTE["reply"]),
     )
     frame = trend.assign(replies=trend["dm_replies"] + trend["email_replies"])
+    notes = _cut_short_notes(whole_days, grain, frame.index)
+    symbols = ["circle" if note == "" else "circle-open" for note in notes]
     for column, name, color in series:
         fig.add_scatter(
             x=frame["bucket"],
@@ -78,11 +85,28 @@ def trend_figure(trend: pd.DataFrame, grain: str) -> go.Figure:
             name=name,
             mode="lines+markers",
             line={"color": color},
+            marker={"symbol": symbols, "size": 8},
+            customdata=notes,
+            hovertemplate=f"{name}: %{{y:,}}%{{customdata}}<extra></extra>",
         )
     fig.update_yaxes(rangemode="tozero", title=f"Count per {grain}")
     # the days are each client's own (their time zone), summed across clients
     fig.update_xaxes(title="Week starting" if grain == "week" else "Day")
+    fig.update_layout(hovermode="x unified")
     return _layout(fig, f"Activity per {grain}")
+
+
+def _cut_short_notes(whole_days: pd.Series | None, grain: str, index: pd.Index) -> list[str]:
+    """Each bucket's hover note: empty for a whole one, else how much of it is counted."""
+    if whole_days is None:
+        return [""] * len(index)
+    length = metrics.bucket_length(grain)
+    if grain == "day":
+        return ["" if days == length else " (not over yet)" for days in whole_days]
+    return [
+        "" if days == length else f" (partial week: {days} of its 7 days in the period and over)"
+        for days in whole_days
+    ]
 
 
 def engagement_figure(posts: pd.DataFrame, zone: str = "UTC") -> go.Figure:

@@ -143,21 +143,44 @@ def kpi_tiles(current: dict, previous: dict) -> list[Tile]:
 SPARKLINES = {"new_leads": "new_leads", "dms_sent": "dms_sent", "emails_sent": "emails_sent"}
 
 
+def bucket_length(grain: str) -> int:
+    """A bucket's days: funnel_trend counts by day or by week."""
+    return 7 if grain == "week" else 1
+
+
+def counted_days(
+    buckets: pd.Series, first: dt.date, last: dt.date, not_over: dt.date, grain: str
+) -> pd.Series:
+    """How many of each day or week bucket's days its count holds in full: the days within
+    `first`..`last` and over, before `not_over` (today in the counts' zone; a day holds its
+    count in full only once it is over).
+
+    A bucket the period starts or ends inside, or that is not over, holds fewer days than
+    its length, and drawn beside whole ones it shows a dip that is not there."""
+    end = min(last + dt.timedelta(days=1), not_over)  # the first day not counted
+    length = bucket_length(grain)
+    starts = pd.to_datetime(buckets).dt.date
+    return pd.Series(
+        [
+            max(0, (min(start + dt.timedelta(days=length), end) - max(start, first)).days)
+            for start in starts
+        ],
+        index=buckets.index,
+        dtype="int64",
+    )
+
+
 def sparklines(
     trend: pd.DataFrame, first: dt.date, last: dt.date, not_over: dt.date, grain: str
 ) -> dict[str, list[float]]:
     """Each counted KPI's points over the period, from `funnel_trend` rows, whole buckets only.
 
-    A bucket cut short draws a dip that is not there: a day not over yet (`not_over` and
-    after: today, where the counts are in one zone), or a week that the period starts or ends
-    inside. So only the days or weeks wholly within `first`..`last` and before `not_over` are
-    drawn; the tile's number still counts every day of the period."""
+    A sparkline has no room to mark a bucket cut short (`counted_days`), so it draws only
+    the whole ones; the tile's number still counts every day of the period."""
     if trend.empty:
         return {}
-    step = dt.timedelta(days=7 if grain == "week" else 1)
-    end = min(last + dt.timedelta(days=1), not_over)  # the first day not drawn
-    starts = pd.to_datetime(trend["bucket"]).dt.date
-    whole = trend[[first <= start and start + step <= end for start in starts]]
+    days = counted_days(trend["bucket"], first, last, not_over, grain)
+    whole = trend[days == bucket_length(grain)]
     return {key: [float(v) for v in whole[column]] for key, column in SPARKLINES.items()}
 
 
