@@ -396,15 +396,23 @@ def rank_by_confidence(frame: pd.DataFrame, successes: str, n: str) -> pd.DataFr
     return frame.assign(rate_low=[low for low, _ in bounds], rate_high=[high for _, high in bounds])
 
 
+def pooled_rate(ranked: pd.DataFrame, successes: str = "replies", n: str = "downloads") -> float:
+    """The rate over every ranked row together: what a typical download converts at."""
+    total = float(ranked[n].sum())
+    return float(ranked[successes].sum()) / total if total > 0 else 0.0
+
+
 def top_and_laggards(ranked: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The `n` surely best (highest lower bound) and, of the rest, the `n` surely worst
-    (lowest upper bound) of a frame from `rank_by_confidence`. A top performer's lower bound
-    is above zero: with few magnets, one with no replies at all (0 of 6) was listed among
-    the top. The laggards never repeat a top performer, however few rows there are."""
+    """The `n` surely best (highest lower bound) and the `n` surely worst of a frame from
+    `rank_by_confidence`. A top performer's lower bound is above zero: with few magnets, one
+    with no replies at all (0 of 6) was listed among the top. A laggard is surely below the
+    pooled rate (its upper bound is), lowest upper bound first: "the rest after the top"
+    listed good magnets whenever there were few. The two lists never share a magnet."""
     sure = ranked[ranked["rate_low"] > 0]
     top = sure.sort_values(["rate_low", "conversion_rate"], ascending=False).head(n)
     rest = ranked.drop(index=top.index)
-    laggards = rest.sort_values(["rate_high", "conversion_rate"]).head(n)
+    below = rest[rest["rate_high"] < pooled_rate(ranked)]
+    laggards = below.sort_values(["rate_high", "conversion_rate"]).head(n)
     return top, laggards
 
 
