@@ -555,6 +555,11 @@ def test_an_approval_becomes_a_memory_of_its_client(library: ReviewWorld, monkey
     # it is found at once, and a second call adds nothing
     found = semantic.similar_messages(gateway, state, text, library.id(CLIENT), count=1)
     assert found[0]["content"] == text and found[0]["similarity"] == pytest.approx(1.0, abs=1e-5)
+    # but the draft itself, open on a reviewer's card when someone else approved it, is
+    # never its own example
+    beside = semantic.similar_messages(gateway, state, text, library.id(CLIENT), draft_id=draft)
+    assert beside and all(row["metadata"]["source_id"] != draft for row in beside)
+    assert text not in [row["content"] for row in beside]
     again = gateway.call(
         "remember_approval", p_item_id=draft, p_embedding=_vector(text), p_model=OFFLINE_MODEL
     )

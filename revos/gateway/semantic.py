@@ -109,10 +109,17 @@ def find_magnets(
 
 
 def similar_messages(
-    gateway: Gateway, semantic: Semantic, text: str, client_id: str, count: int = 3
+    gateway: Gateway,
+    semantic: Semantic,
+    text: str,
+    client_id: str,
+    count: int = 3,
+    draft_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """The client's approved messages and posts closest to `text`, most similar first, each
-    text once: a template approved for several leads would otherwise fill every place."""
+    text once: a template approved for several leads would otherwise fill every place.
+    The draft `text` is from (`draft_id`) is never its own example: once someone else
+    approves it, it would be the closest of all."""
     rows = gateway.rows(
         "match_memories",
         query_embedding=_query_vector(semantic, text),
@@ -123,7 +130,8 @@ def similar_messages(
     )
     distinct: dict[str, dict[str, Any]] = {}
     for row in rows:
-        distinct.setdefault(row["content"].strip(), row)
+        if draft_id is None or (row["metadata"] or {}).get("source_id") != draft_id:
+            distinct.setdefault(row["content"].strip(), row)
     return list(distinct.values())[:count]
 
 

@@ -133,7 +133,9 @@ def similar_messages(
             return []
         try:
             with errors.banner_on_failure():
-                found = semantic.similar_messages(gateway, state, text, item["client_id"])
+                found = semantic.similar_messages(
+                    gateway, state, text, item["client_id"], draft_id=item["id"]
+                )
         except EmbeddingFailed as exc:
             st.warning(literal(str(exc)))
             return []
