@@ -132,6 +132,25 @@ def test_a_page_outside_the_role_says_so(browser, app_url) -> None:
         page.close()
 
 
+def test_the_tenants_page_is_at_its_own_name_and_its_old_address(browser, app_url) -> None:
+    """It lived at /admin, where /tenants met "page not found"; a bookmark to /admin (with
+    its filters) still opens it, at /tenants."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/admin?period=7d")
+        _sign_in_here(page, "admin@revos.demo")
+        _heading(page, "Tenants")
+        page.wait_for_url(re.compile(r"/tenants\?period=7d$"), timeout=30_000)
+        second = context.new_page()
+        second.goto(f"{app_url}/tenants")
+        _heading(second, "Tenants")
+        assert second.get_by_text("Page not found").count() == 0
+        _no_error_popups(second)
+    finally:
+        context.close()
+
+
 def test_an_idle_tab_learns_that_its_session_ended(browser, scratch_app_url, scratch) -> None:
     """Signed out everywhere (by a super admin, a password change): an open tab nobody
     touches shows the sign-in form within a minute, without a click."""

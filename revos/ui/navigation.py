@@ -22,6 +22,10 @@ MAGNETS = ("app_pages/lead_magnets.py", "Lead magnets", ":material/redeem:")
 ADMIN = ("app_pages/admin.py", "Tenants", ":material/admin_panel_settings:")
 APPROVALS = ("app_pages/approvals.py", "Approvals", ":material/fact_check:")
 ALL_PAGES = (OVERVIEW, FUNNELS, LEADS, MAGNETS, ADMIN, APPROVALS)
+# A page's address is its file's name, but where its title says otherwise: the Tenants page.
+ADDRESSES = {ADMIN[0]: "tenants"}
+# Addresses a page had before, kept so that bookmarks and shared links still open it.
+MOVED = {"admin": ADMIN}
 # The root page's reserved name: Streamlit serves a default page at the root only, so this
 # address itself is not served (nothing links to it); it is known, so it gets no not-found page.
 HOME = "home"
@@ -34,7 +38,7 @@ MENUS: dict[str, list[tuple[str, str, str]]] = {
 
 
 def url_path(page: tuple[str, str, str]) -> str:
-    return Path(page[0]).stem
+    return ADDRESSES.get(page[0], Path(page[0]).stem)
 
 
 def unknown_address() -> str | None:
@@ -46,7 +50,7 @@ def unknown_address() -> str | None:
     path = urlparse(url).path.strip("/")
     if base and path.startswith(base):
         path = path[len(base) :].strip("/")
-    known = {url_path(page) for page in ALL_PAGES} | {HOME}
+    known = {url_path(page) for page in ALL_PAGES} | set(MOVED) | {HOME}
     if not re.fullmatch(r"[A-Za-z0-9_-]+", path) or path in known:
         return None
     return path
@@ -65,28 +69,35 @@ def not_found_page(address: str) -> st.Page:
 def pages_for(role: str) -> list[st.Page]:
     """The role's menu, plus every other page, hidden, saying it is not for this role.
 
-    Every menu page has its own address, the first one too: the app's root is a hidden home
-    that goes to the first page with the address's filters. (Streamlit serves its default
+    Every menu page has its own address, the first one too: the app's root is a hidden page
+    that goes to the first page with the address's filters, as do the addresses pages had
+    before (`MOVED`). (Streamlit serves its default
     page at the root only; a link to its own address, /overview say, met "page not found".)
     """
     entries = MENUS.get(role, [])
-    menu = [st.Page(path, title=title, icon=icon) for path, title, icon in entries]
-    hidden = [
-        st.Page(_not_for_role(page[1]), title=page[1], url_path=url_path(page), visibility="hidden")
+    served = {
+        page: st.Page(page[0], title=page[1], icon=page[2], url_path=url_path(page))
+        if page in entries
+        else st.Page(
+            _not_for_role(page[1]), title=page[1], url_path=url_path(page), visibility="hidden"
+        )
         for page in ALL_PAGES
-        if page not in entries
-    ]
-    return ([_home(menu[0])] if menu else []) + menu + hidden
+    }
+    menu = [served[page] for page in entries]
+    hidden = [served[page] for page in ALL_PAGES if page not in entries]
+    moved = [_forward(old, served[page]) for old, page in MOVED.items()]
+    return ([_forward(HOME, menu[0], default=True)] if menu else []) + menu + hidden + moved
 
 
-def _home(first: st.Page) -> st.Page:
-    """The app's root: goes to `first`, keeping the address's query parameters."""
+def _forward(address: str, to: st.Page, default: bool = False) -> st.Page:
+    """A hidden page at `address` that goes to `to`, keeping the address's query parameters:
+    the app's root (the role's first page) and the addresses pages had before."""
 
     def go() -> None:
         params = {name: st.query_params.get_all(name) for name in st.query_params}
-        st.switch_page(first, query_params=params)
+        st.switch_page(to, query_params=params)
 
-    return st.Page(go, title=first.title, url_path=HOME, default=True, visibility="hidden")
+    return st.Page(go, title=to.title, url_path=address, default=default, visibility="hidden")
 
 
 def signed_out_pages(sign_in: Callable[[], None]) -> list[st.Page]:
@@ -94,8 +105,8 @@ def signed_out_pages(sign_in: Callable[[], None]) -> list[st.Page]:
     return [
         st.Page(sign_in, title="Sign in", icon=":material/login:", url_path=HOME, default=True)
     ] + [
-        st.Page(sign_in, title="Sign in", url_path=url_path(page), visibility="hidden")
-        for page in ALL_PAGES
+        st.Page(sign_in, title="Sign in", url_path=address, visibility="hidden")
+        for address in [*map(url_path, ALL_PAGES), *MOVED]
     ]
 
 
