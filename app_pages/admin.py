@@ -3,7 +3,7 @@
 import streamlit as st
 
 from revos.domain import charts, metrics
-from revos.ui import context, errors, tables
+from revos.ui import context, errors, tables, widgets
 from revos.ui.text import counted, literal
 
 CHARTED_TENANTS = 15  # the busiest, in the charts; the table has every tenant
@@ -172,15 +172,11 @@ else:
 
 st.subheader("Sessions")
 left, right = st.columns([3, 1])
-who = left.selectbox(
+who = widgets.person_picker(
+    left,
     "Sign a user out of every browser",
-    list(people),
-    format_func=lambda i: (
-        f"{people[i]['full_name'] or people[i]['company'] or ''} "
-        f"({people[i]['email']}, {people[i]['role'].replace('_', ' ')})"
-    ),
-    index=None,  # nobody is picked for them: one click must not sign out the first user
-    placeholder="Pick a user",
+    people,
+    gateway.session.user_id,
     help="Ends every session of theirs at once: a copied cookie stops working too. "
     "They can sign in again with their password.",
 )

@@ -82,6 +82,11 @@ def test_an_admin_signs_a_user_out_everywhere(runtime, demo_users) -> None:
     # nobody is picked until the admin picks: one click signed out the first user before
     assert picker.value is None
     assert next(b for b in at.button if b.label == "Sign out everywhere").disabled
+    # the users A to Z as read, the admin picking marked: it would end this browser too
+    assert len(picker.options) == len(demo_users)
+    assert picker.options == sorted(picker.options, key=str.casefold)
+    [me] = [o for o in picker.options if "you, this browser too" in o]
+    assert "admin@revos.demo" in me
     picker.select(victim.id).run()
     next(b for b in at.button if b.label == "Sign out everywhere").click().run()
     assert not at.exception

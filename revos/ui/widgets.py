@@ -8,6 +8,7 @@ page (the menu opens pages without the previous page's URL parameters).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -213,6 +214,33 @@ def campaign_picker(campaigns: list[dict], key: str = "campaigns") -> tuple[str,
     )
     _remember(key, ",".join(chosen) or None)
     return tuple(chosen)
+
+
+def person_labels(people: dict[str, dict], me: str | None) -> dict[str, str]:
+    """Each user as a picker names them, A to Z as read: name or company, then email and
+    role; the user picking is marked, since picking oneself acts on this browser too."""
+    labels = {
+        i: f"{p['full_name'] or p['company'] or ''} ({p['email']}, "
+        f"{p['role'].replace('_', ' ')}{'; you, this browser too' if i == me else ''})".strip()
+        for i, p in people.items()
+    }
+    return dict(sorted(labels.items(), key=lambda item: item[1].casefold()))
+
+
+def person_picker(
+    slot: Any, label: str, people: dict[str, dict], me: str | None, help: str
+) -> str | None:
+    """A user picked from `people`, none until someone is: one click must not act on the
+    first user in the list."""
+    labels = person_labels(people, me)
+    return slot.selectbox(
+        label,
+        list(labels),
+        format_func=labels.get,
+        index=None,
+        placeholder="Pick a user",
+        help=help,
+    )
 
 
 def address_note(text: str) -> None:
