@@ -29,14 +29,14 @@ def test_trend_figure_has_four_series() -> None:
             "email_replies": [0, 1],
         }
     )
-    fig = charts.trend_figure(trend, "week")
-    assert [t.name for t in fig.data] == [
+    fig = charts.trend_figure(trend, "week", pd.Series([7, 2]))
+    assert [t.name for t in fig.data if t.showlegend is not False] == [
         "New leads",
         "DMs sent",
         "Emails sent",
         "Replies (DM + email)",
     ]
-    assert list(fig.data[3].y) == [1, 1]
+    assert list(next(t for t in fig.data if t.name.startswith("Replies")).y) == [1, 1]
 
 
 def test_figures_leave_backgrounds_to_the_theme() -> None:
@@ -128,14 +128,16 @@ def test_trend_points_cut_short_are_hollow_and_say_so() -> None:
         }
     )
     fig = charts.trend_figure(trend, "week", pd.Series([3, 7, 4]))
-    leads = fig.data[0]
-    assert list(leads.marker.symbol) == ["circle-open", "circle", "circle-open"]
+    leads, hollow = fig.data[0], fig.data[1]
     assert list(leads.customdata) == [
         " (partial week: 3 of its 7 days in the period and over)",
         "",
         " (partial week: 4 of its 7 days in the period and over)",
     ]
+    # drawn over the first and last points, white inside, out of the legend and the hover
+    assert list(hollow.x) == ["2026-11-02", "2026-11-16"] and list(hollow.y) == [2, 4]
+    assert hollow.marker.color == "white" and hollow.marker.line.color == leads.line.color
+    assert hollow.showlegend is False and hollow.hoverinfo == "skip"
     today = charts.trend_figure(trend.iloc[2:], "day", pd.Series([0], index=[2]))
-    assert list(today.data[1].customdata) == [" (not over yet)"]
-    plain = charts.trend_figure(trend, "week")
-    assert set(plain.data[0].marker.symbol) == {"circle"}
+    assert list(today.data[0].customdata) == [" (not over yet)"]
+    assert len(charts.trend_figure(trend, "week").data) == 4  # nothing cut short: no marks

@@ -76,8 +76,8 @@ def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None =
         ("replies", "Replies (DM + email)", PALETTE["reply"]),
     )
     frame = trend.assign(replies=trend["dm_replies"] + trend["email_replies"])
-    notes = _cut_short_notes(whole_days, grain, frame.index)
-    symbols = ["circle" if note == "" else "circle-open" for note in notes]
+    notes = _cut_short_notes(whole_days, grain, len(frame))
+    cut = frame[[note != "" for note in notes]]
     for column, name, color in series:
         fig.add_scatter(
             x=frame["bucket"],
@@ -85,10 +85,19 @@ def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None =
             name=name,
             mode="lines+markers",
             line={"color": color},
-            marker={"symbol": symbols, "size": 8},
             customdata=notes,
             hovertemplate=f"{name}: %{{y:,}}%{{customdata}}<extra></extra>",
         )
+        if not cut.empty:  # hollow over the solid points: the legend keeps its solid mark
+            fig.add_scatter(
+                x=cut["bucket"],
+                y=cut[column],
+                name=f"{name}, cut short",
+                mode="markers",
+                marker={"color": "white", "size": 9, "line": {"color": color, "width": 2}},
+                showlegend=False,
+                hoverinfo="skip",
+            )
     fig.update_yaxes(rangemode="tozero", title=f"Count per {grain}")
     # the days are each client's own (their time zone), summed across clients
     fig.update_xaxes(title="Week starting" if grain == "week" else "Day")
@@ -96,10 +105,10 @@ def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None =
     return _layout(fig, f"Activity per {grain}")
 
 
-def _cut_short_notes(whole_days: pd.Series | None, grain: str, index: pd.Index) -> list[str]:
+def _cut_short_notes(whole_days: pd.Series | None, grain: str, buckets: int) -> list[str]:
     """Each bucket's hover note: empty for a whole one, else how much of it is counted."""
     if whole_days is None:
-        return [""] * len(index)
+        return [""] * buckets
     length = metrics.bucket_length(grain)
     if grain == "day":
         return ["" if days == length else " (not over yet)" for days in whole_days]
