@@ -91,6 +91,12 @@ def test_every_chart_titles_its_axes_and_keeps_the_legend_off_them() -> None:
         axis = fig.layout.xaxis if fig.data[0].orientation == "h" else fig.layout.yaxis
         assert axis.title.text, fig.layout.title.text
         assert fig.layout.legend.y >= 1.0  # above the plot, not over the dates
+        # the title starts below plotly's toolbar (about 30 px), which covered it on phones
+        layout = fig.layout
+        assert layout.title.yref == "container" and layout.title.yanchor == "top"
+        title_top = (1 - layout.title.y) * layout.height
+        assert 30 <= title_top <= layout.margin.t - 40, title_top
+        assert {"pan", "lasso", "select"} <= set(layout.modebar.remove)
 
 
 def test_a_ranking_by_another_column_keeps_that_order_and_shows_the_interval() -> None:

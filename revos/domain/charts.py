@@ -33,13 +33,29 @@ def as_text(values: pd.Series) -> pd.Series:
     return values.astype(str).map(html.escape)
 
 
+# The top margin, from the top: plotly's toolbar (about 30 px, shown on hover and on a tap),
+# then the title, then the legend just above the plot. On a phone a title placed in the
+# margin's middle ran under the toolbar.
+TITLE_TOP_PX = 36
+TOP_MARGIN_PX = 96
+
+
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1 - TITLE_TOP_PX / height,
+            "yanchor": "top",
+        },
         height=height,
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        margin={"l": 10, "r": 10, "t": TOP_MARGIN_PX, "b": 10},
         # the legend sits top right, above the plot: never over the axis labels
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        # the toolbar keeps download, zoom and reset: eight buttons covered a phone's title
+        modebar={"remove": ["zoomin", "zoomout", "autoscale", "pan", "select", "lasso"]},
         colorway=SERIES_COLORS,
     )
     return fig
@@ -59,7 +75,7 @@ def funnel_figure(stages: pd.DataFrame, title: str, color: str) -> go.Figure:
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
-    return _layout(fig, title, height=80 + 60 * len(stages))
+    return _layout(fig, title, height=TOP_MARGIN_PX + 10 + 60 * len(stages))
 
 
 def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None = None) -> go.Figure:
@@ -195,7 +211,7 @@ def ranking_figure(
     if percent:
         fig.update_xaxes(tickformat=".0%")
     fig.update_xaxes(title=axis_title or title)
-    _layout(fig, title, height=max(260, 80 + 26 * len(ordered)))
+    _layout(fig, title, height=max(286, TOP_MARGIN_PX + 10 + 26 * len(ordered)))
     fig.update_layout(margin={"r": 70})  # room for the labels outside the longest bar
     return fig
 
