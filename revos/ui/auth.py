@@ -25,7 +25,8 @@ EXPIRES = "revos_session_expires"
 SIGNED_OUT = "revos_signed_out"  # set by sign-out: the cookie the request carried is dead
 CHECKED = "revos_session_checked"  # when this tab last asked the database if it may go on
 SIGN_OUT_FAILED = "revos_sign_out_failed"  # the database could not end the session
-RECHECK_SECONDS = 30
+RECHECK_SECONDS = 10  # a sign-out elsewhere reaches an open tab within 10 to 15 s
+WATCH_SECONDS = 5  # how often an idle tab looks whether a recheck is due
 
 
 def current_session(rt: Runtime) -> UserSession | None:
@@ -60,7 +61,7 @@ def watch(rt: Runtime) -> None:
     over the whole page reruns, to the sign-in form. Without it the re-check ran only on the
     next click, and an idle tab kept showing the data."""
 
-    @st.fragment(run_every=RECHECK_SECONDS / 2)
+    @st.fragment(run_every=WATCH_SECONDS)
     def check() -> None:
         if context.current_session() is not None and not _still_live(rt):
             st.rerun(scope="app")
