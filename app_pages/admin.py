@@ -3,7 +3,7 @@
 import streamlit as st
 
 from revos.domain import charts, metrics
-from revos.ui import context, errors, tables, widgets
+from revos.ui import auth, context, errors, tables, widgets
 from revos.ui.text import counted, literal
 
 CHARTED_TENANTS = 15  # the busiest, in the charts; the table has every tenant
@@ -183,4 +183,7 @@ who = widgets.person_picker(
 if right.button("Sign out everywhere", icon=":material/logout:", disabled=who is None):
     with errors.banner_on_failure():
         gateway.call("sign_out_everywhere", p_user_id=who)
+    if who == gateway.session.user_id:
+        auth.end_here()
+        st.rerun(scope="app")  # to the sign-in form
     st.success(f"Signed {literal(people[who]['email'])} out of every browser.")

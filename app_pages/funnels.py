@@ -70,10 +70,7 @@ with errors.banner_on_failure(), st.spinner("Loading the trend…"):
 whole_days = metrics.counted_days(trend["bucket"], period.first, period.last, not_over, grain)
 st.plotly_chart(charts.trend_figure(trend, grain, whole_days))
 if (whole_days < metrics.bucket_length(grain)).any():
-    st.caption(
-        f"Hollow points are {grain}s that the period cuts or that are not over yet: they "
-        "hold fewer days, so they sit lower. Hover a point for how many days it holds."
-    )
+    st.caption(charts.CUT_SHORT_NOTES[grain])
 
 st.subheader("Campaigns compared")
 tables.campaign_table(metrics.campaign_comparison(funnel))

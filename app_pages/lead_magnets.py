@@ -105,17 +105,24 @@ else:
         )
     )
     if len(ranked) >= 2:
-        top, laggards = metrics.top_and_laggards(ranked)
+        standing = metrics.standouts(ranked)
         best, worst = st.columns(2)
         shown = ["title", "downloads", "conversion_rate"]
-        best.markdown("**Top performers** (surely high: by the lower bound)")
-        best.dataframe(top[[*shown, "rate_low"]], hide_index=True, column_config=COLUMNS)
-        average = metrics.pooled_rate(ranked)
-        worst.markdown(f"**Laggards** (surely below {average:.1%}, all ranked magnets together)")
-        if laggards.empty:
-            worst.info(f"No magnet converts surely below {average:.1%}: none is a laggard yet.")
+        average = f"{standing.pooled:.1%}"
+        best.markdown(f"**Top performers** (surely above {average}, all ranked magnets together)")
+        if standing.top.empty:
+            best.info(f"No magnet converts surely above {average} yet.")
         else:
-            worst.dataframe(laggards[[*shown, "rate_high"]], hide_index=True, column_config=COLUMNS)
+            best.dataframe(
+                standing.top[[*shown, "rate_low"]], hide_index=True, column_config=COLUMNS
+            )
+        worst.markdown(f"**Laggards** (surely below {average})")
+        if standing.laggards.empty:
+            worst.info(f"No magnet converts surely below {average}: none is a laggard yet.")
+        else:
+            worst.dataframe(
+                standing.laggards[[*shown, "rate_high"]], hide_index=True, column_config=COLUMNS
+            )
     st.caption(
         f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads "
         "and order them by how sure their rate is (95% Wilson interval), so a few lucky "

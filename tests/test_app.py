@@ -112,3 +112,33 @@ def test_an_open_tab_ends_when_its_session_is_ended_elsewhere(runtime) -> None:
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Email", "Password"]
     assert not at.metric
+
+
+def test_an_admin_who_signs_themself_out_everywhere_leaves_at_once(scratch_app, demo_users) -> None:
+    """The picker says "you, this browser too": this browser goes to the sign-in form at
+    once, not at its next recheck 10 s later with the data still on screen."""
+    at = open_page(signed_in("admin@revos.demo"), "app_pages/admin.py")
+    picker = next(s for s in at.selectbox if s.label == "Sign a user out of every browser")
+    picker.select(demo_users["admin@revos.demo"].id).run()  # the scratch demo's ids are these
+    next(b for b in at.button if b.label == "Sign out everywhere").click().run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    assert not at.dataframe  # nothing of the tenants left on screen
+
+
+def test_the_people_picker_reads_a_to_z_by_name_or_email() -> None:
+    from revos.ui import widgets
+
+    def person(name: str | None, email: str, role: str = "client") -> dict:
+        return {"full_name": name, "company": None, "email": email, "role": role}
+
+    people = {
+        "1": person("zoe", "z@x.test"),
+        "2": person(None, "bea@x.test"),  # no name: sorted by email, not before every name
+        "3": person("Ada", "a@x.test", "super_admin"),
+        "4": person("Carl", "c@x.test"),
+    }
+    labels = widgets.person_labels(people, me="3")
+    assert list(labels) == ["3", "2", "4", "1"]
+    assert labels["3"] == "Ada (a@x.test, super admin; you, this browser too)"
+    assert labels["2"] == "(bea@x.test, client)"

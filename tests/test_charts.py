@@ -144,6 +144,11 @@ def test_trend_points_cut_short_are_hollow_and_say_so() -> None:
     assert list(hollow.x) == ["2026-11-02", "2026-11-16"] and list(hollow.y) == [2, 4]
     assert hollow.marker.color == "white" and hollow.marker.line.color == leads.line.color
     assert hollow.showlegend is False and hollow.hoverinfo == "skip"
+    # hidden and shown with its line from the legend, and the note said once in the hover
+    assert hollow.legendgroup == leads.legendgroup == "New leads"
+    assert set(fig.data[2].customdata) == {""}
+    started = charts.trend_figure(trend, "week", pd.Series([7, 7, 0]))
+    assert list(started.data[0].customdata)[-1] == " (not over yet)"  # a week begun today
     today = charts.trend_figure(trend.iloc[2:], "day", pd.Series([0], index=[2]))
     assert list(today.data[0].customdata) == [" (not over yet)"]
     assert len(charts.trend_figure(trend, "week").data) == 4  # nothing cut short: no marks

@@ -141,7 +141,7 @@ def test_wilson_bounds_rank_a_sure_rate_above_a_lucky_one() -> None:
     assert ranked.nlargest(1, "rate_low")["downloads"].item() == 300
 
 
-def test_top_performers_and_laggards_never_share_a_magnet() -> None:
+def test_standouts_are_held_to_the_pooled_rate_and_never_share_a_magnet() -> None:
     frame = pd.DataFrame(
         {
             "title": ["sure", "lucky", "solid", "poor"],
@@ -150,34 +150,23 @@ def test_top_performers_and_laggards_never_share_a_magnet() -> None:
         }
     ).assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
     ranked = metrics.rank_by_confidence(frame, "replies", "downloads")
-    top, laggards = metrics.top_and_laggards(ranked)
-    # 20 of 100 is surely above 13%, 40 of 300 above 10%; 1 of 5 (20%) could be 4%
-    assert list(top["title"]) == ["solid", "sure", "lucky"]
-    assert list(laggards["title"]) == ["poor"]  # only what is left, never a top performer
-    top, laggards = metrics.top_and_laggards(ranked, n=2)
-    assert list(top["title"]) == ["solid", "sure"]
-    # surely below the pooled 62 of 495 (12.5%): 1 of 90 stays under 6%; 1 of 5 could be 62%
-    assert list(laggards["title"]) == ["poor"]
+    standing = metrics.standouts(ranked)
+    assert standing.pooled == 62 / 495  # 12.5%
+    # 20 of 100 is surely above 12.5% (13.3% at least); 40 of 300 could be 9.9%, 1 of 5 4%
+    assert list(standing.top["title"]) == ["solid"]
+    # 1 of 90 stays under 6%; 1 of 5 could be 62%
+    assert list(standing.laggards["title"]) == ["poor"]
 
 
-def test_a_laggard_is_surely_below_the_pooled_rate() -> None:
-    """Found by a browser trial: with five magnets the two after the top three were listed
-    as laggards, one of them converting well above the rest."""
+def test_a_magnet_surely_below_average_is_never_a_top_performer() -> None:
+    """Found by review: with a lower bound merely above zero, B (50 of 1,000, surely under
+    the pooled 9.1%) was listed among the top, and so never among the laggards."""
     frame = pd.DataFrame(
-        {
-            "title": ["a", "b", "c", "good too", "weak", "weaker", "weakest", "low"],
-            "replies": [60, 55, 50, 45, 5, 4, 2, 6],
-            "downloads": [200, 200, 200, 200, 200, 200, 200, 200],
-        }
+        {"title": ["A", "B", "C"], "replies": [60, 50, 1], "downloads": [200, 1000, 20]}
     ).assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
-    ranked = metrics.rank_by_confidence(frame, "replies", "downloads")
-    assert metrics.pooled_rate(ranked) == 227 / 1600
-    top, laggards = metrics.top_and_laggards(ranked)
-    assert list(top["title"]) == ["a", "b", "c"]
-    assert list(laggards["title"]) == ["weakest", "weaker", "weak"]  # not "good too"
-    _, few = metrics.top_and_laggards(ranked.head(5))
-    assert list(few["title"]) == ["weak"]
-    assert metrics.pooled_rate(ranked.iloc[:0]) == 0.0
+    standing = metrics.standouts(metrics.rank_by_confidence(frame, "replies", "downloads"))
+    assert list(standing.top["title"]) == ["A"]
+    assert list(standing.laggards["title"]) == ["B"]
 
 
 def test_an_alert_never_reads_as_its_own_threshold() -> None:
@@ -230,13 +219,16 @@ def test_alerts_are_the_row_by_row_alerts(seed: int) -> None:
 def test_a_magnet_without_replies_is_never_a_top_performer() -> None:
     """Found by a browser trial: with three magnets, two at 0 of 6 were "surely high"."""
     frame = pd.DataFrame(
-        {"title": ["good", "none a", "none b"], "replies": [13, 0, 0], "downloads": [53, 6, 6]}
+        {
+            "title": ["good", "none a", "none b", "low"],
+            "replies": [13, 0, 0, 10],
+            "downloads": [53, 6, 6, 400],
+        }
     ).assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
-    top, laggards = metrics.top_and_laggards(
-        metrics.rank_by_confidence(frame, "replies", "downloads")
-    )
-    assert list(top["title"]) == ["good"]
-    assert laggards.empty  # 0 of 6 could still be 39%: not surely below the pooled 20%
+    standing = metrics.standouts(metrics.rank_by_confidence(frame, "replies", "downloads"))
+    assert list(standing.top["title"]) == ["good"]
+    # 0 of 6 could still be 39%: not surely below the pooled 4.9% either; 10 of 400 is
+    assert list(standing.laggards["title"]) == ["low"]
 
 
 def _trend(first: str, buckets: int, grain: str, value: float = 10.0) -> pd.DataFrame:

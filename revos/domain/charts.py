@@ -94,14 +94,17 @@ def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None =
     frame = trend.assign(replies=trend["dm_replies"] + trend["email_replies"])
     notes = _cut_short_notes(whole_days, grain, len(frame))
     cut = frame[[note != "" for note in notes]]
-    for column, name, color in series:
+    for index, (column, name, color) in enumerate(series):
+        # the note once, on the first series: the unified hover lists all four
+        said = notes if index == 0 else [""] * len(frame)
         fig.add_scatter(
             x=frame["bucket"],
             y=frame[column],
             name=name,
+            legendgroup=name,
             mode="lines+markers",
             line={"color": color},
-            customdata=notes,
+            customdata=said,
             hovertemplate=f"{name}: %{{y:,}}%{{customdata}}<extra></extra>",
         )
         if not cut.empty:  # hollow over the solid points: the legend keeps its solid mark
@@ -109,6 +112,7 @@ def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None =
                 x=cut["bucket"],
                 y=cut[column],
                 name=f"{name}, cut short",
+                legendgroup=name,  # hidden and shown with its line from the legend
                 mode="markers",
                 marker={"color": "white", "size": 9, "line": {"color": color, "width": 2}},
                 showlegend=False,
@@ -121,15 +125,26 @@ def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None =
     return _layout(fig, f"Activity per {grain}")
 
 
+# The caption under a trend with hollow points, by grain.
+CUT_SHORT_NOTES = {
+    "day": "Hollow points are days not over yet, in the zone of every client shown: their "
+    "counts may still grow.",
+    "week": "Hollow points are weeks that the period cuts or that are not over yet: they hold "
+    "fewer days, so they sit lower. Hover one for how many days it holds.",
+}
+
+
 def _cut_short_notes(whole_days: pd.Series | None, grain: str, buckets: int) -> list[str]:
     """Each bucket's hover note: empty for a whole one, else how much of it is counted."""
     if whole_days is None:
         return [""] * buckets
     length = metrics.bucket_length(grain)
-    if grain == "day":
-        return ["" if days == length else " (not over yet)" for days in whole_days]
     return [
-        "" if days == length else f" (partial week: {days} of its 7 days in the period and over)"
+        ""
+        if days == length
+        else " (not over yet)"
+        if days == 0
+        else f" (partial week: {days} of its 7 days in the period and over)"
         for days in whole_days
     ]
 

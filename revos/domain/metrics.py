@@ -402,18 +402,29 @@ def pooled_rate(ranked: pd.DataFrame, successes: str = "replies", n: str = "down
     return float(ranked[successes].sum()) / total if total > 0 else 0.0
 
 
-def top_and_laggards(ranked: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The `n` surely best (highest lower bound) and the `n` surely worst of a frame from
-    `rank_by_confidence`. A top performer's lower bound is above zero: with few magnets, one
-    with no replies at all (0 of 6) was listed among the top. A laggard is surely below the
-    pooled rate (its upper bound is), lowest upper bound first: "the rest after the top"
-    listed good magnets whenever there were few. The two lists never share a magnet."""
-    sure = ranked[ranked["rate_low"] > 0]
-    top = sure.sort_values(["rate_low", "conversion_rate"], ascending=False).head(n)
-    rest = ranked.drop(index=top.index)
-    below = rest[rest["rate_high"] < pooled_rate(ranked)]
-    laggards = below.sort_values(["rate_high", "conversion_rate"]).head(n)
-    return top, laggards
+@dataclass(frozen=True)
+class Standouts:
+    """The magnets surely better and surely worse than all ranked magnets together."""
+
+    top: pd.DataFrame
+    laggards: pd.DataFrame
+    pooled: float  # the rate of every ranked magnet together: what both lists are held to
+
+
+def standouts(ranked: pd.DataFrame, n: int = 3) -> Standouts:
+    """Of a frame from `rank_by_confidence`, the `n` surely above the pooled rate (their
+    lower bound is; highest first) and the `n` surely below it (their upper bound is; lowest
+    first). One bar for both lists, so they never share a magnet: a lower bound merely above
+    zero let a magnet surely below average top the list, and "the rest after the top" listed
+    good magnets as laggards whenever there were few."""
+    pooled = pooled_rate(ranked)
+    above = ranked[ranked["rate_low"] > pooled]
+    below = ranked[ranked["rate_high"] < pooled]
+    return Standouts(
+        top=above.sort_values(["rate_low", "conversion_rate"], ascending=False).head(n),
+        laggards=below.sort_values(["rate_high", "conversion_rate"]).head(n),
+        pooled=pooled,
+    )
 
 
 def age_seconds(stamp: str | pd.Timestamp, now: pd.Timestamp | None = None) -> float:

@@ -78,7 +78,7 @@ def _still_live(rt: Runtime) -> bool:
     except psycopg.Error:
         return True  # the database is away: pages say so; the session is judged when it is back
     if not live:
-        _end_here()
+        end_here()
         return False
     st.session_state[CHECKED] = time.monotonic()
     return True
@@ -134,11 +134,12 @@ def _sign_out(rt: Runtime) -> None:
             accounts.sign_out(rt.service_url, token)
         except psycopg.Error:
             st.session_state[SIGN_OUT_FAILED] = True
-    _end_here()
+    end_here()
 
 
-def _end_here() -> None:
-    """This browser session is signed out: forget its token, user and cookie."""
+def end_here() -> None:
+    """This browser session is signed out: forget its token, user and cookie. Also for a
+    super admin who signs themself out everywhere: this browser at once, not at its recheck."""
     for key in (TOKEN, EXPIRES):
         st.session_state.pop(key, None)
     st.session_state[SIGNED_OUT] = True

@@ -140,7 +140,7 @@ def similar_messages(
             st.warning(literal(str(exc)))
             return []
         if not found:
-            st.caption("No approved messages of this client yet.")
+            st.caption("No other approved messages of this client yet.")
         for memory in found:
             kind = KIND_LABELS.get(memory["metadata"].get("type"), "Message")
             st.markdown(f"**{kind}** · similarity {memory['similarity']:.2f}")

@@ -224,7 +224,8 @@ def person_labels(people: dict[str, dict], me: str | None) -> dict[str, str]:
         f"{p['role'].replace('_', ' ')}{'; you, this browser too' if i == me else ''})".strip()
         for i, p in people.items()
     }
-    return dict(sorted(labels.items(), key=lambda item: item[1].casefold()))
+    # by name, or by email for someone without one (their label starts with the bracket)
+    return dict(sorted(labels.items(), key=lambda item: item[1].lstrip("(").casefold()))
 
 
 def person_picker(
