@@ -45,6 +45,36 @@ def test_sign_in_resume_and_sign_out(people) -> None:
     assert accounts.resume(people["url"], "made-up-token") is None
 
 
+def test_an_open_tab_checks_its_session_without_a_write_each_time(people) -> None:
+    """Every open tab asks every 10 s; last_seen_at moves on at most once a minute."""
+    url = people["url"]
+    signed = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7)
+    hashed = accounts.token_hash(signed.token)
+
+    def seen() -> tuple:
+        with psycopg.connect(url) as conn:
+            return conn.execute(
+                "select last_seen_at, xmin::text from private.login_sessions where token_hash = %s",
+                [hashed],
+            ).fetchone()
+
+    before = seen()
+    assert accounts.is_live(url, signed.token) and accounts.is_live(url, signed.token)
+    assert seen() == before  # seen just now: no new row version
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "update private.login_sessions set last_seen_at = now() - interval '2 minutes' "
+            "where token_hash = %s",
+            [hashed],
+        )
+    stale = seen()
+    assert accounts.is_live(url, signed.token)
+    assert seen()[0] > stale[0]  # a minute on: moved on
+    accounts.sign_out(url, signed.token)
+    assert not accounts.is_live(url, signed.token)
+    assert not accounts.is_live(url, "made-up-token") and not accounts.is_live(url, "")
+
+
 def test_the_message_never_says_which_part_was_wrong(people) -> None:
     messages = set()
     for email, password in (("ann@example.com", "wrong"), ("nobody@example.com", DEMO_PASSWORD)):

@@ -20,10 +20,12 @@ import datetime as dt
 import hashlib
 import math
 import secrets
+import threading
 from dataclasses import dataclass
 
 import bcrypt
 import psycopg
+from psycopg_pool import ConnectionPool
 
 REFUSED = "That email and password do not match an account."
 MAX_EMAIL = 320
@@ -119,6 +121,39 @@ def resume(service_url: str, token: str) -> Account | None:
             [token_hash(token)],
         ).fetchone()
     return Account(*row) if row else None
+
+
+def is_live(service_url: str, token: str) -> bool:
+    """Whether a session token is still live: every open tab asks every few seconds, so on
+    a connection kept in a small pool, and without a write each time (0077)."""
+    if not token:
+        return False
+    with _checks(service_url).connection() as conn:
+        row = conn.execute("select private.session_is_live(%s)", [token_hash(token)]).fetchone()
+    return bool(row and row[0])
+
+
+_CHECK_POOLS: dict[str, ConnectionPool] = {}
+_CHECK_POOLS_LOCK = threading.Lock()
+
+
+def _checks(service_url: str) -> ConnectionPool:
+    """The process's pool for session checks on `service_url`: two connections at most,
+    closed after a minute idle; a caller gives up after 5 s, as a fresh connection would."""
+    with _CHECK_POOLS_LOCK:
+        if service_url not in _CHECK_POOLS:
+            _CHECK_POOLS[service_url] = ConnectionPool(
+                service_url,
+                min_size=0,
+                max_size=2,
+                max_idle=60,
+                timeout=5,
+                reconnect_timeout=5,
+                kwargs={"autocommit": True, "connect_timeout": 5},
+                check=ConnectionPool.check_connection,
+                open=True,
+            )
+        return _CHECK_POOLS[service_url]
 
 
 def sign_out(service_url: str, token: str) -> None:

@@ -14,6 +14,7 @@ import time
 
 import psycopg
 import streamlit as st
+from psycopg_pool import PoolTimeout
 
 from revos.db import accounts
 from revos.gateway import UserSession
@@ -74,9 +75,12 @@ def _still_live(rt: Runtime) -> bool:
         return True
     token = st.session_state.get(TOKEN)
     try:
-        live = token is not None and accounts.resume(rt.service_url, token) is not None
-    except psycopg.Error:
-        return True  # the database is away: pages say so; the session is judged when it is back
+        live = token is not None and accounts.is_live(rt.service_url, token)
+    except (psycopg.Error, PoolTimeout):
+        # the database is away: pages say so; the session is judged when it is back, a
+        # recheck later (not on every tick, each waiting out a connection timeout)
+        st.session_state[CHECKED] = time.monotonic()
+        return True
     if not live:
         end_here()
         return False
