@@ -46,15 +46,15 @@ def test_funnels_page_counts_equal_the_oracle(email, demo_users, world) -> None:
     assert links["DM replied"] == expected["dm_replied"]
     assert links["Replied"] == expected["email_replied"]
     assert len(links) == 9
-    # the week holding today is not over: its point is hollow, and the caption says why
+    # the week holding today is not over: its point is white, and the caption says why
     [trend] = [
         json.loads(c.proto.spec)
         for c in at.get("plotly_chart")
         if "Activity per week" in c.proto.spec
     ]
-    hollow = trend["data"][1]
-    assert hollow["showlegend"] is False and hollow["x"][-1] == trend["data"][0]["x"][-1]
-    assert any(c.value.startswith("Hollow points are weeks") for c in at.caption)
+    [note] = [t for t in trend["data"] if "legendgroup" not in t]
+    assert note["x"][-1] == trend["data"][0]["x"][-1]  # the last week is said to be cut short
+    assert any(c.value.startswith("White points on dotted lines are weeks") for c in at.caption)
 
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)

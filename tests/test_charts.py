@@ -36,7 +36,8 @@ def test_trend_figure_has_four_series() -> None:
         "Emails sent",
         "Replies (DM + email)",
     ]
-    assert list(next(t for t in fig.data if t.name.startswith("Replies")).y) == [1, 1]
+    replies = [t for t in fig.data if t.legendgroup == "Replies (DM + email)"]
+    assert list(replies[-1].y) == [1, 1]  # its points, DM and email replies summed
 
 
 def test_figures_leave_backgrounds_to_the_theme() -> None:
@@ -122,7 +123,7 @@ def test_a_ranking_with_an_interval_writes_each_value_after_its_whisker() -> Non
     assert labels.textposition == "middle right"
 
 
-def test_trend_points_cut_short_are_hollow_and_say_so() -> None:
+def test_trend_points_cut_short_are_white_on_dotted_lines_and_say_so() -> None:
     trend = pd.DataFrame(
         {
             "bucket": ["2026-11-02", "2026-11-09", "2026-11-16"],
@@ -134,21 +135,45 @@ def test_trend_points_cut_short_are_hollow_and_say_so() -> None:
         }
     )
     fig = charts.trend_figure(trend, "week", pd.Series([3, 7, 4]))
-    leads, hollow = fig.data[0], fig.data[1]
-    assert list(leads.customdata) == [
-        " (partial week: 3 of its 7 days in the period and over)",
-        "",
-        " (partial week: 4 of its 7 days in the period and over)",
+    line, dotted, points = [t for t in fig.data if t.legendgroup == "New leads"]
+    # the solid line (the legend's entry) joins whole weeks only; dots join the cut ones
+    assert line.showlegend is not False and line.hoverinfo == "skip"
+    assert [None if pd.isna(y) else y for y in line.y] == [None, 9, None]
+    monday = [pd.Timestamp(day) for day in trend["bucket"]]
+    assert list(dotted.x) == [monday[0], monday[1], None, monday[1], monday[2], None]
+    assert list(dotted.y) == [2, 9, None, 9, 4, None] and dotted.line.dash == "dot"
+    # every point hovers with its value; the cut ones are white inside
+    color = line.line.color
+    assert list(points.marker.color) == ["white", color, "white"]
+    assert list(points.y) == [2, 9, 4] and "New leads" in points.hovertemplate
+    # the note once, in no legend group: hiding a series from the legend keeps it
+    [note] = [t for t in fig.data if t.legendgroup is None]
+    assert list(note.customdata) == [
+        "(partial week: 3 of its 7 days in the period and over)",
+        "(partial week: 4 of its 7 days in the period and over)",
     ]
-    # drawn over the first and last points, white inside, out of the legend and the hover
-    assert list(hollow.x) == ["2026-11-02", "2026-11-16"] and list(hollow.y) == [2, 4]
-    assert hollow.marker.color == "white" and hollow.marker.line.color == leads.line.color
-    assert hollow.showlegend is False and hollow.hoverinfo == "skip"
-    # hidden and shown with its line from the legend, and the note said once in the hover
-    assert hollow.legendgroup == leads.legendgroup == "New leads"
-    assert set(fig.data[2].customdata) == {""}
+    assert note.showlegend is False
     started = charts.trend_figure(trend, "week", pd.Series([7, 7, 0]))
-    assert list(started.data[0].customdata)[-1] == " (not over yet)"  # a week begun today
+    assert list(started.data[-1].customdata) == ["(not over yet)"]  # a week begun today
     today = charts.trend_figure(trend.iloc[2:], "day", pd.Series([0], index=[2]))
-    assert list(today.data[0].customdata) == [" (not over yet)"]
-    assert len(charts.trend_figure(trend, "week").data) == 4  # nothing cut short: no marks
+    assert list(today.data[-1].customdata) == ["(not over yet)"]
+    whole = charts.trend_figure(trend, "week")
+    assert len(whole.data) == 8  # a line and its points per series: nothing cut, no marks
+
+
+def test_week_ticks_fall_on_the_weeks_own_mondays() -> None:
+    """Plotly's own ticks fell on Sundays, a day before each "Week starting"; a lone week
+    (the last 7 days) was zoomed into its millisecond."""
+    weeks = pd.DataFrame(
+        {
+            "bucket": [str(d.date()) for d in pd.date_range("2026-09-07", periods=30, freq="7D")],
+            **{c: [1] * 30 for c in ("new_leads", "dms_sent", "dm_replies")},
+            **{c: [1] * 30 for c in ("emails_sent", "email_replies")},
+        }
+    )
+    axis = charts.trend_figure(weeks, "week").layout.xaxis
+    assert pd.Timestamp(axis.tick0) == pd.Timestamp("2026-09-07")  # a Monday
+    assert axis.dtick == 3 * 7 * 86_400_000  # every third week: ten ticks for 30 weeks
+    lone = charts.trend_figure(weeks.iloc[:1], "week").layout.xaxis
+    assert [pd.Timestamp(t) for t in lone.tickvals] == [pd.Timestamp("2026-09-07")]
+    assert pd.Timestamp(lone.range[1]) - pd.Timestamp(lone.range[0]) == pd.Timedelta(days=7)

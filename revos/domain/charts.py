@@ -78,59 +78,122 @@ def funnel_figure(stages: pd.DataFrame, title: str, color: str) -> go.Figure:
     return _layout(fig, title, height=TOP_MARGIN_PX + 10 + 60 * len(stages))
 
 
+TREND_SERIES = (
+    ("new_leads", "New leads", PALETTE["neutral"]),
+    ("dms_sent", "DMs sent", PALETTE["dm"]),
+    ("emails_sent", "Emails sent", PALETTE["email"]),
+    ("replies", "Replies (DM + email)", PALETTE["reply"]),
+)
+
+
 def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None = None) -> go.Figure:
     """New leads, DMs and emails sent, and replies per day or week.
 
     `whole_days` (`metrics.counted_days`) marks the buckets cut short, the weeks the period
-    starts or ends inside and a day or week not over: hollow points that say so on hover,
-    so that their lower counts do not read as a drop."""
+    starts or ends inside and a day or week not over: white points joined by dotted lines,
+    and a hover note on how many days they hold, so that their lower counts do not read as
+    a drop (a solid line to today's few leads looked like a crash)."""
     fig = go.Figure()
-    series = (
-        ("new_leads", "New leads", PALETTE["neutral"]),
-        ("dms_sent", "DMs sent", PALETTE["dm"]),
-        ("emails_sent", "Emails sent", PALETTE["email"]),
-        ("replies", "Replies (DM + email)", PALETTE["reply"]),
-    )
-    frame = trend.assign(replies=trend["dm_replies"] + trend["email_replies"])
-    notes = _cut_short_notes(whole_days, grain, len(frame))
-    cut = frame[[note != "" for note in notes]]
-    for index, (column, name, color) in enumerate(series):
-        # the note once, on the first series: the unified hover lists all four
-        said = notes if index == 0 else [""] * len(frame)
+    frame = trend.assign(
+        replies=trend["dm_replies"] + trend["email_replies"],
+        bucket=pd.to_datetime(trend["bucket"]),
+    ).reset_index(drop=True)
+    notes = pd.Series(_cut_short_notes(whole_days, grain, len(frame)))
+    cut = notes != ""
+    for column, name, color in TREND_SERIES:
+        _trend_series(fig, frame["bucket"], frame[column], cut, name, color)
+    if cut.any():  # the note once, in no series: hiding one from the legend keeps it
         fig.add_scatter(
-            x=frame["bucket"],
-            y=frame[column],
-            name=name,
-            legendgroup=name,
-            mode="lines+markers",
-            line={"color": color},
-            customdata=said,
-            hovertemplate=f"{name}: %{{y:,}}%{{customdata}}<extra></extra>",
+            x=frame["bucket"][cut],
+            y=[0] * int(cut.sum()),
+            name="",
+            mode="markers",
+            marker={"opacity": 0},
+            showlegend=False,
+            customdata=notes[cut].str.strip(),
+            hovertemplate="%{customdata}<extra></extra>",
         )
-        if not cut.empty:  # hollow over the solid points: the legend keeps its solid mark
-            fig.add_scatter(
-                x=cut["bucket"],
-                y=cut[column],
-                name=f"{name}, cut short",
-                legendgroup=name,  # hidden and shown with its line from the legend
-                mode="markers",
-                marker={"color": "white", "size": 9, "line": {"color": color, "width": 2}},
-                showlegend=False,
-                hoverinfo="skip",
-            )
     fig.update_yaxes(rangemode="tozero", title=f"Count per {grain}")
     # the days are each client's own (their time zone), summed across clients
-    fig.update_xaxes(title="Week starting" if grain == "week" else "Day")
+    fig.update_xaxes(
+        title="Week starting" if grain == "week" else "Day", **_bucket_ticks(frame["bucket"], grain)
+    )
     fig.update_layout(hovermode="x unified")
     return _layout(fig, f"Activity per {grain}")
 
 
-# The caption under a trend with hollow points, by grain.
+def _trend_series(
+    fig: go.Figure, x: pd.Series, y: pd.Series, cut: pd.Series, name: str, color: str
+) -> None:
+    """One series: a solid line between whole buckets (its legend entry), a dotted one
+    along every step that touches a bucket cut short, and its points, white where cut."""
+    fig.add_scatter(
+        x=x,
+        y=y.where(~cut),
+        name=name,
+        legendgroup=name,
+        mode="lines",
+        line={"color": color},
+        hoverinfo="skip",
+    )
+    dotted_x: list = []
+    dotted_y: list = []
+    for i in range(len(x) - 1):
+        if cut[i] or cut[i + 1]:
+            dotted_x += [x[i], x[i + 1], None]
+            dotted_y += [y[i], y[i + 1], None]
+    if dotted_x:
+        fig.add_scatter(
+            x=dotted_x,
+            y=dotted_y,
+            name=f"{name}, cut short",
+            legendgroup=name,
+            mode="lines",
+            line={"color": color, "dash": "dot"},
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    fig.add_scatter(
+        x=x,
+        y=y,
+        name=name,
+        legendgroup=name,
+        mode="markers",
+        showlegend=False,
+        marker={
+            "color": ["white" if short else color for short in cut],
+            "size": 8,
+            "line": {"color": color, "width": 2},
+        },
+        hovertemplate=f"{name}: %{{y:,}}<extra></extra>",
+    )
+
+
+def _bucket_ticks(buckets: pd.Series, grain: str) -> dict:
+    """Ticks on the buckets' own days: weeks start on Mondays (plotly's own ticks fell on
+    Sundays, a day before each week), about a dozen at most; one bucket alone gets a day
+    or a week of room (plotly zoomed into its millisecond)."""
+    if buckets.empty:
+        return {}
+    step = pd.Timedelta(days=metrics.bucket_length(grain))
+    ticks: dict = {"tickformat": "%b %-d, %Y" if len(buckets) == 1 else "%b %-d"}
+    if len(buckets) == 1:
+        return ticks | {
+            "tickvals": list(buckets),
+            "range": [buckets[0] - step / 2, buckets[0] + step / 2],
+        }
+    if grain == "week":
+        every = max(1, -(-len(buckets) // 12))
+        ticks |= {"tick0": buckets.iloc[0], "dtick": every * 7 * 86_400_000}
+    return ticks
+
+
+# The caption under a trend with buckets cut short, by grain.
 CUT_SHORT_NOTES = {
-    "day": "Hollow points are days not over yet, in the zone of every client shown: their "
-    "counts may still grow.",
-    "week": "Hollow points are weeks that the period cuts or that are not over yet: they hold "
-    "fewer days, so they sit lower. Hover one for how many days it holds.",
+    "day": "White points on dotted lines are days not over yet, in the zone of every client "
+    "shown: their counts may still grow.",
+    "week": "White points on dotted lines are weeks that the period cuts or that are not over "
+    "yet: they hold fewer days, so they sit lower. Hover one for how many days it holds.",
 }
 
 
