@@ -184,6 +184,6 @@ if right.button("Sign out everywhere", icon=":material/logout:", disabled=who is
     with errors.banner_on_failure():
         gateway.call("sign_out_everywhere", p_user_id=who)
     if who == gateway.session.user_id:
-        auth.end_here()
+        auth.end_here("You signed yourself out of every browser. Sign in to go on.")
         st.rerun(scope="app")  # to the sign-in form
     st.success(f"Signed {literal(people[who]['email'])} out of every browser.")

@@ -22,6 +22,7 @@ def test_signed_out_visitors_see_only_the_login() -> None:
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Email", "Password"]
     assert not at.metric
+    assert not at.info  # a first visit: no session has ended
 
 
 def test_a_wrong_password_is_refused_with_a_message() -> None:
@@ -112,6 +113,10 @@ def test_an_open_tab_ends_when_its_session_is_ended_elsewhere(runtime) -> None:
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Email", "Password"]
     assert not at.metric
+    # and says why, instead of a bare sign-in form
+    assert [i.value for i in at.info] == [auth.ENDED_ELSEWHERE]
+    # and says why, instead of a bare sign-in form
+    assert [i.value for i in at.info] == [auth.ENDED_ELSEWHERE]
 
 
 def test_an_admin_who_signs_themself_out_everywhere_leaves_at_once(scratch_app, demo_users) -> None:
@@ -124,6 +129,7 @@ def test_an_admin_who_signs_themself_out_everywhere_leaves_at_once(scratch_app, 
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Email", "Password"]
     assert not at.dataframe  # nothing of the tenants left on screen
+    assert any("signed yourself out of every browser" in i.value for i in at.info)
 
 
 def test_the_people_picker_reads_a_to_z_by_name_or_email() -> None:

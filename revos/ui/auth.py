@@ -26,6 +26,11 @@ EXPIRES = "revos_session_expires"
 SIGNED_OUT = "revos_signed_out"  # set by sign-out: the cookie the request carried is dead
 CHECKED = "revos_session_checked"  # when this tab last asked the database if it may go on
 SIGN_OUT_FAILED = "revos_sign_out_failed"  # the database could not end the session
+ENDED = "revos_session_ended"  # why this tab's session ended, for the sign-in form to say
+ENDED_ELSEWHERE = (
+    "Your session has ended: you signed out in another tab or browser, an administrator "
+    "signed you out, your password changed, or it expired. Sign in to go on."
+)
 RECHECK_SECONDS = 10  # a sign-out elsewhere reaches an open tab within 10 to 15 s
 WATCH_SECONDS = 5  # how often an idle tab looks whether a recheck is due
 
@@ -50,6 +55,7 @@ def current_session(rt: Runtime) -> UserSession | None:
         return None  # the sign-in form says the database is unavailable
     if account is None:  # revoked, expired, or never ours: forget it
         st.session_state[SIGNED_OUT] = True
+        st.session_state[ENDED] = ENDED_ELSEWHERE
         return None
     st.session_state[TOKEN] = token
     st.session_state[CHECKED] = time.monotonic()
@@ -82,7 +88,7 @@ def _still_live(rt: Runtime) -> bool:
         st.session_state[CHECKED] = time.monotonic()
         return True
     if not live:
-        end_here()
+        end_here(ENDED_ELSEWHERE)
         return False
     st.session_state[CHECKED] = time.monotonic()
     return True
@@ -90,6 +96,8 @@ def _still_live(rt: Runtime) -> bool:
 
 def sign_in_form(rt: Runtime) -> None:
     """Email and password; on success the session starts and the page reruns as the user."""
+    if why := st.session_state.get(ENDED):
+        st.info(why, icon=":material/logout:")
     with st.form("sign_in"):
         st.subheader("Sign in to RevOS")
         email = st.text_input("Email", autocomplete="username")
@@ -106,6 +114,7 @@ def sign_in_form(rt: Runtime) -> None:
         st.error("Sign-in is unavailable: the database is not answering. Try again in a moment.")
         return
     st.session_state.pop(SIGNED_OUT, None)
+    st.session_state.pop(ENDED, None)
     st.session_state[TOKEN] = signed.token
     st.session_state[EXPIRES] = signed.expires_at
     st.session_state[CHECKED] = time.monotonic()
@@ -141,12 +150,14 @@ def _sign_out(rt: Runtime) -> None:
     end_here()
 
 
-def end_here() -> None:
+def end_here(why: str | None = None) -> None:
     """This browser session is signed out: forget its token, user and cookie. Also for a
     super admin who signs themself out everywhere: this browser at once, not at its recheck."""
     for key in (TOKEN, EXPIRES):
         st.session_state.pop(key, None)
     st.session_state[SIGNED_OUT] = True
+    if why:
+        st.session_state[ENDED] = why
     context.end_session()
 
 
