@@ -57,7 +57,8 @@ def test_custom_days_round_trip_through_the_url() -> None:
     ("params", "expected", "note"),
     [
         ({"to": "2027-05-01"}, ("2026-10-27", "2026-11-25"), "cannot end after today"),
-        ({"from": "2026-11-20", "to": "2026-11-01"}, ("2026-11-01", "2026-11-01"), "started after"),
+        ({"from": "2026-11-20", "to": "2026-11-01"}, ("2026-11-01", "2026-11-20"), "round"),
+        ({"from": "2027-01-09", "to": "2026-11-01"}, ("2026-11-01", "2026-11-25"), "round"),
         ({"from": "1999-01-01", "to": "2026-01-01"}, ("2023-11-26", "2026-01-01"), "three years"),
         ({"from": "yesterday"}, ("2026-10-27", "2026-11-25"), "not a date"),
         ({"period": "x" * 5000}, ("2026-10-27", "2026-11-25"), "Unknown period"),
@@ -73,7 +74,7 @@ def test_a_tampered_url_is_clamped_with_a_note(params, expected, note) -> None:
 
 
 def test_a_period_wholly_in_the_future_gets_one_note_that_says_so() -> None:
-    """Not also "started after it ended": it did not, it has not started yet."""
+    """One note, not also "cannot end after today": it has not even started yet."""
     period = periods.from_params(
         {"period": "custom", "from": "2030-01-01", "to": "2030-01-31"}, TODAY
     )

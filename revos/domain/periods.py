@@ -93,15 +93,18 @@ def custom(first: dt.date, last: dt.date, today: dt.date) -> Period:
     """Custom days, clamped to what can be shown: not after today, at most three years."""
     problems = []
     earliest = today - dt.timedelta(days=MAX_DAYS - 1)
+    if first > last:  # dates typed the wrong way round: the days between them were meant
+        problems.append(
+            f"The period's dates were the wrong way round; it runs from {last:%b %-d, %Y} "
+            f"to {first:%b %-d, %Y} now."
+        )
+        first, last = last, first
     if first > today:  # wholly in the future: one note, not a second about its order
         problems.append(f"The period is in the future; it is today, {today:%b %-d, %Y}, now.")
         first = last = today
     elif last > today:
         problems.append(f"The period cannot end after today; it ends on {today:%b %-d, %Y}.")
         last = today
-    if first > last:
-        problems.append("The period started after it ended; it is one day long now.")
-        first = last
     if first < earliest:
         problems.append(f"A period covers at most three years; it starts {earliest:%b %-d, %Y}.")
         first = earliest
