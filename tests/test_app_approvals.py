@@ -229,3 +229,15 @@ def test_the_history_shows_times_on_the_viewers_clock_and_says_so(scratch) -> No
     history = next(d for d in at.dataframe if "reviewed_at" in d.value)
     assert str(history.value["reviewed_at"].dt.tz) == zone
     assert f'"label": "When ({zone})"' in str(history.proto.columns)
+
+
+def test_the_bulk_table_calls_the_readers_own_claim_theirs() -> None:
+    """A helper's trial: the reviewer saw their own name as the one reviewing a draft, as if
+    someone else held it."""
+    from revos.ui import review
+
+    me, other = "u-me", "u-other"
+    assert review.in_review_by({"claimed_by": me, "claimed_by_name": "Rita"}, me) == "you"
+    assert review.in_review_by({"claimed_by": other, "claimed_by_name": "Ada"}, me) == "Ada"
+    assert review.in_review_by({"claimed_by": other, "claimed_by_name": None}, me) == "someone"
+    assert review.in_review_by({"claimed_by": None, "claimed_by_name": None}, me) == ""

@@ -400,6 +400,14 @@ def skipped_note(gateway: Gateway) -> None:
         st.rerun()
 
 
+def in_review_by(item: dict, user_id: str) -> str:
+    """Who has the draft open: "you" for the reader's own claim (their name read as if
+    someone else held it), else the name the claim recorded."""
+    if item.get("claimed_by") is None:
+        return ""
+    return "you" if item["claimed_by"] == user_id else item["claimed_by_name"] or "someone"
+
+
 def claims_note(queue: list[dict], user_id: str) -> None:
     """Who else is reviewing drafts in this view right now."""
     others: dict[str, int] = {}
@@ -438,7 +446,7 @@ def bulk_panel(
                 "client": q["client"],
                 "lead": q["lead_name"] or "",
                 "waiting": waited(q),
-                "in_review": q["claimed_by_name"] or "",
+                "in_review": in_review_by(q, gateway.session.user_id),
                 "draft": (q["subject"] or q["content"])[:90],
             }
             for q in shown
@@ -455,7 +463,7 @@ def bulk_panel(
             "client": "Client",
             "lead": "Lead",
             "waiting": "Waiting",
-            "in_review": "Being reviewed by",
+            "in_review": "In review by",
             "draft": "Draft",
         },
     )
