@@ -61,7 +61,7 @@ totals[1].metric(
     border=True,
     help="Downloads whose lead replied to a DM or an email.",
 )
-overall = magnets["replies"].sum() / max(1, magnets["downloads"].sum())
+overall = metrics.pooled_rate(magnets)  # the bar for top performers and laggards below
 totals[2].metric(
     "Conversion", f"{overall:.1%}", border=True, help="Replies after a download / downloads."
 )
@@ -105,11 +105,11 @@ else:
         )
     )
     if len(ranked) >= 2:
-        standing = metrics.standouts(ranked)
+        standing = metrics.standouts(ranked, overall)
         best, worst = st.columns(2)
         shown = ["title", "downloads", "conversion_rate"]
-        average = f"{standing.pooled:.1%}"
-        best.markdown(f"**Top performers** (surely above {average}, all ranked magnets together)")
+        average = f"{standing.bar:.1%}"
+        best.markdown(f"**Top performers** (surely above the {average} conversion)")
         if standing.top.empty:
             best.info(f"No magnet converts surely above {average} yet.")
         else:

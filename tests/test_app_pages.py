@@ -139,6 +139,12 @@ def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
     downloads = sum(d for d, _ in performance.values())
     replies = sum(r for _, r in performance.values())
     assert [m.value for m in at.metric][:2] == [f"{downloads:,}", f"{replies:,}"]
+    # top performers and laggards are held to the Conversion tile's rate: one number
+    conversion = f"{replies / downloads:.1%}" if downloads else "0.0%"
+    assert at.metric[2].value == conversion
+    headings = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert any(h.startswith("**Top performers**") and conversion in h for h in headings)
+    assert any(h.startswith("**Laggards**") and conversion in h for h in headings)
 
 
 def test_admin_page_shows_every_tenant(world, service) -> None:

@@ -150,8 +150,8 @@ def test_standouts_are_held_to_the_pooled_rate_and_never_share_a_magnet() -> Non
         }
     ).assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
     ranked = metrics.rank_by_confidence(frame, "replies", "downloads")
-    standing = metrics.standouts(ranked)
-    assert standing.pooled == 62 / 495  # 12.5%
+    standing = metrics.standouts(ranked, metrics.pooled_rate(ranked))
+    assert standing.bar == 62 / 495  # 12.5%
     # 20 of 100 is surely above 12.5% (13.3% at least); 40 of 300 could be 9.9%, 1 of 5 4%
     assert list(standing.top["title"]) == ["solid"]
     # 1 of 90 stays under 6%; 1 of 5 could be 62%
@@ -164,7 +164,8 @@ def test_a_magnet_surely_below_average_is_never_a_top_performer() -> None:
     frame = pd.DataFrame(
         {"title": ["A", "B", "C"], "replies": [60, 50, 1], "downloads": [200, 1000, 20]}
     ).assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
-    standing = metrics.standouts(metrics.rank_by_confidence(frame, "replies", "downloads"))
+    ranked = metrics.rank_by_confidence(frame, "replies", "downloads")
+    standing = metrics.standouts(ranked, metrics.pooled_rate(ranked))
     assert list(standing.top["title"]) == ["A"]
     assert list(standing.laggards["title"]) == ["B"]
 
@@ -225,7 +226,8 @@ def test_a_magnet_without_replies_is_never_a_top_performer() -> None:
             "downloads": [53, 6, 6, 400],
         }
     ).assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
-    standing = metrics.standouts(metrics.rank_by_confidence(frame, "replies", "downloads"))
+    ranked = metrics.rank_by_confidence(frame, "replies", "downloads")
+    standing = metrics.standouts(ranked, metrics.pooled_rate(ranked))
     assert list(standing.top["title"]) == ["good"]
     # 0 of 6 could still be 39%: not surely below the pooled 4.9% either; 10 of 400 is
     assert list(standing.laggards["title"]) == ["low"]

@@ -397,33 +397,33 @@ def rank_by_confidence(frame: pd.DataFrame, successes: str, n: str) -> pd.DataFr
 
 
 def pooled_rate(ranked: pd.DataFrame, successes: str = "replies", n: str = "downloads") -> float:
-    """The rate over every ranked row together: what a typical download converts at."""
+    """The rate over every row together: what a typical download converts at."""
     total = float(ranked[n].sum())
     return float(ranked[successes].sum()) / total if total > 0 else 0.0
 
 
 @dataclass(frozen=True)
 class Standouts:
-    """The magnets surely better and surely worse than all ranked magnets together."""
+    """The magnets surely better and surely worse than the conversion of all of them."""
 
     top: pd.DataFrame
     laggards: pd.DataFrame
-    pooled: float  # the rate of every ranked magnet together: what both lists are held to
+    bar: float  # the rate both lists are held to
 
 
-def standouts(ranked: pd.DataFrame, n: int = 3) -> Standouts:
-    """Of a frame from `rank_by_confidence`, the `n` surely above the pooled rate (their
-    lower bound is; highest first) and the `n` surely below it (their upper bound is; lowest
-    first). One bar for both lists, so they never share a magnet: a lower bound merely above
-    zero let a magnet surely below average top the list, and "the rest after the top" listed
+def standouts(ranked: pd.DataFrame, bar: float, n: int = 3) -> Standouts:
+    """Of a frame from `rank_by_confidence`, the `n` surely above `bar` (their lower bound
+    is; highest first) and the `n` surely below it (their upper bound is; lowest first). The
+    page's bar is its Conversion tile, every magnet's downloads together (`pooled_rate`).
+    One bar for both lists, so they never share a magnet: a lower bound merely above zero
+    let a magnet surely below average top the list, and "the rest after the top" listed
     good magnets as laggards whenever there were few."""
-    pooled = pooled_rate(ranked)
-    above = ranked[ranked["rate_low"] > pooled]
-    below = ranked[ranked["rate_high"] < pooled]
+    above = ranked[ranked["rate_low"] > bar]
+    below = ranked[ranked["rate_high"] < bar]
     return Standouts(
         top=above.sort_values(["rate_low", "conversion_rate"], ascending=False).head(n),
         laggards=below.sort_values(["rate_high", "conversion_rate"]).head(n),
-        pooled=pooled,
+        bar=bar,
     )
 
 
