@@ -109,20 +109,20 @@ else:
         best, worst = st.columns(2)
         shown = ["title", "downloads", "conversion_rate"]
         average = f"{standing.bar:.1%}"
-        best.markdown(f"**Top performers** (surely above the {average} conversion)")
-        if standing.top.empty:
-            best.info(f"No magnet converts surely above {average} yet.")
-        else:
-            best.dataframe(
-                standing.top[[*shown, "rate_low"]], hide_index=True, column_config=COLUMNS
-            )
-        worst.markdown(f"**Laggards** (surely below {average})")
-        if standing.laggards.empty:
-            worst.info(f"No magnet converts surely below {average}: none is a laggard yet.")
-        else:
-            worst.dataframe(
-                standing.laggards[[*shown, "rate_high"]], hide_index=True, column_config=COLUMNS
-            )
+        tables.listing_or_note(
+            best,
+            f"**Top performers** (surely above the {average} conversion)",
+            standing.top[[*shown, "rate_low"]],
+            f"No magnet converts surely above {average} yet.",
+            COLUMNS,
+        )
+        tables.listing_or_note(
+            worst,
+            f"**Laggards** (surely below {average})",
+            standing.laggards[[*shown, "rate_high"]],
+            f"No magnet converts surely below {average}: none is a laggard yet.",
+            COLUMNS,
+        )
     st.caption(
         f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads "
         "and order them by how sure their rate is (95% Wilson interval), so a few lucky "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -64,6 +65,18 @@ def csv_download(
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def listing_or_note(
+    slot: Any, heading: str, rows: pd.DataFrame, empty: str, column_config: dict
+) -> None:
+    """A headed short table, or under the heading a note on why it has no rows: an empty
+    grid says nothing."""
+    slot.markdown(heading)
+    if rows.empty:
+        slot.info(empty)
+    else:
+        slot.dataframe(rows, hide_index=True, column_config=column_config)
 
 
 def to_datetimes(frame: pd.DataFrame, columns: list[str], zone: str = "UTC") -> pd.DataFrame:
