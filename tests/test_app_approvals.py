@@ -237,7 +237,24 @@ def test_the_bulk_table_calls_the_readers_own_claim_theirs() -> None:
     from revos.ui import review
 
     me, other = "u-me", "u-other"
-    assert review.in_review_by({"claimed_by": me, "claimed_by_name": "Rita"}, me) == "you"
-    assert review.in_review_by({"claimed_by": other, "claimed_by_name": "Ada"}, me) == "Ada"
-    assert review.in_review_by({"claimed_by": other, "claimed_by_name": None}, me) == "someone"
-    assert review.in_review_by({"claimed_by": None, "claimed_by_name": None}, me) == ""
+
+    def draft(claimed_by: str | None, name: str | None = None) -> dict:
+        return {"id": "d1", "claimed_by": claimed_by, "claimed_by_name": name}
+
+    assert review.in_review_by(draft(me, "Rita"), me) == "you"
+    assert review.in_review_by(draft(other, "Ada"), me) == "Ada"
+    assert review.in_review_by(draft(other), me) == "someone"
+    assert review.in_review_by(draft(None), me) == ""
+    # the next draft, claimed by the card after the queue was read (a second trial)
+    assert review.in_review_by(draft(None), me, on_card="d1") == "you"
+    assert review.in_review_by(draft(None), me, on_card="d2") == ""
+
+
+def test_after_an_approval_the_bulk_table_shows_the_next_card_draft_as_yours() -> None:
+    """The second trial: the card claims its next draft after the queue is read, so the
+    bulk table showed that draft as in nobody's review until a reload."""
+    at = signed_in("reviewer@revos.demo")
+    button(at, "Approve").click().run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "in_review" in d.value.columns)
+    assert list(table["in_review"]).count("you") == 1

@@ -400,12 +400,15 @@ def skipped_note(gateway: Gateway) -> None:
         st.rerun()
 
 
-def in_review_by(item: dict, user_id: str) -> str:
+def in_review_by(item: dict, user_id: str, on_card: str | None = None) -> str:
     """Who has the draft open: "you" for the reader's own claim (their name read as if
-    someone else held it), else the name the claim recorded."""
+    someone else held it) and for the draft on their card (claimed after the queue was
+    read, as the next draft is after an approval), else the name the claim recorded."""
+    if item["id"] == on_card or item.get("claimed_by") == user_id:
+        return "you"
     if item.get("claimed_by") is None:
         return ""
-    return "you" if item["claimed_by"] == user_id else item["claimed_by_name"] or "someone"
+    return item["claimed_by_name"] or "someone"
 
 
 def claims_note(queue: list[dict], user_id: str) -> None:
@@ -439,6 +442,7 @@ def bulk_panel(
         for old in [k for k in st.session_state if str(k).startswith("bulk_table-")]:
             del st.session_state[old]
     shown = st.session_state.setdefault(f"{key}-rows", queue)
+    on_card = (st.session_state.get(OPENED) or {}).get("item", {}).get("id")
     listing = pd.DataFrame(
         [
             {
@@ -446,7 +450,7 @@ def bulk_panel(
                 "client": q["client"],
                 "lead": q["lead_name"] or "",
                 "waiting": waited(q),
-                "in_review": in_review_by(q, gateway.session.user_id),
+                "in_review": in_review_by(q, gateway.session.user_id, on_card),
                 "draft": (q["subject"] or q["content"])[:90],
             }
             for q in shown
