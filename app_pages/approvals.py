@@ -43,6 +43,7 @@ kind = (
         list(KINDS),
         format_func=KINDS.__getitem__,
         default=wanted_kind if wanted_kind in KINDS else "all",
+        required=True,
         key="queue_kind",
     )
     or "all"

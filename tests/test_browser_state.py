@@ -108,3 +108,22 @@ def test_the_period_control_shows_the_period_on_every_page(browser, app_url) -> 
             assert chosen.get_attribute("aria-checked") == "true", title
     finally:
         page.close()
+
+
+def test_a_second_click_on_a_chosen_option_keeps_it_chosen(browser, app_url) -> None:
+    """The second trial: clicking the chosen "week" (or "Custom") again unchose it, and the
+    page went on weekly (or to the last 30 days) with neither button shown as chosen."""
+    page = sign_in(browser, app_url, "client1@revos.demo")
+    try:
+        open_from_menu(page, "Funnels")
+        page.get_by_text("Last 7 days", exact=True).click()
+        page.wait_for_url("**period=7d**", timeout=30_000)
+        settle(page)
+        for label in ("Last 7 days", "week"):
+            option = page.locator("[data-testid=stButtonGroup] button", has_text=label).first
+            option.click()
+            settle(page)
+            assert option.get_attribute("aria-checked") == "true", label
+        assert "period=7d" in page.url
+    finally:
+        page.close()

@@ -126,7 +126,11 @@ def period(gateway: Gateway, client_id: str | None) -> periods.Period:
     st.session_state[PERIOD_PAGE_KEY] = page
     preset_col, days_col = st.columns([3, 2])
     name = preset_col.segmented_control(
-        "Period", list(periods.PRESETS), format_func=periods.PRESETS.get, key="period_preset"
+        "Period",
+        list(periods.PRESETS),
+        format_func=periods.PRESETS.get,
+        required=True,  # a second click on the chosen one kept nothing chosen on screen
+        key="period_preset",
     )
     if name == "custom":
         picked = days_col.date_input(
