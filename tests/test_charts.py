@@ -177,3 +177,21 @@ def test_week_ticks_fall_on_the_weeks_own_mondays() -> None:
     lone = charts.trend_figure(weeks.iloc[:1], "week").layout.xaxis
     assert [pd.Timestamp(t) for t in lone.tickvals] == [pd.Timestamp("2026-09-07")]
     assert pd.Timestamp(lone.range[1]) - pd.Timestamp(lone.range[0]) == pd.Timedelta(days=7)
+
+
+def test_a_ranking_s_hover_names_what_it_shows() -> None:
+    """The second trial: hovering a bar read "(9, Real Estate Lead Nurture Sequence)"."""
+    frame = pd.DataFrame(
+        {"t": ["a <b>", "b"], "v": [0.2, 0.1], "lo": [0.1, 0.05], "hi": [0.3, 0.2]}
+    )
+    plain = charts.ranking_figure(frame, "v", "t", "Most downloaded", axis_title="Downloads")
+    assert plain.data[0].hovertemplate == "%{y}<br>Downloads: %{x:,}<extra></extra>"
+    sure = charts.ranking_figure(
+        frame, "v", "t", "Best", percent=True, axis_title="Conversion", interval=("lo", "hi")
+    )
+    bars = sure.data[0]
+    assert bars.hovertemplate == (
+        "%{y}<br>Conversion: %{x:.1%}<br>95% interval: %{customdata[0]:.1%} to "
+        "%{customdata[1]:.1%}<extra></extra>"
+    )
+    assert [list(row) for row in bars.customdata] == [[0.05, 0.2], [0.1, 0.3]]  # as ordered

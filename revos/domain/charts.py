@@ -262,6 +262,11 @@ def ranking_figure(
         }
     names = as_text(ordered[label])
     text = "%{x:.1%}" if percent else "%{x:,}"
+    # the hover names what it shows (plotly's own read "(9, Real Estate ...)")
+    hover = f"%{{y}}<br>{html.escape(axis_title or title)}: {text}"
+    if interval is not None:
+        share = ".1%" if percent else ","
+        hover += f"<br>95% interval: %{{customdata[0]:{share}}} to %{{customdata[1]:{share}}}"
     fig = go.Figure(
         go.Bar(
             x=ordered[value],
@@ -273,6 +278,8 @@ def ranking_figure(
             textposition="outside" if interval is None else "none",
             cliponaxis=False,
             showlegend=False,
+            customdata=ordered[list(interval)].to_numpy() if interval is not None else None,
+            hovertemplate=hover + "<extra></extra>",
         )
     )
     if interval is not None:  # each value after its whisker: inside the bar the line crossed it
