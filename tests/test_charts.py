@@ -174,6 +174,13 @@ def test_week_ticks_fall_on_the_weeks_own_mondays() -> None:
     axis = charts.trend_figure(weeks, "week").layout.xaxis
     assert pd.Timestamp(axis.tick0) == pd.Timestamp("2026-09-07")  # a Monday
     assert axis.dtick == 3 * 7 * 86_400_000  # every third week: ten ticks for 30 weeks
+    days = weeks.assign(
+        bucket=[str(d.date()) for d in pd.date_range("2026-09-03", periods=30, freq="D")]
+    )
+    daily = charts.trend_figure(days, "day").layout.xaxis  # Thursday Sep 3 to Oct 2
+    assert pd.Timestamp(daily.tick0) == pd.Timestamp("2026-09-07") and daily.dtick == 604_800_000
+    short = charts.trend_figure(days.iloc[:10], "day").layout.xaxis
+    assert pd.Timestamp(short.tick0) == pd.Timestamp("2026-09-03") and short.dtick == 86_400_000
     lone = charts.trend_figure(weeks.iloc[:1], "week").layout.xaxis
     assert [pd.Timestamp(t) for t in lone.tickvals] == [pd.Timestamp("2026-09-07")]
     assert pd.Timestamp(lone.range[1]) - pd.Timestamp(lone.range[0]) == pd.Timedelta(days=7)

@@ -170,9 +170,10 @@ def _trend_series(
 
 
 def _bucket_ticks(buckets: pd.Series, grain: str) -> dict:
-    """Ticks on the buckets' own days: weeks start on Mondays (plotly's own ticks fell on
-    Sundays, a day before each week), about a dozen at most; one bucket alone gets a day
-    or a week of room (plotly zoomed into its millisecond)."""
+    """Ticks on the buckets' own days, about a dozen at most: weekly ones on Mondays, where
+    weeks start (plotly's own fell on Sundays, a day before each "Week starting"), and
+    every day of a short period; one bucket alone gets a day or a week of room (plotly
+    zoomed into its millisecond)."""
     if buckets.empty:
         return {}
     step = pd.Timedelta(days=metrics.bucket_length(grain))
@@ -182,10 +183,13 @@ def _bucket_ticks(buckets: pd.Series, grain: str) -> dict:
             "tickvals": list(buckets),
             "range": [buckets[0] - step / 2, buckets[0] + step / 2],
         }
-    if grain == "week":
-        every = max(1, -(-len(buckets) // 12))
-        ticks |= {"tick0": buckets.iloc[0], "dtick": every * 7 * 86_400_000}
-    return ticks
+    day_ms = 86_400_000
+    if grain == "day" and len(buckets) <= 14:
+        return ticks | {"tick0": buckets.iloc[0], "dtick": day_ms}
+    weeks = max(1, -(-len(buckets) // (12 if grain == "week" else 84)))  # a dozen ticks at most
+    first = buckets.iloc[0]
+    monday = first + pd.Timedelta(days=(7 - first.weekday()) % 7)  # days: the first Monday
+    return ticks | {"tick0": monday, "dtick": weeks * 7 * day_ms}
 
 
 # The caption under a trend with buckets cut short, by grain.
