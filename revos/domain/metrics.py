@@ -396,10 +396,10 @@ def rank_by_confidence(frame: pd.DataFrame, successes: str, n: str) -> pd.DataFr
     return frame.assign(rate_low=[low for low, _ in bounds], rate_high=[high for _, high in bounds])
 
 
-def pooled_rate(ranked: pd.DataFrame, successes: str = "replies", n: str = "downloads") -> float:
+def pooled_rate(frame: pd.DataFrame, successes: str = "replies", n: str = "downloads") -> float:
     """The rate over every row together: what a typical download converts at."""
-    total = float(ranked[n].sum())
-    return float(ranked[successes].sum()) / total if total > 0 else 0.0
+    total = float(frame[n].sum())
+    return float(frame[successes].sum()) / total if total > 0 else 0.0
 
 
 @dataclass(frozen=True)

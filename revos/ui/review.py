@@ -400,15 +400,19 @@ def skipped_note(gateway: Gateway) -> None:
         st.rerun()
 
 
+def _card_draft_id() -> str | None:
+    """The id of the draft open on the Review card, if any."""
+    opened = st.session_state.get(OPENED)
+    return opened["item"]["id"] if opened is not None else None
+
+
 def in_review_by(item: dict, user_id: str, on_card: str | None = None) -> str:
     """Who has the draft open: "you" for the reader's own claim (their name read as if
     someone else held it) and for the draft on their card (claimed after the queue was
     read, as the next draft is after an approval), else the name the claim recorded."""
     if item["id"] == on_card or item.get("claimed_by") == user_id:
         return "you"
-    if item.get("claimed_by") is None:
-        return ""
-    return item["claimed_by_name"] or "someone"
+    return (item["claimed_by_name"] or "someone") if _claimed_by_other(item, user_id) else ""
 
 
 def claims_note(queue: list[dict], user_id: str) -> None:
@@ -442,7 +446,7 @@ def bulk_panel(
         for old in [k for k in st.session_state if str(k).startswith("bulk_table-")]:
             del st.session_state[old]
     shown = st.session_state.setdefault(f"{key}-rows", queue)
-    on_card = (st.session_state.get(OPENED) or {}).get("item", {}).get("id")
+    on_card = _card_draft_id()
     listing = pd.DataFrame(
         [
             {
@@ -487,8 +491,7 @@ def bulk_panel(
         key=f"{key}-approve",
     ):
         approved, problems = bulk_approve(gateway, chosen, memory)
-        opened = st.session_state.get(OPENED)
-        if opened is not None and opened["item"]["id"] in approved:
+        if _card_draft_id() in approved:
             close(gateway)  # the Review card's own draft: done, so the card takes the next
         level = "success" if len(approved) == len(chosen) else "warning" if approved else "error"
         outcomes = [(level, f"Approved {len(approved)} of {counted(len(chosen), 'draft')}.")]
