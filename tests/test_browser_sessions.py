@@ -142,6 +142,8 @@ def test_the_tenants_page_is_at_its_own_name_and_its_old_address(browser, app_ur
         _sign_in_here(page, "admin@revos.demo")
         _heading(page, "Tenants")
         page.wait_for_url(re.compile(r"/tenants\?period=7d$"), timeout=30_000)
+        # a second tab is signed in by the cookie, written once the first page has drawn
+        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
         second = context.new_page()
         second.goto(f"{app_url}/tenants")
         _heading(second, "Tenants")
