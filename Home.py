@@ -33,9 +33,10 @@ def sign_in() -> None:
 
 session = auth.current_session(runtime)
 unknown = navigation.unknown_address()
-extra = [navigation.not_found_page(unknown)] if unknown else []
 if session is None:
-    st.navigation(navigation.signed_out_pages(sign_in) + extra, position="hidden").run()
+    pages = navigation.signed_out_pages(sign_in)
+    extra = [navigation.page_at(unknown, pages)] if unknown else []
+    st.navigation(pages + extra, position="hidden").run()
 else:
     with st.sidebar:
         st.markdown(f"**{literal(session.full_name or session.email)}**  \n{session.email}")
@@ -44,5 +45,7 @@ else:
         auth.sign_out_button(runtime)
         auth.keep_cookie(runtime)
         auth.watch(runtime)
+    pages = navigation.pages_for(session.role)
+    extra = [navigation.page_at(unknown, pages)] if unknown else []
     with errors.banner_on_failure():  # what a page did not catch itself
-        st.navigation(navigation.pages_for(session.role) + extra).run()
+        st.navigation(pages + extra).run()

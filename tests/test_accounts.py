@@ -12,6 +12,7 @@ import pytest
 
 from revos.db import accounts, migrations
 from revos.db.seed import DEMO_PASSWORD
+from revos.ui import auth
 from tests.support import as_user
 
 
@@ -207,3 +208,51 @@ def test_oversized_or_control_character_emails_are_refused_before_any_query(peop
             accounts.sign_in(people["url"], email, DEMO_PASSWORD, 7)
     with psycopg.connect(people["url"]) as conn:
         assert conn.execute("select count(*) from private.login_failures").fetchone()[0] == 0
+
+
+def test_an_ended_session_says_why(people) -> None:
+    """The sign-in form names what ended a tab's session, from the reason the database wrote
+    (it listed every reason a session can end)."""
+    url = people["url"]
+    ann, sam = people["ann@example.com"], people["sam@example.com"]
+
+    def ended(end) -> str | None:
+        token = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7).token
+        assert accounts.end_reason(url, token) is None  # live
+        with psycopg.connect(url, autocommit=True) as conn:
+            end(conn, token)
+        return accounts.end_reason(url, token)
+
+    def expire(conn, token) -> None:
+        conn.execute(
+            "update private.login_sessions set expires_at = now() - interval '1 s' "
+            "where token_hash = %s",
+            [accounts.token_hash(token)],
+        )
+
+    def by_admin(conn, token) -> None:
+        with as_user(url, sam) as admin:
+            admin.execute("select * from public.sign_out_everywhere(%s)", [ann])
+            admin.commit()
+
+    def new_password(conn, token) -> None:
+        conn.execute(
+            "update auth.users set encrypted_password = %s where id = %s",
+            [bcrypt.hashpw(DEMO_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode(), ann],
+        )
+
+    reasons = [
+        ended(lambda conn, token: accounts.sign_out(url, token)),
+        ended(by_admin),
+        ended(new_password),
+        ended(expire),
+    ]
+    assert reasons == [
+        "signed out",
+        "signed out by an administrator",
+        "password changed",
+        "expired",
+    ]
+    assert set(reasons) == set(auth.ENDED_BECAUSE)  # each has its own sentence
+    assert accounts.end_reason(url, "made-up-token") is None
+    assert accounts.end_reason(url, "") is None

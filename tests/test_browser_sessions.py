@@ -153,6 +153,34 @@ def test_the_tenants_page_is_at_its_own_name_and_its_old_address(browser, app_ur
         context.close()
 
 
+def test_an_address_typed_in_capitals_opens_its_page(browser, app_url) -> None:
+    """People type addresses as they say them: /Tenants and /Admin met "page not found".
+    Signed out or in, they go where their lower case does, with the link's filters."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/Tenants?period=7d")
+        _sign_in_here(page, "admin@revos.demo")
+        _heading(page, "Tenants")
+        page.wait_for_url(re.compile(r"/tenants\?period=7d$"), timeout=30_000)
+        _no_error_popups(page)
+        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        for address, title, lands in (
+            ("Admin", "Tenants", "/tenants"),
+            ("LEADS", "Leads", "/leads"),
+        ):
+            second = context.new_page()
+            second.goto(f"{app_url}/{address}")
+            _heading(second, title)
+            second.wait_for_url(re.compile(f"{lands}$"), timeout=30_000)
+            _no_error_popups(second)
+            second.close()
+        page.goto(f"{app_url}/Nowhere")
+        page.get_by_text("There is no page at /Nowhere").wait_for(timeout=30_000)
+    finally:
+        context.close()
+
+
 def test_an_idle_tab_learns_that_its_session_ended(browser, scratch_app_url, scratch) -> None:
     """Signed out everywhere (by a super admin, a password change): an open tab nobody
     touches shows the sign-in form within 15 s (a recheck every 10 s, looked for every 5; the

@@ -133,6 +133,17 @@ def is_live(service_url: str, token: str) -> bool:
     return bool(row and row[0])
 
 
+def end_reason(service_url: str, token: str) -> str | None:
+    """Why a session token's session ended ('signed out', 'signed out by an administrator',
+    'password changed', 'expired'), or None while live or for a token never issued (0078).
+    Asked once, when a tab finds its session over, so that its sign-in form can say why."""
+    if not token:
+        return None
+    with _checks(service_url).connection() as conn:
+        row = conn.execute("select private.session_end_reason(%s)", [token_hash(token)]).fetchone()
+    return row[0] if row else None
+
+
 _CHECK_POOLS: dict[str, ConnectionPool] = {}
 _CHECK_POOLS_LOCK = threading.Lock()
 

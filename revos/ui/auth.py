@@ -27,10 +27,21 @@ SIGNED_OUT = "revos_signed_out"  # set by sign-out: the cookie the request carri
 CHECKED = "revos_session_checked"  # when this tab last asked the database if it may go on
 SIGN_OUT_FAILED = "revos_sign_out_failed"  # the database could not end the session
 ENDED = "revos_session_ended"  # why this tab's session ended, for the sign-in form to say
-ENDED_ELSEWHERE = (
+ENDED_ELSEWHERE = (  # when the database cannot say why
     "Your session has ended: you signed out in another tab or browser, an administrator "
     "signed you out, your password changed, or it expired. Sign in to go on."
 )
+# What the sign-in form says, by the reason the database wrote when the session ended.
+ENDED_BECAUSE = {
+    "signed out": "You signed out in another tab or window. Sign in to go on.",
+    "signed out by an administrator": (
+        "An administrator signed you out of every browser. Sign in to go on."
+    ),
+    "password changed": (
+        "Your password was changed, which signs you out everywhere. Sign in with the new password."
+    ),
+    "expired": "Your session expired. Sign in to go on.",
+}
 RECHECK_SECONDS = 10  # a sign-out elsewhere reaches an open tab within 10 to 15 s
 WATCH_SECONDS = 5  # how often an idle tab looks whether a recheck is due
 
@@ -55,7 +66,7 @@ def current_session(rt: Runtime) -> UserSession | None:
         return None  # the sign-in form says the database is unavailable
     if account is None:  # revoked, expired, or never ours: forget it
         st.session_state[SIGNED_OUT] = True
-        st.session_state[ENDED] = ENDED_ELSEWHERE
+        st.session_state[ENDED] = why_ended(rt, token)
         return None
     st.session_state[TOKEN] = token
     st.session_state[CHECKED] = time.monotonic()
@@ -88,10 +99,20 @@ def _still_live(rt: Runtime) -> bool:
         st.session_state[CHECKED] = time.monotonic()
         return True
     if not live:
-        end_here(ENDED_ELSEWHERE)
+        end_here(why_ended(rt, token))
         return False
     st.session_state[CHECKED] = time.monotonic()
     return True
+
+
+def why_ended(rt: Runtime, token: str | None) -> str:
+    """What the sign-in form says about a session that is over: the reason the database
+    wrote, else (a token it never issued, or no answer) every reason a session can end."""
+    try:
+        reason = accounts.end_reason(rt.service_url, token) if token else None
+    except (psycopg.Error, PoolTimeout):
+        reason = None
+    return ENDED_BECAUSE.get(reason or "", ENDED_ELSEWHERE)
 
 
 def sign_in_form(rt: Runtime) -> None:

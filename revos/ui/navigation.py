@@ -56,6 +56,13 @@ def unknown_address() -> str | None:
     return path
 
 
+def page_at(address: str, pages: list[st.Page]) -> st.Page:
+    """What an address no page has shows: an address typed in other letters (`/Tenants`,
+    `/Admin`) goes where its lower case does, with its filters; any other says not found."""
+    same = next((page for page in pages if page.url_path == address.lower()), None)
+    return _forward(address, same) if same is not None else not_found_page(address)
+
+
 def not_found_page(address: str) -> st.Page:
     """A clear answer at an address nobody has, instead of a silent home page."""
 
