@@ -25,11 +25,8 @@ with errors.banner_on_failure():
 left, right = st.columns([2, 3])
 campaign_options = ["all", *campaigns]
 wanted_campaign = st.query_params.get("campaign", "all")
-wanted_kind = st.query_params.get("kind", "all")
 if wanted_campaign not in campaign_options:
     widgets.address_note("The address named a campaign you do not have; showing all campaigns.")
-if wanted_kind not in KINDS:
-    widgets.address_note("The address asked for drafts of an unknown kind; showing all kinds.")
 campaign = left.selectbox(
     "Campaign",
     campaign_options,
@@ -37,17 +34,7 @@ campaign = left.selectbox(
     format_func=lambda c: "All campaigns" if c == "all" else campaigns[c],
     key="queue_campaign",
 )
-kind = (
-    right.segmented_control(
-        "Kind",
-        list(KINDS),
-        format_func=KINDS.__getitem__,
-        default=wanted_kind if wanted_kind in KINDS else "all",
-        required=True,
-        key="queue_kind",
-    )
-    or "all"
-)
+kind = widgets.choice(right, "Kind", KINDS, "kind", "all", "queue_kind")
 page = widgets.page_param()
 view = (client_id, campaign, kind)
 if st.session_state.get("queue_view", view) != view:
@@ -82,10 +69,9 @@ pages = max(1, math.ceil(total / PAGE_SIZE))
 widgets.set_query(
     {
         "campaign": campaign if campaign != "all" else None,
-        "kind": kind if kind != "all" else None,
         "page": str(page) if page > 1 else None,
     },
-    ("campaign", "kind", "page"),
+    ("campaign", "page"),
 )
 
 tiles = st.columns(5)

@@ -63,10 +63,7 @@ for index, stage in enumerate(metrics.STAGE_LABELS):
         help=metrics.FUNNEL_STAGES[stage],
     )
 
-grain = (
-    st.segmented_control("Trend per", ["day", "week"], default="week", required=True, key="grain")
-    or "week"
-)
+grain = widgets.choice(st, "Trend per", {"day": "Day", "week": "Week"}, "grain", "week", "grain")
 with errors.banner_on_failure(), st.spinner("Loading the trend…"):
     trend = gateway.frame("funnel_trend", p_from=start, p_to=end, p_grain=grain, **scope)
     not_over = time_zone.first_day_not_over(gateway, client_id)

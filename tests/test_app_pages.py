@@ -97,7 +97,8 @@ def test_bad_filters_in_the_url_are_explained_not_crashed() -> None:
             "1 campaign you do not",
             "campaigns",
         ),
-        ("reviewer@revos.demo", "app_pages/approvals.py", {"kind": "evil"}, "unknown kind", "kind"),
+        ("reviewer@revos.demo", "app_pages/approvals.py", {"kind": "evil"}, "Kind: the", "kind"),
+        ("client2@revos.demo", "app_pages/funnels.py", {"grain": "hour"}, "'hour'", "grain"),
         (
             "reviewer@revos.demo",
             "app_pages/approvals.py",

@@ -60,6 +60,32 @@ def test_a_client_following_their_own_link_sees_no_note(demo_users) -> None:
     assert not any("another client" in w.value for w in at.warning)
 
 
+@pytest.mark.parametrize(
+    ("email", "page", "key", "param", "other", "default"),
+    [
+        ("client1@revos.demo", "app_pages/funnels.py", "grain", "grain", "day", "week"),
+        ("reviewer@revos.demo", "app_pages/approvals.py", "queue_kind", "kind", "email", "all"),
+    ],
+)
+def test_a_choice_is_kept_in_the_address(email, page, key, param, other, default) -> None:
+    """The trend's day or week was lost on a reload and in a shared link: it was not in the
+    address, as the queue's kind was. Both are now, absent while they are the default, and
+    follow the user back to the page, as the period does."""
+    at = signed_in(email)
+    open_page(at, page, **{param: other})
+    assert not at.exception and not at.warning
+    assert at.button_group(key=key).value == other
+    at.button_group(key=key).set_value(default).run()
+    assert param not in at.query_params
+    at.button_group(key=key).set_value(other).run()
+    assert at.query_params[param] == other
+    open_page(at, "app_pages/leads.py")
+    open_page(at, page)  # back from the menu, with no parameters: the choice is kept
+    assert at.button_group(key=key).value == other and at.query_params[param] == other
+    open_page(at, page, **{param: default})  # a link asking for the other option gets it
+    assert at.button_group(key=key).value == default and param not in at.query_params
+
+
 TAMPERED = {
     "period": "x" * 3000,
     "from": "2027-05-01",

@@ -248,6 +248,40 @@ def person_picker(
     )
 
 
+def choice(
+    slot: Any, label: str, options: dict[str, str], param: str, default: str, key: str
+) -> str:
+    """One of a few options as a segmented control, kept in the URL under `param` (absent
+    while it is the default), so that a reload, a bookmark or a shared link keeps it.
+
+    Seeded from the address, else from what this session last showed (the menu opens a page
+    without its parameters), else the default; an option the control does not have is said
+    once and shows the default. A link to the page with another option reseeds the control.
+    """
+    shown_key = f"{key}_shown"
+    shown = st.session_state.get(shown_key, default)
+    wanted = st.query_params.get(param, shown)
+    if wanted not in options:
+        address_note(
+            f"{label}: the address asked for {wanted[:20]!r}, which is not one of "
+            f"{', '.join(options.values())}; showing {options[default]}."
+        )
+        wanted = default
+    if key not in st.session_state or wanted != shown:
+        st.session_state[key] = wanted
+    chosen = slot.segmented_control(
+        label,
+        list(options),
+        format_func=options.__getitem__,
+        required=True,  # a second click on the chosen one kept nothing chosen on screen
+        key=key,
+    )
+    chosen = chosen or default
+    st.session_state[shown_key] = chosen
+    _remember(param, None if chosen == default else chosen)
+    return chosen
+
+
 def address_note(text: str) -> None:
     """What a link asked for that could not be shown, and what is shown instead. The page
     then writes what it shows into the address, so the note is said once."""
