@@ -77,47 +77,54 @@ else:
     )
     # best and worst by how sure the rate is, not by the rate: 2 of 6 does not top 40 of 300
     ranked = downloaded[downloaded["downloads"] >= MIN_DOWNLOADS_TO_RANK]
-    right.plotly_chart(
-        charts.ranking_figure(
-            ranked.nlargest(15, "rate_low"),
-            "conversion_rate",
-            "label",
-            "Best conversion (ranked by its 95% lower bound)",
-            percent=True,
-            axis_title="Conversion, with its 95% interval",
-            rank_by="rate_low",
-            interval=("rate_low", "rate_high"),
-        )
+    best_ranked = charts.ranking_figure(
+        ranked.nlargest(15, "rate_low"),
+        "conversion_rate",
+        "label",
+        "Best conversion (ranked by its 95% lower bound)",
+        percent=True,
+        axis_title="Conversion, with its 95% interval",
+        rank_by="rate_low",
+        interval=("rate_low", "rate_high"),
     )
-    by_niche = (
+    right.plotly_chart(charts.with_average(best_ranked, overall, "All downloads", percent=True))
+    # a niche with no replies drew no bar at all: its 0.0% and its downloads are written now
+    by_niche = metrics.rank_by_confidence(
         downloaded.groupby("niche", as_index=False)[["downloads", "replies"]]
         .sum()
-        .assign(conversion_rate=lambda f: f["replies"] / f["downloads"])
+        .assign(conversion_rate=lambda f: f["replies"] / f["downloads"]),
+        "replies",
+        "downloads",
     )
-    st.plotly_chart(
-        charts.grouped_bars(
-            by_niche,
-            "niche",
-            {"conversion_rate": "Conversion"},
-            "Conversion by niche",
-            percent=True,
-            axis_title="Conversion (replies / downloads)",
-        )
+    by_niche["label"] = [
+        f"{niche} (n={n:,})"
+        for niche, n in zip(by_niche["niche"], by_niche["downloads"], strict=True)
+    ]
+    niche_ranking = charts.ranking_figure(
+        by_niche,
+        "conversion_rate",
+        "label",
+        "Conversion by niche (ranked by its 95% lower bound)",
+        percent=True,
+        axis_title="Conversion, with its 95% interval",
+        rank_by="rate_low",
+        interval=("rate_low", "rate_high"),
     )
+    st.plotly_chart(charts.with_average(niche_ranking, overall, "All downloads", percent=True))
     if len(ranked) >= 2:
+        # one above the other: side by side, half a page cut the bound's column
         standing = metrics.standouts(ranked, overall)
-        best, worst = st.columns(2)
         shown = ["title", "downloads", "conversion_rate"]
         average = f"{standing.bar:.1%}"
         tables.listing_or_note(
-            best,
+            st,
             f"**Top performers** (surely above the {average} conversion)",
             standing.top[[*shown, "rate_low"]],
             f"No magnet converts surely above {average} yet.",
             COLUMNS,
         )
         tables.listing_or_note(
-            worst,
+            st,
             f"**Laggards** (surely below {average})",
             standing.laggards[[*shown, "rate_high"]],
             f"No magnet converts surely below {average}: none is a laggard yet.",

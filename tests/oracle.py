@@ -58,7 +58,7 @@ class World:
                 "select id, user_id, lead_id, lead_magnet_id, downloaded_at "
                 "from public.lead_magnet_downloads",
             ),
-            magnets=_frame(conn, "select id, user_id, title from public.lead_magnets"),
+            magnets=_frame(conn, "select id, user_id, title, niche from public.lead_magnets"),
             draft_messages=_frame(
                 conn,
                 "select id, version, user_id, lead_id, channel, subject, content, created_at "

@@ -146,6 +146,20 @@ def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
     headings = [m.value for m in at.markdown if m.value.startswith("**")]
     assert any(h.startswith("**Top performers**") and conversion in h for h in headings)
     assert any(h.startswith("**Laggards**") and conversion in h for h in headings)
+    # every niche is written with its downloads and its rate, none a blank slot, beside a
+    # line at the Conversion tile's rate (the conversion chart has one too)
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    [niches] = [f for f in figures if "by niche" in f["layout"]["title"]["text"]]
+    bars, labels = niches["data"]
+    assert len(labels["text"]) == len(bars["y"]) > 0
+    niche_downloads = sum(int(y.rpartition("(n=")[2].rstrip(")")) for y in bars["y"])
+    niche_of = world.magnets.set_index("id")["niche"]
+    assert niche_downloads == sum(d for m, (d, _) in performance.items() if pd.notna(niche_of[m]))
+    for figure in (
+        niches,
+        *[f for f in figures if "Best conversion" in f["layout"]["title"]["text"]],
+    ):
+        assert figure["layout"]["annotations"][0]["text"] == f"All downloads {conversion}"
 
 
 def test_admin_page_shows_every_tenant(world, service) -> None:

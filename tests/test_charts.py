@@ -202,3 +202,15 @@ def test_a_ranking_s_hover_names_what_it_shows() -> None:
         "%{customdata[1]:.1%}<extra></extra>"
     )
     assert [list(row) for row in bars.customdata] == [[0.05, 0.2], [0.1, 0.3]]  # as ordered
+
+
+def test_an_average_line_is_drawn_at_its_value_and_named() -> None:
+    frame = pd.DataFrame(
+        {"t": ["lucky", "sure"], "v": [0.5, 0.13], "low": [0.19, 0.10], "high": [0.81, 0.17]}
+    )
+    fig = charts.ranking_figure(frame, "v", "t", "Best", True, None, "low", ("low", "high"))
+    fig = charts.with_average(fig, 0.241, "All <b>downloads</b>", percent=True)
+    [line] = fig.layout.shapes
+    assert line.x0 == line.x1 == 0.241 and line.line.dash == "dot"
+    [note] = fig.layout.annotations
+    assert note.text == "All &lt;b&gt;downloads&lt;/b&gt; 24.1%"

@@ -305,6 +305,20 @@ def ranking_figure(
     return fig
 
 
+def with_average(fig: go.Figure, value: float, label: str, percent: bool = False) -> go.Figure:
+    """A dotted line across horizontal bars at the value of every row together (a page's
+    Conversion tile), named at its top: a bar whose whisker lies wholly to one side is surely
+    above or below it, as the page's top performers and laggards are."""
+    shown = f"{value:.1%}" if percent else f"{value:,}"
+    fig.add_vline(
+        x=value,
+        line={"dash": "dot", "color": PALETTE["neutral"], "width": 1.5},
+        annotation={"text": f"{html.escape(label)} {shown}", "font": {"size": 11}},
+        annotation_position="top",
+    )
+    return fig
+
+
 def grouped_bars(
     frame: pd.DataFrame,
     category: str,
