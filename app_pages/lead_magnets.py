@@ -40,6 +40,8 @@ if magnets.empty:
     st.info("No lead magnets yet. Add a custom one, or use the global library.")
     st.stop()
 
+magnets = widgets.name_clients(gateway, magnets, client_id, "title", owner="owner_id")
+magnets["title"] = metrics.told_apart(magnets["title"], magnets["lead_magnet_id"])
 magnets["conversion_rate"] = magnets["conversion_rate"].astype(float)
 magnets["source"] = magnets["scope"].map({"global": "Global library", "custom": "Custom"})
 downloaded = metrics.rank_by_confidence(magnets[magnets["downloads"] > 0], "replies", "downloads")

@@ -162,6 +162,23 @@ def test_lead_magnets_totals_equal_the_oracle(email, demo_users, world) -> None:
         assert figure["layout"]["annotations"][0]["text"] == f"All downloads {conversion}"
 
 
+def test_an_admin_tells_every_lead_magnet_apart(world) -> None:
+    """Over every tenant a custom magnet names its tenant, and no two rows read the same
+    (two magnets of one title drew one bar and read as one listed twice)."""
+    at = signed_in("admin@revos.demo")
+    open_page(at, "app_pages/lead_magnets.py")
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "source" in d.value.columns)
+    assert table["title"].is_unique
+    companies = {u.id: u.company or u.email for u in world.users.itertuples()}
+    custom = world.magnets[world.magnets.user_id.notna()]
+    assert len(custom) > 0
+    for magnet in custom.itertuples():
+        assert any(
+            t.startswith(f"{magnet.title} ({companies[magnet.user_id]})") for t in table["title"]
+        ), magnet.title
+
+
 def test_admin_page_shows_every_tenant(world, service) -> None:
     at = signed_in("admin@revos.demo")
     open_page(at, "app_pages/admin.py")

@@ -271,3 +271,12 @@ def test_counted_days_says_how_much_of_each_bucket_is_in_the_period_and_over() -
     days = _trend("2026-11-27", 3, "day")["bucket"]
     assert list(metrics.counted_days(days, first, last, last, "day")) == [1, 1, 0]
     assert list(metrics.counted_days(weeks.iloc[:0], first, last, last, "week")) == []
+
+
+def test_names_that_repeat_are_told_apart_in_the_order_of_their_keys() -> None:
+    names = pd.Series(["Guide", "Audit", "Guide", "Guide", "Playbook"], index=[9, 3, 1, 7, 5])
+    keys = pd.Series(["c", "x", "a", "b", "y"], index=[9, 3, 1, 7, 5])
+    told = metrics.told_apart(names, keys)
+    assert list(told) == ["Guide #3", "Audit", "Guide #1", "Guide #2", "Playbook"]
+    assert list(told.index) == [9, 3, 1, 7, 5]
+    assert told.is_unique

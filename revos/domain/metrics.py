@@ -311,6 +311,17 @@ def tenant_labels(tenants: pd.DataFrame) -> pd.Series:
     return company.where(company.notna() & (company != ""), tenants["email"])
 
 
+def told_apart(names: pd.Series, keys: pd.Series) -> pd.Series:
+    """Names that repeat numbered in the order of their keys ("Guide #1", "Guide #2"), the
+    rest as they are: a chart draws two bars of one name as one, and two same rows of a
+    table read as one thing listed twice (a tenant's two custom magnets of one title)."""
+    text = names.astype("object")
+    order = keys.astype(str).rank(method="first")
+    number = order.groupby(text).rank(method="first").astype(int)
+    repeated = text.map(text.value_counts()) > 1
+    return text.where(~repeated, text + " #" + number.astype(str))
+
+
 def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
     """One row per (tenant, problem): reply rates under target, failures or credits high.
 

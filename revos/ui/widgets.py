@@ -69,11 +69,13 @@ def name_clients(
     gateway: Gateway, frame, client_id: str | None, name: str, owner: str = "client_id"
 ):
     """Campaign (or other) names with their client's, where several clients' names mix:
-    for a reviewer or admin looking at all their clients. Adds a `client` column too."""
+    for a reviewer or admin looking at all their clients. Adds a `client` column too. A row
+    without an owner (a global library magnet) keeps its name."""
     if not _mixes_clients(gateway, client_id) or frame.empty:
         return frame
     clients = frame[owner].map(_client_names(gateway)).fillna("")
-    return frame.assign(client=clients, **{name: frame[name] + " (" + clients + ")"})
+    named = frame[name].where(clients == "", frame[name] + " (" + clients + ")")
+    return frame.assign(client=clients, **{name: named})
 
 
 def name_campaigns(gateway: Gateway, campaigns: list[dict], client_id: str | None) -> list[dict]:
