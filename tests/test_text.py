@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from revos.domain import charts
-from revos.ui.text import WORD_JOINER, counted, literal
+from revos.ui.text import WORD_JOINER, counted, literal, unbroken_moments
 
 PAYLOAD = "[x](https://evil.example) ![p](http://127.0.0.1:9/p.png)\n# Approved :red[hi] a@b.co"
 
@@ -44,3 +44,13 @@ def test_counts_read_as_words() -> None:
     assert counted(1, "alert") == "1 alert"
     assert counted(1200, "tenant") == "1,200 tenants"
     assert counted(0, "alert") == "0 alerts"
+
+
+def test_a_moment_in_a_message_never_wraps_mid_moment() -> None:
+    said = "Ana's claim: until 2026-11-29 14:05 (Europe/Berlin); drafted 2026-11-28 09:00."
+    shown = unbroken_moments(literal(said))
+    breakable = re.compile(r"\d{4}\\?-|\d{2}\\?-\d{2} \d")  # a hyphen or space to wrap at
+    assert not breakable.search(shown), shown
+    assert shown.count("\u2011") == 4 and shown.count("\u00a0") == 2
+    readable = re.sub(r"\\(.)", r"\1", shown).replace("\u2011", "-").replace("\u00a0", " ")
+    assert readable == said

@@ -21,7 +21,7 @@ from revos.domain import metrics, periods, rewrite
 from revos.domain.embedders import EmbeddingFailed
 from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError, semantic
 from revos.ui import time_zone
-from revos.ui.text import counted, literal
+from revos.ui.text import counted, literal, unbroken_moments
 
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
 DM_LIMIT = 8000
@@ -137,7 +137,7 @@ def show_outcomes(slot) -> None:
     outcomes = st.session_state.pop(OUTCOMES, [])
     with slot.container():
         for level, sentence in outcomes:  # names and database messages: shown literally
-            getattr(st, level)(literal(sentence))
+            getattr(st, level)(unbroken_moments(literal(sentence)))
 
 
 # --- the card ------------------------------------------------------------------------------

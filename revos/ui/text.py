@@ -25,6 +25,16 @@ def literal(value: object) -> str:
     return _PUNCTUATION.sub(r"\\\1", text)
 
 
+# A moment as `literal` escapes it: "2026\-11\-29 14\:05".
+_ESCAPED_MOMENT = re.compile(r"(\d{4})\\-(\d{2})\\-(\d{2}) (\d{2}\\:\d{2})")
+
+
+def unbroken_moments(markdown: str) -> str:
+    """`literal` Markdown whose dates and times never wrap mid-moment: a narrow message
+    broke "2026-11-" from "29 14:05". A non-breaking hyphen and space hold each together."""
+    return _ESCAPED_MOMENT.sub("\\1\u2011\\2\u2011\\3\u00a0\\4", markdown)
+
+
 def counted(n: int, noun: str) -> str:
     """'1 alert', '3 alerts': a count a person reads (regular plurals only)."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
