@@ -91,7 +91,10 @@ def test_every_chart_titles_its_axes_and_keeps_the_legend_off_them() -> None:
     for fig in figures:
         axis = fig.layout.xaxis if fig.data[0].orientation == "h" else fig.layout.yaxis
         assert axis.title.text, fig.layout.title.text
-        assert fig.layout.legend.y >= 1.0  # above the plot, not over the dates
+        # under the axis title, in the figure's own margin: not over the dates, and not up
+        # into the title when it wraps on a phone
+        legend = fig.layout.legend
+        assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
         # the title starts below plotly's toolbar (about 30 px), which covered it on phones
         layout = fig.layout
         assert layout.title.yref == "container" and layout.title.yanchor == "top"
@@ -214,3 +217,24 @@ def test_an_average_line_is_drawn_at_its_value_and_named() -> None:
     assert line.x0 == line.x1 == 0.241 and line.line.dash == "dot"
     [note] = fig.layout.annotations
     assert note.text == "All &lt;b&gt;downloads&lt;/b&gt; 24.1%"
+
+
+def test_grouped_bars_hover_names_the_measure() -> None:
+    """A phone trial: hovering a tenant's bar read "(Brightline Consulting, 71%)"."""
+    frame = pd.DataFrame({"t": ["a", "b"], "dm": [0.2, 0.1], "email": [0.05, 0.3]})
+    fig = charts.grouped_bars(frame, "t", {"dm": "DM reply", "email": "Email <i>reply"}, "R", True)
+    assert [bar.hovertemplate for bar in fig.data] == [
+        "%{x}<br>DM reply: %{y:.1%}<extra></extra>",
+        "%{x}<br>Email &lt;i&gt;reply: %{y:.1%}<extra></extra>",
+    ]
+
+
+def test_a_ranking_s_axis_runs_from_zero_to_its_longest_whisker() -> None:
+    """On a phone plotly stretched the conversion axis to -200% for the value labels."""
+    frame = pd.DataFrame(
+        {"t": ["lucky", "sure"], "v": [0.5, 0.13], "low": [0.19, 0.10], "high": [0.81, 0.17]}
+    )
+    fig = charts.ranking_figure(frame, "v", "t", "Best", True, None, "low", ("low", "high"))
+    assert fig.layout.xaxis.range[0] == 0 and 0.81 <= fig.layout.xaxis.range[1] < 0.85
+    counts = charts.ranking_figure(pd.DataFrame({"t": ["a"], "v": [0]}), "v", "t", "Leads")
+    assert list(counts.layout.xaxis.range) == [0, 1]  # nothing yet: still an axis

@@ -34,10 +34,10 @@ def as_text(values: pd.Series) -> pd.Series:
 
 
 # The top margin, from the top: plotly's toolbar (about 30 px, shown on hover and on a tap),
-# then the title, then the legend just above the plot. On a phone a title placed in the
-# margin's middle ran under the toolbar.
+# then the title, then room for a line's name above the plot (an average's). On a phone a
+# title placed in the margin's middle ran under the toolbar.
 TITLE_TOP_PX = 36
-TOP_MARGIN_PX = 96
+TOP_MARGIN_PX = 84
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -52,8 +52,16 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
         },
         height=height,
         margin={"l": 10, "r": 10, "t": TOP_MARGIN_PX, "b": 10},
-        # the legend sits top right, above the plot: never over the axis labels
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        # the legend sits at the bottom, under the axis title, in a margin plotly grows to
+        # fit it: above the plot, a legend that wrapped on a phone reached up into the title
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+        },
         # the toolbar keeps download, zoom and reset: eight buttons covered a phone's title
         modebar={"remove": ["zoomin", "zoomout", "autoscale", "pan", "select", "lasso"]},
         colorway=SERIES_COLORS,
@@ -119,7 +127,7 @@ def trend_figure(trend: pd.DataFrame, grain: str, whole_days: pd.Series | None =
         title="Week starting" if grain == "week" else "Day", **_bucket_ticks(frame["bucket"], grain)
     )
     fig.update_layout(hovermode="x unified")
-    return _layout(fig, f"Activity per {grain}")
+    return _layout(fig, f"Activity per {grain}", height=400)  # the legend under it too
 
 
 def _trend_series(
@@ -299,7 +307,11 @@ def ranking_figure(
         )
     if percent:
         fig.update_xaxes(tickformat=".0%")
-    fig.update_xaxes(title=axis_title or title)
+    # from zero to the longest bar or whisker: on a phone plotly stretched the axis to -200%
+    # to make room for the value labels, which have the right margin for that; and at most
+    # four ticks, which a phone's narrow plot writes level rather than crowded on end
+    reach = ordered[[value, *(interval or ())]].max().max() if len(ordered) else 0
+    fig.update_xaxes(title=axis_title or title, range=[0, float(reach) * 1.02 or 1], nticks=4)
     _layout(fig, title, height=max(286, TOP_MARGIN_PX + 10 + 26 * len(ordered)))
     fig.update_layout(margin={"r": 70})  # room for the labels outside the longest bar
     return fig
@@ -329,8 +341,15 @@ def grouped_bars(
 ) -> go.Figure:
     """Bars per category for a few measures (e.g. tenants compared on their rates)."""
     fig = go.Figure()
+    shown = "%{y:.1%}" if percent else "%{y:,}"
     for column, name in values.items():
-        fig.add_bar(x=as_text(frame[category]), y=frame[column], name=name)
+        fig.add_bar(
+            x=as_text(frame[category]),
+            y=frame[column],
+            name=name,
+            # the hover names the measure (plotly's own read "(Brightline Consulting, 71%)")
+            hovertemplate=f"%{{x}}<br>{html.escape(name)}: {shown}<extra></extra>",
+        )
     fig.update_layout(barmode="group")
     if percent:
         fig.update_yaxes(tickformat=".0%")
