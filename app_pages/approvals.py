@@ -34,7 +34,7 @@ campaign = left.selectbox(
     format_func=lambda c: "All campaigns" if c == "all" else campaigns[c],
     key="queue_campaign",
 )
-kind = widgets.choice(right, "Kind", KINDS, "kind", "all", "queue_kind")
+kind = widgets.choice(right, "Kind", KINDS, param="kind", default="all", key="queue_kind")
 page = widgets.page_param()
 view = (client_id, campaign, kind)
 if st.session_state.get("queue_view", view) != view:

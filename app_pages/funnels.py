@@ -63,7 +63,9 @@ for index, stage in enumerate(metrics.STAGE_LABELS):
         help=metrics.FUNNEL_STAGES[stage],
     )
 
-grain = widgets.choice(st, "Trend per", {"day": "Day", "week": "Week"}, "grain", "week", "grain")
+grain = widgets.choice(
+    st, "Trend per", {"day": "Day", "week": "Week"}, param="grain", default="week", key="grain"
+)
 with errors.banner_on_failure(), st.spinner("Loading the trend…"):
     trend = gateway.frame("funnel_trend", p_from=start, p_to=end, p_grain=grain, **scope)
     not_over = time_zone.first_day_not_over(gateway, client_id)

@@ -91,17 +91,7 @@ else:
     )
     right.plotly_chart(charts.with_average(best_ranked, overall, "All downloads", percent=True))
     # a niche with no replies drew no bar at all: its 0.0% and its downloads are written now
-    by_niche = metrics.rank_by_confidence(
-        downloaded.groupby("niche", as_index=False)[["downloads", "replies"]]
-        .sum()
-        .assign(conversion_rate=lambda f: f["replies"] / f["downloads"]),
-        "replies",
-        "downloads",
-    )
-    by_niche["label"] = [
-        f"{niche} (n={n:,})"
-        for niche, n in zip(by_niche["niche"], by_niche["downloads"], strict=True)
-    ]
+    by_niche = metrics.conversion_by_niche(downloaded)
     niche_ranking = charts.ranking_figure(
         by_niche,
         "conversion_rate",

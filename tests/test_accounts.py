@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import types
 import uuid
 
 import bcrypt
@@ -256,3 +257,19 @@ def test_an_ended_session_says_why(people) -> None:
     assert set(reasons) == set(auth.ENDED_BECAUSE)  # each has its own sentence
     assert accounts.end_reason(url, "made-up-token") is None
     assert accounts.end_reason(url, "") is None
+
+
+def test_a_session_the_database_cannot_explain_lists_every_reason() -> None:
+    """The database away (nothing listens on port 1), or a token it never issued: the form
+    lists every reason a session can end rather than guess one."""
+    away = types.SimpleNamespace(service_url="postgresql://revos@127.0.0.1:1/revos")
+    assert auth.why_ended(away, "some-token") == auth.ENDED_ELSEWHERE
+    assert auth.why_ended(away, None) == auth.ENDED_ELSEWHERE
+
+
+def test_a_token_never_issued_lists_every_reason(people) -> None:
+    live = types.SimpleNamespace(service_url=people["url"])
+    assert auth.why_ended(live, "made-up-token") == auth.ENDED_ELSEWHERE
+    token = accounts.sign_in(people["url"], "ann@example.com", DEMO_PASSWORD, 7).token
+    accounts.sign_out(people["url"], token)
+    assert auth.why_ended(live, token) == auth.ENDED_BECAUSE["signed out"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import psycopg
@@ -11,7 +12,7 @@ import pytest
 from revos.domain import metrics, periods
 from revos.ui import context, navigation
 from tests import oracle
-from tests.apptest import open_page, signed_in
+from tests.apptest import open_page, signed_in, warnings_read
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -115,6 +116,25 @@ def test_no_address_crashes_a_page(email, demo_users) -> None:
 
 
 @pytest.mark.parametrize(
+    ("email", "page", "params"),
+    [
+        ("client1@revos.demo", "app_pages/leads.py", {"dm": "[Sign in again](//evil.example)"}),
+        ("client1@revos.demo", "app_pages/funnels.py", {"grain": "![p](//x.co/p.png)"}),
+        ("reviewer@revos.demo", "app_pages/approvals.py", {"kind": "[x](//e.co)"}),
+        ("client1@revos.demo", "app_pages/leads.py", {"page": ":red[!]"}),
+    ],
+)
+def test_a_note_quoting_the_address_shows_it_literally(email, page, params) -> None:
+    """The notes quote what the address asked for, and anyone can write an address: a link
+    or an image in it became one in the app's own warning."""
+    at = signed_in(email)
+    open_page(at, page, **params)
+    assert not at.exception and at.warning
+    for warning in at.warning:
+        assert not re.search(r"(?<!\\)[\[\]()!:]", warning.value), warning.value
+
+
+@pytest.mark.parametrize(
     ("params", "note"),
     [
         ({"q": "\x00abc"}, "Removed a NUL character from the search."),
@@ -128,7 +148,7 @@ def test_a_leads_address_the_database_could_not_take_gets_a_note(params, note) -
     at = signed_in("client1@revos.demo")
     open_page(at, "app_pages/leads.py", **params)
     assert not at.exception and not [e.value for e in at.error]
-    shown = [w.value for w in at.warning]
+    shown = warnings_read(at)
     assert any(note in text for text in shown), shown
     assert not any("out of range" in text or "not answering" in text for text in shown)
 

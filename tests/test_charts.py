@@ -238,3 +238,18 @@ def test_a_ranking_s_axis_runs_from_zero_to_its_longest_whisker() -> None:
     assert fig.layout.xaxis.range[0] == 0 and 0.81 <= fig.layout.xaxis.range[1] < 0.85
     counts = charts.ranking_figure(pd.DataFrame({"t": ["a"], "v": [0]}), "v", "t", "Leads")
     assert list(counts.layout.xaxis.range) == [0, 1]  # nothing yet: still an axis
+
+
+def test_the_axis_reaches_an_average_beyond_every_bar() -> None:
+    """The average counts magnets the chart does not draw (too few downloads, no niche):
+    above every whisker, plotly clipped the line and hid its name."""
+    frame = pd.DataFrame({"t": ["a"], "v": [0.0], "low": [0.0], "high": [0.036]})
+    fig = charts.ranking_figure(frame, "v", "t", "Best", True, None, "low", ("low", "high"))
+    fig = charts.with_average(fig, 0.25, "All downloads", percent=True)
+    assert fig.layout.xaxis.range[1] >= 0.25
+    counts = charts.with_average(
+        charts.ranking_figure(pd.DataFrame({"t": ["a"], "v": [3]}), "v", "t", "Leads"),
+        12.3456,
+        "Average",
+    )
+    assert counts.layout.annotations[0].text == "Average 12.35"

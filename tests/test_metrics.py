@@ -280,3 +280,24 @@ def test_names_that_repeat_are_told_apart_in_the_order_of_their_keys() -> None:
     assert list(told) == ["Guide #3", "Audit", "Guide #1", "Guide #2", "Playbook"]
     assert list(told.index) == [9, 3, 1, 7, 5]
     assert told.is_unique
+
+
+def test_a_number_another_name_has_is_skipped() -> None:
+    names = pd.Series(["Guide", "Guide", "Guide #1", None, None])
+    told = metrics.told_apart(names, pd.Series(["a", "b", "c", "d", "e"]))
+    assert list(told) == ["Guide #2", "Guide #3", "Guide #1", "(untitled) #1", "(untitled) #2"]
+
+
+def test_conversion_by_niche_keeps_magnets_without_one() -> None:
+    downloaded = pd.DataFrame(
+        {
+            "niche": ["SaaS", None, "SaaS", None],
+            "downloads": [1000, 4, 234, 6],
+            "replies": [100, 1, 0, 0],
+        }
+    )
+    niches = metrics.conversion_by_niche(downloaded).set_index("niche")
+    assert niches.loc["SaaS", "label"] == "SaaS (n=1,234)"
+    assert niches.loc["No niche", "downloads"] == 10 and niches.loc["No niche", "replies"] == 1
+    assert niches["downloads"].sum() == downloaded["downloads"].sum()
+    assert (niches["rate_low"] <= niches["conversion_rate"]).all()

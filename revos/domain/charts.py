@@ -320,14 +320,18 @@ def ranking_figure(
 def with_average(fig: go.Figure, value: float, label: str, percent: bool = False) -> go.Figure:
     """A dotted line across horizontal bars at the value of every row together (a page's
     Conversion tile), named at its top: a bar whose whisker lies wholly to one side is surely
-    above or below it, as the page's top performers and laggards are."""
-    shown = f"{value:.1%}" if percent else f"{value:,}"
+    above or below it, as the page's top performers and laggards are. The axis reaches the
+    line: the bars drawn may all end short of an average that counts rows not drawn."""
+    shown = f"{value:.1%}" if percent else f"{value:,.4g}"
     fig.add_vline(
         x=value,
         line={"dash": "dot", "color": PALETTE["neutral"], "width": 1.5},
         annotation={"text": f"{html.escape(label)} {shown}", "font": {"size": 11}},
         annotation_position="top",
     )
+    reach = fig.layout.xaxis.range
+    if reach is not None and value * 1.05 > reach[1]:
+        fig.update_xaxes(range=[reach[0], value * 1.05])
     return fig
 
 

@@ -314,12 +314,35 @@ def tenant_labels(tenants: pd.DataFrame) -> pd.Series:
 def told_apart(names: pd.Series, keys: pd.Series) -> pd.Series:
     """Names that repeat numbered in the order of their keys ("Guide #1", "Guide #2"), the
     rest as they are: a chart draws two bars of one name as one, and two same rows of a
-    table read as one thing listed twice (a tenant's two custom magnets of one title)."""
-    text = names.astype("object")
-    order = keys.astype(str).rank(method="first")
-    number = order.groupby(text).rank(method="first").astype(int)
+    table read as one thing listed twice (a tenant's two custom magnets of one title). A
+    number another name already has is skipped; a missing name reads "(untitled)"."""
+    text = names.astype("object").where(names.notna(), "(untitled)")
     repeated = text.map(text.value_counts()) > 1
-    return text.where(~repeated, text + " #" + number.astype(str))
+    taken = set(text[~repeated])
+    told = text.copy()
+    for name, group in text[repeated].groupby(text[repeated]):
+        number = 0
+        for index in keys.loc[group.index].astype(str).sort_values(kind="stable").index:
+            number += 1
+            while f"{name} #{number}" in taken:
+                number += 1
+            told[index] = f"{name} #{number}"
+            taken.add(told[index])
+    return told
+
+
+def conversion_by_niche(downloaded: pd.DataFrame) -> pd.DataFrame:
+    """Downloads, replies and conversion per niche, with the Wilson bounds and a label
+    naming the downloads; magnets without a niche together as "No niche" (left out, they
+    were in the page's Conversion but in no bar)."""
+    niches = downloaded.assign(niche=downloaded["niche"].fillna("No niche"))
+    summed = niches.groupby("niche", as_index=False)[["downloads", "replies"]].sum()
+    summed["conversion_rate"] = summed["replies"] / summed["downloads"]
+    ranked = rank_by_confidence(summed, "replies", "downloads")
+    ranked["label"] = [
+        f"{niche} (n={n:,})" for niche, n in zip(ranked["niche"], ranked["downloads"], strict=True)
+    ]
+    return ranked
 
 
 def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:

@@ -59,7 +59,9 @@ def unknown_address() -> str | None:
 def page_at(address: str, pages: list[st.Page]) -> st.Page:
     """What an address no page has shows: an address typed in other letters (`/Tenants`,
     `/Admin`) goes where its lower case does, with its filters; any other says not found."""
-    same = next((page for page in pages if page.url_path == address.lower()), None)
+    # the root's page answers to "" (Streamlit's name for the default page), not to HOME
+    wanted = "" if address.lower() == HOME else address.lower()
+    same = next((page for page in pages if page.url_path == wanted), None)
     return _forward(address, same) if same is not None else not_found_page(address)
 
 

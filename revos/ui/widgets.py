@@ -16,7 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from revos.domain import metrics, periods
 from revos.gateway import Gateway
 from revos.ui import time_zone
-from revos.ui.text import counted
+from revos.ui.text import counted, literal
 
 ALL = "__all__"
 CLIENT_KEY = "revos_client"  # the client picked, carried from page to page
@@ -251,7 +251,7 @@ def person_picker(
 
 
 def choice(
-    slot: Any, label: str, options: dict[str, str], param: str, default: str, key: str
+    slot: Any, label: str, options: dict[str, str], *, param: str, default: str, key: str
 ) -> str:
     """One of a few options as a segmented control, kept in the URL under `param` (absent
     while it is the default), so that a reload, a bookmark or a shared link keeps it.
@@ -286,8 +286,10 @@ def choice(
 
 def address_note(text: str) -> None:
     """What a link asked for that could not be shown, and what is shown instead. The page
-    then writes what it shows into the address, so the note is said once."""
-    st.warning(text, icon=":material/link_off:")
+    then writes what it shows into the address, so the note is said once. Shown literally:
+    it quotes the address, which anyone can write (`?dm=[Sign in again](//evil.example)`
+    made a link in the app's own warning)."""
+    st.warning(literal(text), icon=":material/link_off:")
 
 
 def set_query(params: dict[str, str], owned: tuple[str, ...]) -> None:
