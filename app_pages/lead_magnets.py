@@ -79,30 +79,12 @@ else:
     )
     # best and worst by how sure the rate is, not by the rate: 2 of 6 does not top 40 of 300
     ranked = downloaded[downloaded["downloads"] >= MIN_DOWNLOADS_TO_RANK]
-    best_ranked = charts.ranking_figure(
-        ranked.nlargest(15, "rate_low"),
-        "conversion_rate",
-        "label",
-        "Best conversion (ranked by its 95% lower bound)",
-        percent=True,
-        axis_title="Conversion, with its 95% interval",
-        rank_by="rate_low",
-        interval=("rate_low", "rate_high"),
+    right.plotly_chart(
+        charts.conversion_ranking(ranked.nlargest(15, "rate_low"), "Best conversion", overall)
     )
-    right.plotly_chart(charts.with_average(best_ranked, overall, "All downloads", percent=True))
     # a niche with no replies drew no bar at all: its 0.0% and its downloads are written now
     by_niche = metrics.conversion_by_niche(downloaded)
-    niche_ranking = charts.ranking_figure(
-        by_niche,
-        "conversion_rate",
-        "label",
-        "Conversion by niche (ranked by its 95% lower bound)",
-        percent=True,
-        axis_title="Conversion, with its 95% interval",
-        rank_by="rate_low",
-        interval=("rate_low", "rate_high"),
-    )
-    st.plotly_chart(charts.with_average(niche_ranking, overall, "All downloads", percent=True))
+    st.plotly_chart(charts.conversion_ranking(by_niche, "Conversion by niche", overall))
     if len(ranked) >= 2:
         # one above the other: side by side, half a page cut the bound's column
         standing = metrics.standouts(ranked, overall)

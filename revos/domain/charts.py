@@ -335,6 +335,23 @@ def with_average(fig: go.Figure, value: float, label: str, percent: bool = False
     return fig
 
 
+def conversion_ranking(frame: pd.DataFrame, title: str, average: float) -> go.Figure:
+    """Conversions ranked by how sure they are (their 95% lower bound), each with its
+    interval, beside the conversion of every download together: a frame from
+    `metrics.rank_by_confidence` with `conversion_rate` and a `label` per bar."""
+    fig = ranking_figure(
+        frame,
+        "conversion_rate",
+        "label",
+        f"{title} (ranked by its 95% lower bound)",
+        percent=True,
+        axis_title="Conversion, with its 95% interval",
+        rank_by="rate_low",
+        interval=("rate_low", "rate_high"),
+    )
+    return with_average(fig, average, "All downloads", percent=True)
+
+
 def grouped_bars(
     frame: pd.DataFrame,
     category: str,
