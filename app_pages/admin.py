@@ -58,6 +58,7 @@ else:
     st.dataframe(
         metrics.alert_texts(alerts),
         hide_index=True,
+        placeholder=tables.MISSING,
         column_config={
             "tenant": "Tenant",
             "alert": "Alert",
@@ -70,6 +71,7 @@ st.subheader("Tenants")
 st.dataframe(
     stats[list(HEADERS)],
     hide_index=True,
+    placeholder=tables.MISSING,
     column_config={
         **HEADERS,
         **{rate: tables.percent_column(HEADERS[rate]) for rate in rates},
@@ -157,12 +159,24 @@ else:
         )
     tenant_col, reviewer_col = st.columns(2)
     tenant_col.markdown("**Per tenant**")
-    tenant_col.dataframe(by_tenant[shown], hide_index=True, column_config=review_columns)
+    tenant_col.dataframe(
+        by_tenant[shown], hide_index=True, placeholder=tables.MISSING, column_config=review_columns
+    )
     reviewer_col.markdown("**Per reviewer** (reviewers and admins)")
-    reviewer_col.dataframe(by_reviewer[shown], hide_index=True, column_config=review_columns)
+    reviewer_col.dataframe(
+        by_reviewer[shown],
+        hide_index=True,
+        placeholder=tables.MISSING,
+        column_config=review_columns,
+    )
     if not self_approvals.empty:
         st.markdown("**Clients reviewing their own drafts**")
-        st.dataframe(self_approvals[shown], hide_index=True, column_config=review_columns)
+        st.dataframe(
+            self_approvals[shown],
+            hide_index=True,
+            placeholder=tables.MISSING,
+            column_config=review_columns,
+        )
     if not reasons.empty:
         st.plotly_chart(
             charts.ranking_figure(

@@ -167,6 +167,7 @@ with history_tab:
                 ]
             ].map(tables.readable),
             hide_index=True,
+            placeholder=tables.MISSING,
             column_config={
                 "reviewed_at": st.column_config.DatetimeColumn(
                     f"When ({zone})", format="YYYY-MM-DD HH:mm"
@@ -184,5 +185,8 @@ with history_tab:
     if not reasons.empty:
         st.markdown("**Rejection reasons (30 days)**")
         st.dataframe(
-            reasons, hide_index=True, column_config={"reason": "Reason", "rejections": "Rejections"}
+            reasons,
+            hide_index=True,
+            placeholder=tables.MISSING,
+            column_config={"reason": "Reason", "rejections": "Rejections"},
         )

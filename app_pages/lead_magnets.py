@@ -118,5 +118,6 @@ st.subheader("All lead magnets")
 st.dataframe(
     magnets[["title", "niche", "source", "downloads", "replies", "conversion_rate"]],
     hide_index=True,
+    placeholder=tables.MISSING,
     column_config=COLUMNS,
 )

@@ -131,6 +131,7 @@ st.caption(
 selection = st.dataframe(
     shown,
     hide_index=True,
+    placeholder=tables.MISSING,
     on_select="rerun",
     selection_mode="single-row",
     key="leads_table",

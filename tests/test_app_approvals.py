@@ -56,8 +56,13 @@ def test_a_refused_rejection_keeps_the_edit(scratch) -> None:
 
 
 def test_rewrite_is_disabled_without_a_key() -> None:
+    """Reviewers and clients cannot set the server's environment: only the super admin is
+    told which setting turns it on (a browser trial found clients told to set an API key)."""
     at = signed_in("reviewer@revos.demo")
     assert button(at, "Rewrite in voice").disabled
+    captions = [c.value for c in at.caption]
+    assert rewrite.NOT_SET_UP in captions and not any("OPENAI" in c for c in captions)
+    at = open_page(signed_in("admin@revos.demo"), "app_pages/approvals.py")
     assert any(rewrite.DISABLED_REASON in c.value for c in at.caption)
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from revos.domain import periods
 from revos.gateway import AccessDenied
+from revos.ui import widgets
 from tests import oracle
 from tests.apptest import open_page, signed_in, warnings_read
 from tests.support import DEMO_EMAILS
@@ -175,9 +176,12 @@ def test_an_admin_tells_every_lead_magnet_apart(world) -> None:
     custom = world.magnets[world.magnets.user_id.notna()]
     assert len(custom) > 0
     for magnet in custom.itertuples():
-        assert any(
-            t.startswith(f"{magnet.title} ({companies[magnet.user_id]})") for t in table["title"]
-        ), magnet.title
+        company = companies[magnet.user_id]
+        rows = [t for t in table["title"] if t.startswith(magnet.title)]
+        assert rows, magnet.title
+        for title in rows:  # names its tenant, once ("(Copperleaf) (Copperleaf Agency)")
+            assert widgets.names_client(title, company), title
+            assert title.casefold().count(company.split()[0].casefold()) == 1, title
     library = world.magnets[world.magnets.user_id.isna()]
     assert len(library) > 0
     assert set(library.title) <= set(table["title"])  # the global library's: no owner named

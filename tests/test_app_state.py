@@ -189,3 +189,19 @@ def _new_leads_shown(email: str) -> str:
     at = open_page(signed_in(email), "app_pages/overview.py")
     assert not at.exception
     return next(m.value for m in at.metric if m.label == metrics.KPIS[0].label)
+
+
+@pytest.mark.parametrize(
+    ("text", "client", "named"),
+    [
+        ("ICP Worksheet (Copperleaf)", "Copperleaf Agency", True),
+        ("ICP Worksheet", "Copperleaf Agency", False),
+        ("Copperleafy guide", "Copperleaf Agency", False),  # a word, not a part of one
+        ("Webinar Replay #5", "Summit B2B Labs", False),
+        ("anything", "", False),
+    ],
+)
+def test_a_name_that_names_its_client_already_is_kept(text, client, named) -> None:
+    from revos.ui import widgets
+
+    assert widgets.names_client(text, client) is named

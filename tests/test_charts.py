@@ -195,13 +195,13 @@ def test_a_ranking_s_hover_names_what_it_shows() -> None:
         {"t": ["a <b>", "b"], "v": [0.2, 0.1], "lo": [0.1, 0.05], "hi": [0.3, 0.2]}
     )
     plain = charts.ranking_figure(frame, "v", "t", "Most downloaded", axis_title="Downloads")
-    assert plain.data[0].hovertemplate == "%{y}<br>Downloads: %{x:,}<extra></extra>"
+    assert plain.data[0].hovertemplate == "%{hovertext}<br>Downloads: %{x:,}<extra></extra>"
     sure = charts.ranking_figure(
         frame, "v", "t", "Best", percent=True, axis_title="Conversion", interval=("lo", "hi")
     )
     bars = sure.data[0]
     assert bars.hovertemplate == (
-        "%{y}<br>Conversion: %{x:.1%}<br>95% interval: %{customdata[0]:.1%} to "
+        "%{hovertext}<br>Conversion: %{x:.1%}<br>95% interval: %{customdata[0]:.1%} to "
         "%{customdata[1]:.1%}<extra></extra>"
     )
     assert [list(row) for row in bars.customdata] == [[0.05, 0.2], [0.1, 0.3]]  # as ordered
@@ -253,3 +253,19 @@ def test_the_axis_reaches_an_average_beyond_every_bar() -> None:
         "Average",
     )
     assert counts.layout.annotations[0].text == "Average 12.35"
+
+
+def test_a_long_bar_name_is_cut_on_the_axis_and_whole_in_the_hover() -> None:
+    """Plotly cut long names from the left ("ipeline Review Template…") and left a phone's
+    plot a few pixels wide."""
+    long = "Pipeline Review Template (Summit B2B Labs)"
+    frame = pd.DataFrame(
+        {"t": [f"{long} (n=1,204)", "Short (n=5)", f"{long} v2 (n=7)"], "v": [3, 2, 1]}
+    )
+    fig = charts.ranking_figure(frame, "v", "t", "Most downloaded")
+    cut = "Pipeline Review Template (Sum…"
+    assert list(fig.data[0].y) == [f"{cut} (n=7)", "Short (n=5)", f"{cut} (n=1,204)"]
+    alike = charts.ranking_figure(frame.assign(t=[long, "Short", f"{long} v2"]), "v", "t", "M")
+    assert list(alike.data[0].y) == [f"{cut} #2", "Short", f"{cut} #1"]  # still two bars
+    assert set(fig.data[0].hovertext) == set(frame["t"])  # the hover names each in full
+    assert charts.short_label("x" * 40) == "x" * 29 + "…"

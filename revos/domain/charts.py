@@ -7,6 +7,7 @@ so the same figure reads well in light and dark mode. One palette for the whole 
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -205,7 +206,7 @@ CUT_SHORT_NOTES = {
     "day": "White points on dotted lines are days not over yet, in the zone of every client "
     "shown: their counts may still grow.",
     "week": "White points on dotted lines are weeks that the period cuts or that are not over "
-    "yet: they hold fewer days, so they sit lower. Hover one for how many days it holds.",
+    "yet: they hold fewer days, so they sit lower. Hover or tap one for how many days it holds.",
 }
 
 
@@ -247,6 +248,19 @@ def engagement_figure(posts: pd.DataFrame, zone: str = "UTC") -> go.Figure:
     return _layout(fig, "Post engagement")
 
 
+LABEL_CHARS = 30  # a bar's name on the axis, before its "(n=…)": longer ones are cut
+
+
+def short_label(text: str) -> str:
+    """A bar's name as the axis shows it: cut to LABEL_CHARS with an ellipsis, its "(n=…)"
+    kept. Plotly gives the names at most part of the width and cut longer ones from the
+    left ("ipeline Review Template…"), leaving a phone's plot a few pixels wide."""
+    head, count = re.fullmatch(r"(.*?)((?: \(n=[\d,]+\))?)", text, re.S).groups()
+    if len(head) > LABEL_CHARS:
+        head = head[: LABEL_CHARS - 1].rstrip() + "…"
+    return head + count
+
+
 def ranking_figure(
     frame: pd.DataFrame,
     value: str,
@@ -272,10 +286,11 @@ def ranking_figure(
             "arrayminus": ordered[value] - ordered[low],
             "color": PALETTE["neutral"],
         }
-    names = as_text(ordered[label])
+    full = ordered[label].astype(str)
+    names = as_text(metrics.told_apart(full.map(short_label), full))
     text = "%{x:.1%}" if percent else "%{x:,}"
-    # the hover names what it shows (plotly's own read "(9, Real Estate ...)")
-    hover = f"%{{y}}<br>{html.escape(axis_title or title)}: {text}"
+    # the hover names what it shows (plotly's own read "(9, Real Estate ...)"), in full
+    hover = f"%{{hovertext}}<br>{html.escape(axis_title or title)}: {text}"
     if interval is not None:
         share = ".1%" if percent else ","
         hover += f"<br>95% interval: %{{customdata[0]:{share}}} to %{{customdata[1]:{share}}}"
@@ -291,6 +306,7 @@ def ranking_figure(
             cliponaxis=False,
             showlegend=False,
             customdata=ordered[list(interval)].to_numpy() if interval is not None else None,
+            hovertext=as_text(full),
             hovertemplate=hover + "<extra></extra>",
         )
     )
@@ -343,9 +359,9 @@ def conversion_ranking(frame: pd.DataFrame, title: str, average: float) -> go.Fi
         frame,
         "conversion_rate",
         "label",
-        f"{title} (ranked by its 95% lower bound)",
+        title,  # what it ranks by is on the axis: a phone cut the longer title
         percent=True,
-        axis_title="Conversion, with its 95% interval",
+        axis_title="Conversion and its 95% interval, ranked by the lower end",
         rank_by="rate_low",
         interval=("rate_low", "rate_high"),
     )

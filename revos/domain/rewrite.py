@@ -20,7 +20,9 @@ from revos.config import Settings
 
 CHANNEL_NAMES = {"dm": "LinkedIn DM", "email": "email", "post": "LinkedIn post"}
 DEFAULT_TIMEOUT_SECONDS = 20.0
-DISABLED_REASON = "AI rewrite is off: set OPENAI_API_KEY to turn it on."
+DISABLED_REASON = "AI rewrite is off: set OPENAI_API_KEY to turn it on."  # for whoever runs it
+# What clients and reviewers read instead: they cannot set a server's environment.
+NOT_SET_UP = "AI rewrite is not set up for this workspace yet."
 
 
 class RewriteFailed(RuntimeError):

@@ -20,7 +20,8 @@ import streamlit as st
 from revos.domain import metrics, periods, rewrite
 from revos.domain.embedders import EmbeddingFailed
 from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError, semantic
-from revos.ui import time_zone
+from revos.ui import context, time_zone
+from revos.ui.tables import MISSING
 from revos.ui.text import counted, literal, unbroken_moments
 
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
@@ -263,7 +264,9 @@ def rewrite_panel(
         key=f"rewrite-{item['id']}",
     )
     if rewriter is None:
-        st.caption(rewrite.DISABLED_REASON)
+        session = context.current_session()
+        operator = session is not None and session.role == "super_admin"
+        st.caption(rewrite.DISABLED_REASON if operator else rewrite.NOT_SET_UP)
         return
     if clicked:
         with st.spinner("Rewriting in the cartridge's voice…"):
@@ -463,6 +466,7 @@ def bulk_panel(
     picked = st.dataframe(
         listing,
         hide_index=True,
+        placeholder=MISSING,
         on_select="rerun",
         selection_mode="multi-row",
         key=key,

@@ -93,7 +93,12 @@ def find_magnet(
     if found.empty:
         st.info("No lead magnet matches those words.")
     else:
-        st.dataframe(_results(found), hide_index=True, column_config=RESULT_COLUMNS)
+        st.dataframe(
+            _results(found),
+            hide_index=True,
+            placeholder=tables.MISSING,
+            column_config=RESULT_COLUMNS,
+        )
     model_note(state)
 
 

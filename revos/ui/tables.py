@@ -37,6 +37,9 @@ STATUS_LABELS = {
 }
 
 
+MISSING = "—"  # what a table shows for a missing value (Streamlit wrote "None")
+
+
 def readable(value: object) -> object:
     return STATUS_LABELS.get(value, value) if isinstance(value, str) else value
 
@@ -76,7 +79,7 @@ def listing_or_note(
     if rows.empty:
         slot.info(empty)
     else:
-        slot.dataframe(rows, hide_index=True, column_config=column_config)
+        slot.dataframe(rows, hide_index=True, placeholder=MISSING, column_config=column_config)
 
 
 def to_datetimes(frame: pd.DataFrame, columns: list[str], zone: str = "UTC") -> pd.DataFrame:
@@ -93,6 +96,7 @@ def campaign_table(comparison: pd.DataFrame) -> None:
     st.dataframe(
         comparison.map(readable),
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             "campaign": "Campaign",
             "status": "Status",

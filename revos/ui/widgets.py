@@ -8,6 +8,7 @@ page (the menu opens pages without the previous page's URL parameters).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import streamlit as st
@@ -70,12 +71,25 @@ def name_clients(
 ):
     """Campaign (or other) names with their client's, where several clients' names mix:
     for a reviewer or admin looking at all their clients. Adds a `client` column too. A row
-    without an owner (a global library magnet) keeps its name."""
+    without an owner (a global library magnet) keeps its name, and so does one that names
+    its client already ("ICP Worksheet (Copperleaf)" read "… (Copperleaf) (Copperleaf
+    Agency)")."""
     if not _mixes_clients(gateway, client_id) or frame.empty:
         return frame
     clients = frame[owner].map(_client_names(gateway)).fillna("")
-    named = frame[name].where(clients == "", frame[name] + " (" + clients + ")")
+    kept = [
+        not client or names_client(str(text), client)
+        for text, client in zip(frame[name], clients, strict=True)
+    ]
+    named = frame[name].where(kept, frame[name] + " (" + clients + ")")
     return frame.assign(client=clients, **{name: named})
+
+
+def names_client(text: str, client: str) -> bool:
+    """Whether `text` names `client` already: the first word of the client's name, as a
+    word of the text (Northwind Growth's "ICP Worksheet (Northwind)")."""
+    first = re.match(r"\w+", client)
+    return bool(first) and re.search(rf"\b{re.escape(first.group())}\b", text, re.I) is not None
 
 
 def name_campaigns(gateway: Gateway, campaigns: list[dict], client_id: str | None) -> list[dict]:
