@@ -263,9 +263,9 @@ def test_a_long_bar_name_is_cut_on_the_axis_and_whole_in_the_hover() -> None:
         {"t": [f"{long} (n=1,204)", "Short (n=5)", f"{long} v2 (n=7)"], "v": [3, 2, 1]}
     )
     fig = charts.ranking_figure(frame, "v", "t", "Most downloaded")
-    cut = "Pipeline Review Template (Sum…"
+    cut = "Pipeline Review Templat…"
     assert list(fig.data[0].y) == [f"{cut} (n=7)", "Short (n=5)", f"{cut} (n=1,204)"]
     alike = charts.ranking_figure(frame.assign(t=[long, "Short", f"{long} v2"]), "v", "t", "M")
     assert list(alike.data[0].y) == [f"{cut} #2", "Short", f"{cut} #1"]  # still two bars
     assert set(fig.data[0].hovertext) == set(frame["t"])  # the hover names each in full
-    assert charts.short_label("x" * 40) == "x" * 29 + "…"
+    assert charts.short_label("x" * 40) == "x" * (charts.LABEL_CHARS - 1) + "…"

@@ -248,7 +248,7 @@ def engagement_figure(posts: pd.DataFrame, zone: str = "UTC") -> go.Figure:
     return _layout(fig, "Post engagement")
 
 
-LABEL_CHARS = 30  # a bar's name on the axis, before its "(n=…)": longer ones are cut
+LABEL_CHARS = 24  # a bar's name on the axis, before its "(n=…)": longer ones are cut
 
 
 def short_label(text: str) -> str:
@@ -325,9 +325,9 @@ def ranking_figure(
         fig.update_xaxes(tickformat=".0%")
     # from zero to the longest bar or whisker: on a phone plotly stretched the axis to -200%
     # to make room for the value labels, which have the right margin for that; and at most
-    # four ticks, which a phone's narrow plot writes level rather than crowded on end
+    # three ticks, which a phone's narrow plot writes level rather than crowded on end
     reach = ordered[[value, *(interval or ())]].max().max() if len(ordered) else 0
-    fig.update_xaxes(title=axis_title or title, range=[0, float(reach) * 1.02 or 1], nticks=4)
+    fig.update_xaxes(title=axis_title or title, range=[0, float(reach) * 1.02 or 1], nticks=3)
     _layout(fig, title, height=max(286, TOP_MARGIN_PX + 10 + 26 * len(ordered)))
     fig.update_layout(margin={"r": 70})  # room for the labels outside the longest bar
     return fig
@@ -359,9 +359,9 @@ def conversion_ranking(frame: pd.DataFrame, title: str, average: float) -> go.Fi
         frame,
         "conversion_rate",
         "label",
-        title,  # what it ranks by is on the axis: a phone cut the longer title
+        title,  # the caption below says how it ranks: a phone cut "(ranked by its 95% …)"
         percent=True,
-        axis_title="Conversion and its 95% interval, ranked by the lower end",
+        axis_title="Conversion (95% interval)",
         rank_by="rate_low",
         interval=("rate_low", "rate_high"),
     )
