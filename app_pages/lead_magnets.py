@@ -106,8 +106,9 @@ else:
         )
     st.caption(
         f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads "
-        "and order them by how sure their rate is (95% Wilson interval), so a few lucky "
-        "downloads cannot top the list."
+        "(niches, any) and order them by the lower end of their 95% interval (Wilson), how "
+        "high their rate surely is, so a few lucky downloads cannot top the list. The dotted "
+        "line is the conversion of all downloads together."
     )
 
 library = semantic.load(gateway)
