@@ -222,6 +222,8 @@ def test_a_cookie_replayed_after_sign_out_is_refused(browser, app_url) -> None:
         page.get_by_role("button", name="Sign out").click()
         page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
         _no_error_popups(page)
+        # no empty grey sidebar left beside the form (a browser trial found one)
+        expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden(timeout=10_000)
         page.wait_for_function(
             f"() => !document.cookie.includes('{COOKIE}=')", timeout=30_000
         )  # the browser dropped it too
