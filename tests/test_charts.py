@@ -63,6 +63,8 @@ def test_post_engagement_is_on_a_date_axis_and_names_each_post() -> None:
     sydney = charts.engagement_figure(posts, "Australia/Sydney")
     assert [str(x)[:10] for x in sydney.data[0].x] == ["2026-11-03", "2026-11-09"]
     assert sydney.layout.xaxis.title.text == "Published (Australia/Sydney)"
+    # days written as the trend writes them ("Nov 4", not "Nov 04")
+    assert "%d" not in fig.layout.xaxis.tickformat and "%d" not in fig.data[0].hovertemplate
     assert list(fig.data[0].customdata) == [
         "How we doubled replies",
         "&lt;b&gt;Pricing&lt;/b&gt; teardown",

@@ -240,10 +240,10 @@ def engagement_figure(posts: pd.DataFrame, zone: str = "UTC") -> go.Figure:
             name=name,
             marker={"color": colors[column]},
             customdata=as_text(posts["excerpt"]),
-            hovertemplate="%{x|%b %d, %Y}<br>%{customdata}<br>" + name + ": %{y:,}<extra></extra>",
+            hovertemplate="%{x|%b %-d, %Y}<br>%{customdata}<br>" + name + ": %{y:,}<extra></extra>",
         )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(type="date", tickformat="%b %d", title=f"Published ({zone})")
+    fig.update_xaxes(type="date", tickformat="%b %-d", title=f"Published ({zone})")
     fig.update_yaxes(rangemode="tozero", title="Interactions per post")
     return _layout(fig, "Post engagement")
 

@@ -119,6 +119,11 @@ def recommendations(gateway: Gateway, state: semantic.Semantic, client_id: str |
     if found.empty:
         st.info("No campaigns to recommend for yet.")
         return
+    # a less similar magnet above a more similar one read as a mistake: say how they rank
+    st.caption(
+        "Ranked by similarity to the campaign's post and comments (70%) and by the conversion "
+        "a magnet surely reaches, the lower end of its 95% interval (30%)."
+    )
     for campaign, rows in found.groupby("campaign", sort=False):
         lines = [
             f"{r['rank']}. **{literal(r['title'])}** · {semantic.why(r)}"
