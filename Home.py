@@ -35,8 +35,13 @@ session = auth.current_session(runtime)
 unknown = navigation.unknown_address()
 if session is None:
     # Signed out there is no sidebar; signing out with its button left the signed-in one's
-    # empty frame on screen (its timer's block outlives the run), so it is hidden outright.
-    st.html("<style>[data-testid='stSidebar'] {display: none}</style>")
+    # empty frame on screen (its timer's block outlives the run). A sidebar without the menu
+    # is hidden: once signed in, the menu shows it before the page draws (this style goes
+    # only when the run ends).
+    st.html(
+        "<style>[data-testid='stSidebar']:not(:has([data-testid='stSidebarNav']))"
+        " {display: none}</style>"
+    )
     pages = navigation.signed_out_pages(sign_in)
     extra = [navigation.page_at(unknown, pages)] if unknown else []
     st.navigation(pages + extra, position="hidden").run()
