@@ -32,7 +32,6 @@ def sign_in() -> None:
 
 
 session = auth.current_session(runtime)
-unknown = navigation.unknown_address()
 if session is None:
     # Signed out there is no sidebar; signing out with its button left the signed-in one's
     # empty frame on screen (its timer's block outlives the run). A sidebar without the menu
@@ -42,9 +41,9 @@ if session is None:
         "<style>[data-testid='stSidebar']:not(:has([data-testid='stSidebarNav']))"
         " {display: none}</style>"
     )
-    pages = navigation.signed_out_pages(sign_in)
-    extra = [navigation.page_at(unknown, pages)] if unknown else []
-    st.navigation(pages + extra, position="hidden").run()
+    st.navigation(
+        navigation.routable(navigation.signed_out_pages(sign_in)), position="hidden"
+    ).run()
 else:
     with st.sidebar:
         st.markdown(f"**{literal(session.full_name or session.email)}**  \n{session.email}")
@@ -53,7 +52,5 @@ else:
         auth.sign_out_button(runtime)
         auth.keep_cookie(runtime)
         auth.watch(runtime)
-    pages = navigation.pages_for(session.role)
-    extra = [navigation.page_at(unknown, pages)] if unknown else []
     with errors.banner_on_failure():  # what a page did not catch itself
-        st.navigation(pages + extra).run()
+        st.navigation(navigation.routable(navigation.pages_for(session.role))).run()

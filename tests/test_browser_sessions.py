@@ -44,6 +44,12 @@ def _signed_in_page(context, url: str, email: str, title: str = "Overview"):
     return page
 
 
+def _cookie_written(page) -> None:
+    """Wait for the login cookie: a second tab is signed in by it, and it is written once
+    the first page has drawn."""
+    page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+
+
 def _no_error_popups(page) -> None:
     assert page.get_by_text("Page not found").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -56,7 +62,7 @@ def test_reload_and_a_new_tab_stay_signed_in(browser, app_url) -> None:
         page.goto(app_url)
         _sign_in_here(page, "client2@revos.demo")
         _heading(page, "Overview")
-        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        _cookie_written(page)
         [cookie] = [c for c in context.cookies() if c["name"] == COOKIE]
         assert cookie["sameSite"] == "Strict" and not cookie["secure"]  # served over http
         days = (cookie["expires"] - time.time()) / 86400
@@ -110,7 +116,7 @@ def test_the_home_page_s_own_address_opens_it_when_signed_in(
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = _signed_in_page(context, app_url, email, title)
-        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        _cookie_written(page)
         linked = context.new_page()
         linked.goto(f"{app_url}/{address}")
         _heading(linked, title)
@@ -139,13 +145,9 @@ def test_the_tenants_page_is_at_its_own_name_and_its_old_address(browser, app_ur
     its filters) still opens it, at /tenants."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
-        page = context.new_page()
-        page.goto(f"{app_url}/admin?period=7d")
-        _sign_in_here(page, "admin@revos.demo")
-        _heading(page, "Tenants")
+        page = _signed_in_page(context, f"{app_url}/admin?period=7d", "admin@revos.demo", "Tenants")
         page.wait_for_url(re.compile(r"/tenants\?period=7d$"), timeout=30_000)
-        # a second tab is signed in by the cookie, written once the first page has drawn
-        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        _cookie_written(page)
         second = context.new_page()
         second.goto(f"{app_url}/tenants")
         _heading(second, "Tenants")
@@ -160,13 +162,12 @@ def test_an_address_typed_in_capitals_opens_its_page(browser, app_url) -> None:
     Signed out or in, they go where their lower case does, with the link's filters."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
-        page = context.new_page()
-        page.goto(f"{app_url}/Tenants?period=7d")
-        _sign_in_here(page, "admin@revos.demo")
-        _heading(page, "Tenants")
+        page = _signed_in_page(
+            context, f"{app_url}/Tenants?period=7d", "admin@revos.demo", "Tenants"
+        )
         page.wait_for_url(re.compile(r"/tenants\?period=7d$"), timeout=30_000)
         _no_error_popups(page)
-        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        _cookie_written(page)
         for address, title in (
             ("Admin?period=7d", "Tenants"),  # two hops (/admin, then /tenants)
             ("LEADS", "Leads"),
@@ -217,7 +218,7 @@ def test_a_cookie_replayed_after_sign_out_is_refused(browser, app_url) -> None:
     first = browser.new_context()
     try:
         page = _signed_in_page(first, app_url, "client3@revos.demo")
-        page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=30_000)
+        _cookie_written(page)
         [stolen] = [c for c in first.cookies() if c["name"] == COOKIE]
         page.get_by_role("button", name="Sign out").click()
         page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)

@@ -56,6 +56,12 @@ def unknown_address() -> str | None:
     return path
 
 
+def routable(pages: list[st.Page]) -> list[st.Page]:
+    """`pages`, and the page the browser's address asks for when none of them has it."""
+    unknown = unknown_address()
+    return [*pages, page_at(unknown, pages)] if unknown else pages
+
+
 def page_at(address: str, pages: list[st.Page]) -> st.Page:
     """What an address no page has shows: an address typed in other letters (`/Tenants`,
     `/Admin`) goes where its lower case does, with its filters; any other says not found."""
