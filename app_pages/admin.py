@@ -55,11 +55,9 @@ else:
     st.warning(
         f"{counted(len(alerts), 'alert')} across {counted(alerts['tenant'].nunique(), 'tenant')}."
     )
-    st.dataframe(
+    tables.grid(
         metrics.alert_texts(alerts),
-        hide_index=True,
-        placeholder=tables.MISSING,
-        column_config={
+        {
             "tenant": "Tenant",
             "alert": "Alert",
             "value": "Value",
@@ -68,12 +66,12 @@ else:
     )
 
 st.subheader("Tenants")
-st.dataframe(
+tables.grid(
     stats[list(HEADERS)],
-    hide_index=True,
-    placeholder=tables.MISSING,
-    column_config={
+    {
         **HEADERS,
+        # the name stays in view while the columns scroll sideways (at 1280 px they do)
+        "tenant": st.column_config.TextColumn(HEADERS["tenant"], pinned=True),
         **{rate: tables.percent_column(HEADERS[rate]) for rate in rates},
         "last_activity": st.column_config.DatetimeColumn(
             HEADERS["last_activity"], format="YYYY-MM-DD HH:mm"
@@ -159,24 +157,12 @@ else:
         )
     tenant_col, reviewer_col = st.columns(2)
     tenant_col.markdown("**Per tenant**")
-    tenant_col.dataframe(
-        by_tenant[shown], hide_index=True, placeholder=tables.MISSING, column_config=review_columns
-    )
+    tables.grid(by_tenant[shown], review_columns, slot=tenant_col)
     reviewer_col.markdown("**Per reviewer** (reviewers and admins)")
-    reviewer_col.dataframe(
-        by_reviewer[shown],
-        hide_index=True,
-        placeholder=tables.MISSING,
-        column_config=review_columns,
-    )
+    tables.grid(by_reviewer[shown], review_columns, slot=reviewer_col)
     if not self_approvals.empty:
         st.markdown("**Clients reviewing their own drafts**")
-        st.dataframe(
-            self_approvals[shown],
-            hide_index=True,
-            placeholder=tables.MISSING,
-            column_config=review_columns,
-        )
+        tables.grid(self_approvals[shown], review_columns)
     if not reasons.empty:
         st.plotly_chart(
             charts.ranking_figure(

@@ -152,7 +152,7 @@ with history_tab:
         zone = time_zone.own(gateway)  # when the reviews happened, on the viewer's clock
         history = tables.to_datetimes(history, ["reviewed_at"], zone)
         history["changed"] = history["content_before"] != history["content_after"]
-        st.dataframe(
+        tables.grid(
             history[
                 [
                     "reviewed_at",
@@ -166,9 +166,7 @@ with history_tab:
                     "content_after",
                 ]
             ].map(tables.readable),
-            hide_index=True,
-            placeholder=tables.MISSING,
-            column_config={
+            {
                 "reviewed_at": st.column_config.DatetimeColumn(
                     f"When ({zone})", format="YYYY-MM-DD HH:mm"
                 ),
@@ -184,9 +182,4 @@ with history_tab:
         )
     if not reasons.empty:
         st.markdown("**Rejection reasons (30 days)**")
-        st.dataframe(
-            reasons,
-            hide_index=True,
-            placeholder=tables.MISSING,
-            column_config={"reason": "Reason", "rejections": "Rejections"},
-        )
+        tables.grid(reasons, {"reason": "Reason", "rejections": "Rejections"})

@@ -116,9 +116,6 @@ semantic.find_magnet(gateway, library, client_id, sorted(magnets["niche"].dropna
 semantic.recommendations(gateway, library, client_id)
 
 st.subheader("All lead magnets")
-st.dataframe(
-    magnets[["title", "niche", "source", "downloads", "replies", "conversion_rate"]],
-    hide_index=True,
-    placeholder=tables.MISSING,
-    column_config=COLUMNS,
+tables.grid(
+    magnets[["title", "niche", "source", "downloads", "replies", "conversion_rate"]], COLUMNS
 )

@@ -128,16 +128,11 @@ st.caption(
     f"{lf.matches_sentence(total, result.get('more_matches', False))} · "
     f"page {filters.page} of {pages:,} · times in {zone} · select a row to open the lead"
 )
-selection = st.dataframe(
+selection = tables.grid(
     shown,
-    hide_index=True,
-    placeholder=tables.MISSING,
-    on_select="rerun",
-    selection_mode="single-row",
-    key="leads_table",
-    column_config={
+    {
         "client": "Client",
-        "name": "Name",
+        "name": st.column_config.TextColumn("Name", pinned=True),  # in view, scrolled sideways
         "linkedin_profile_url": st.column_config.LinkColumn("LinkedIn", display_text="Profile"),
         "company_name": "Company",
         "job_title": "Title",
@@ -151,6 +146,9 @@ selection = st.dataframe(
         "dm_sent_at": st.column_config.DatetimeColumn("DM sent", format="YYYY-MM-DD"),
         "email_sent_at": st.column_config.DatetimeColumn("Email sent", format="YYYY-MM-DD"),
     },
+    on_select="rerun",
+    selection_mode="single-row",
+    key="leads_table",
 )
 
 

@@ -57,16 +57,12 @@ left.markdown("**Campaigns: new leads**")
 if moved_campaigns.empty:
     left.caption("No campaign's new leads changed.")
 else:
-    left.dataframe(
-        moved_campaigns, hide_index=True, placeholder=tables.MISSING, column_config=changes
-    )
+    tables.grid(moved_campaigns, changes, slot=left)
 right.markdown("**Lead magnets: downloads**")
 if moved_magnets.empty:
     right.caption("No lead magnet's downloads changed.")
 else:
-    right.dataframe(
-        moved_magnets, hide_index=True, placeholder=tables.MISSING, column_config=changes
-    )
+    tables.grid(moved_magnets, changes, slot=right)
 
 st.subheader("Top campaigns")
 tables.campaign_table(metrics.campaign_comparison(top))

@@ -20,8 +20,7 @@ import streamlit as st
 from revos.domain import metrics, periods, rewrite
 from revos.domain.embedders import EmbeddingFailed
 from revos.gateway import AccessDenied, Conflict, Gateway, GatewayError, semantic
-from revos.ui import context, time_zone
-from revos.ui.tables import MISSING
+from revos.ui import context, tables, time_zone
 from revos.ui.text import counted, literal, unbroken_moments
 
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
@@ -463,14 +462,9 @@ def bulk_panel(
             for q in shown
         ]
     )
-    picked = st.dataframe(
+    picked = tables.grid(
         listing,
-        hide_index=True,
-        placeholder=MISSING,
-        on_select="rerun",
-        selection_mode="multi-row",
-        key=key,
-        column_config={
+        {
             "kind": "Kind",
             "client": "Client",
             "lead": "Lead",
@@ -478,6 +472,9 @@ def bulk_panel(
             "in_review": "In review by",
             "draft": "Draft",
         },
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=key,
     )
     chosen = [shown[i] for i in picked.selection.rows if i < len(shown)]
     if chosen:

@@ -93,12 +93,7 @@ def find_magnet(
     if found.empty:
         st.info("No lead magnet matches those words.")
     else:
-        st.dataframe(
-            _results(found),
-            hide_index=True,
-            placeholder=tables.MISSING,
-            column_config=RESULT_COLUMNS,
-        )
+        tables.grid(_results(found), RESULT_COLUMNS)
     model_note(state)
 
 

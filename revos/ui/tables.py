@@ -38,6 +38,10 @@ STATUS_LABELS = {
 
 
 MISSING = "—"  # what a table shows for a missing value (Streamlit wrote "None")
+# Rates are fractions everywhere but on screen: `grid` shows a percent column's values times
+# 100 in this format. Streamlit's own "percent" dropped trailing zeros, so one column read
+# "72.6%" above "71.39%"; two decimals also keep a tenant at 4.98% apart from its 5% target.
+PERCENT_FORMAT = "%.2f%%"
 
 
 def readable(value: object) -> object:
@@ -45,7 +49,27 @@ def readable(value: object) -> object:
 
 
 def percent_column(label: str, help_text: str | None = None) -> st.column_config.NumberColumn:
-    return st.column_config.NumberColumn(label, format="percent", help=help_text)
+    """A rate's column (a fraction, 0.7529), for `grid` to show as "75.29%"."""
+    return st.column_config.NumberColumn(label, format=PERCENT_FORMAT, help=help_text)
+
+
+def grid(rows: pd.DataFrame, column_config: dict, *, slot: Any = st, **options: Any) -> Any:
+    """Every table of the app, in `slot`: no index, MISSING where a value is missing, and
+    each `percent_column` in percent. The caller's frame is left as it is (its rates stay
+    fractions for charts and exports); `options` go to st.dataframe (selection, key)."""
+    shown = rows.copy()
+    for column, config in column_config.items():
+        if column in shown and _is_percent(config):
+            shown[column] = pd.to_numeric(shown[column], errors="coerce") * 100
+    return slot.dataframe(
+        shown, hide_index=True, placeholder=MISSING, column_config=column_config, **options
+    )
+
+
+def _is_percent(config: object) -> bool:
+    return (
+        isinstance(config, dict) and config.get("type_config", {}).get("format") == PERCENT_FORMAT
+    )
 
 
 def csv_download(
@@ -79,7 +103,7 @@ def listing_or_note(
     if rows.empty:
         slot.info(empty)
     else:
-        slot.dataframe(rows, hide_index=True, placeholder=MISSING, column_config=column_config)
+        grid(rows, column_config, slot=slot)
 
 
 def to_datetimes(frame: pd.DataFrame, columns: list[str], zone: str = "UTC") -> pd.DataFrame:
@@ -93,11 +117,9 @@ def to_datetimes(frame: pd.DataFrame, columns: list[str], zone: str = "UTC") -> 
 
 def campaign_table(comparison: pd.DataFrame) -> None:
     """`metrics.campaign_comparison` rows, each rate beside its n: Overview and Funnels alike."""
-    st.dataframe(
+    grid(
         comparison.map(readable),
-        hide_index=True,
-        placeholder=MISSING,
-        column_config={
+        {
             "campaign": "Campaign",
             "status": "Status",
             "leads": st.column_config.NumberColumn(

@@ -1,0 +1,36 @@
+"""The app's tables: rates in percent with even decimals, the caller's frame left alone."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+def _page(rates: list) -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from revos.ui import tables
+
+    frame = pd.DataFrame({"name": ["a", "b", "c"], "rate": rates, "n": [1, 2, 3]})
+    tables.grid(frame, {"name": "Name", "rate": tables.percent_column("Rate"), "n": "n"})
+    st.session_state["after"] = frame["rate"].tolist()
+
+
+def test_a_rate_column_reads_in_percent_with_two_decimals_each() -> None:
+    """Streamlit's "percent" wrote "72.6%" above "71.39%": each rate is shown times 100 in
+    one printf format now, and only the rate columns are scaled."""
+    from decimal import Decimal
+
+    at = AppTest.from_function(_page, args=([0.2, Decimal("0.7529"), None],)).run()
+    assert not at.exception
+    table = at.dataframe[0]
+    assert list(table.value["rate"][:2]) == pytest.approx([20.0, 75.29])
+    assert math.isnan(table.value["rate"][2])  # shown as the placeholder, not 0%
+    assert list(table.value["n"]) == [1, 2, 3]
+    columns = json.loads(table.proto.columns)
+    assert columns["rate"]["type_config"]["format"] == "%.2f%%"
+    assert at.session_state["after"] == [0.2, Decimal("0.7529"), None]  # the caller's frame
