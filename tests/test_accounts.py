@@ -217,8 +217,8 @@ def test_an_ended_session_says_why(people) -> None:
     url = people["url"]
     ann, sam = people["ann@example.com"], people["sam@example.com"]
 
-    def ended(end) -> str | None:
-        token = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7).token
+    def ended(end, email: str = "ann@example.com") -> str | None:
+        token = accounts.sign_in(url, email, DEMO_PASSWORD, 7).token
         assert accounts.end_reason(url, token) is None  # live
         with psycopg.connect(url, autocommit=True) as conn:
             end(conn, token)
@@ -236,6 +236,11 @@ def test_an_ended_session_says_why(people) -> None:
             admin.execute("select * from public.sign_out_everywhere(%s)", [ann])
             admin.commit()
 
+    def by_themself(conn, token) -> None:  # a super admin's own "Sign out everywhere"
+        with as_user(url, sam) as admin:
+            admin.execute("select * from public.sign_out_everywhere(%s)", [sam])
+            admin.commit()
+
     def new_password(conn, token) -> None:
         conn.execute(
             "update auth.users set encrypted_password = %s where id = %s",
@@ -245,12 +250,14 @@ def test_an_ended_session_says_why(people) -> None:
     reasons = [
         ended(lambda conn, token: accounts.sign_out(url, token)),
         ended(by_admin),
+        ended(by_themself, "sam@example.com"),
         ended(new_password),
         ended(expire),
     ]
     assert reasons == [
         "signed out",
         "signed out by an administrator",
+        "signed out everywhere",
         "password changed",
         "expired",
     ]

@@ -37,6 +37,7 @@ ENDED_BECAUSE = {
     "signed out by an administrator": (
         "An administrator signed you out of every browser. Sign in to go on."
     ),
+    "signed out everywhere": "You signed out of every browser. Sign in to go on.",
     "password changed": (
         "Your password was changed, which signs you out everywhere. Sign in with the new password."
     ),
