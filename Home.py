@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from revos.ui import auth, context, errors, navigation, time_zone
+from revos.ui import auth, context, errors, navigation, time_zone, widgets
 from revos.ui.text import literal
 
 st.set_page_config(page_title="RevOS Dashboard", page_icon=":material/insights:", layout="wide")
@@ -45,6 +45,7 @@ if session is None:
         navigation.routable(navigation.signed_out_pages(sign_in)), position="hidden"
     ).run()
 else:
+    widgets.phone_layout()
     with st.sidebar:
         st.markdown(f"**{literal(session.full_name or session.email)}**  \n{session.email}")
         st.caption(session.role.replace("_", " ").title())

@@ -74,7 +74,7 @@ widgets.set_query(
     ("campaign", "page"),
 )
 
-tiles = st.columns(5)
+tiles = widgets.tile_columns(5, "queue")
 tiles[0].metric(
     "Waiting",
     f"{total:,}",
@@ -130,9 +130,11 @@ with review_tab:
             if card.now is not None:
                 review.conflict_panel(gateway, card)
             content, subject = review.editor(card.item)
+            # the decision right under the draft, its aids after: on a phone Approve was
+            # three and a half screens down, below the similar messages and the rewrite
+            review.actions(gateway, card, content, subject, memory, disabled=card.now is not None)
             examples = semantic.similar_messages(gateway, memory, card.item, content)
             review.rewrite_panel(card.item, context.rewriter(), examples)
-            review.actions(gateway, card, content, subject, memory, disabled=card.now is not None)
     review.claims_note(queue, gateway.session.user_id)
     review.skipped_note(gateway)
 

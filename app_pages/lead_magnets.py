@@ -50,7 +50,7 @@ downloaded["label"] = [
     for title, n in zip(downloaded["title"], downloaded["downloads"], strict=True)
 ]
 
-totals = st.columns(3)
+totals = widgets.tile_columns(3, "downloads")
 totals[0].metric(
     "Downloads",
     f"{int(magnets['downloads'].sum()):,}",

@@ -23,6 +23,12 @@ PAGE_CONTENT = {
 }
 
 
+# a phone's browser: Streamlit closes the sidebar after a menu tap only for a phone's agent
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+
 # what each role is meant to get, in order (the spec the rendered menu is held to)
 MENU_TITLES = {
     "client": ["Overview", "Funnels", "Leads", "Lead magnets", "Approvals"],
@@ -77,5 +83,42 @@ def test_a_funnel_stage_link_lands_on_exactly_its_leads(browser, app_url) -> Non
         page.get_by_text(f"{count} leads match").wait_for(timeout=30_000)
         assert "dm=replied" in page.url
         screenshot(page, "client2-leads-from-dm-replied-stage")
+    finally:
+        page.close()
+
+
+def test_on_a_phone_the_draft_s_buttons_come_first_and_the_period_fits(browser, app_url) -> None:
+    """At a phone's width (390 px) the queue's tiles go two to a row and Approve sits right
+    under the draft, above the similar messages (it was three and a half screens down);
+    the period control wraps instead of hiding "This month" and "Custom" past the edge."""
+    page = browser.new_page(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, user_agent=PHONE
+    )
+    try:
+        page.goto(app_url)
+        page.get_by_label("Email").fill("reviewer@revos.demo", timeout=30_000)
+        page.get_by_role("textbox", name="Password").fill("revos-demo")
+        page.get_by_role("button", name="Sign in").click()
+        approve = page.get_by_role("button", name="Approve", exact=True)
+        approve.wait_for(timeout=30_000)
+        similar = page.get_by_text("Similar approved messages")
+        similar.wait_for(timeout=30_000)
+        settle(page)
+        assert approve.bounding_box()["y"] < similar.bounding_box()["y"]
+        tiles = page.locator('[data-testid="stMetric"]')
+        first, second = tiles.nth(0).bounding_box(), tiles.nth(1).bounding_box()
+        assert abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"]
+        screenshot(page, "phone-approvals")
+
+        page.get_by_role("button", name="Open sidebar").or_(
+            page.locator('[data-testid="stExpandSidebarButton"]')
+        ).first.click()
+        open_from_menu(page, "Overview")
+        settle(page)
+        options = page.locator('[data-testid="stButtonGroup"]').first
+        for name in ("Last 7 days", "This month", "Custom"):
+            box = options.get_by_text(name, exact=True).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+        screenshot(page, "phone-overview")
     finally:
         page.close()

@@ -173,13 +173,38 @@ def _page_id() -> str:
     return ctx.page_script_hash if ctx is not None else ""
 
 
+# What a phone's width needs that Streamlit does not do (every signed-in page, from Home.py):
+# - it stacks columns one to a row, and a page's five tiles filled the first screen (the
+#   Approvals card began a screen down): `tile_columns` go two to a row;
+# - a segmented control wider than the screen scrolled sideways with no sign of the options
+#   past the edge ("Last 90 days | This m"): its options wrap onto a second line.
+_PHONE_STYLE = """<style>
+@media (max-width: 640px) {
+  [class*="st-key-tiles-"] [data-testid="stHorizontalBlock"] {flex-wrap: wrap}
+  [class*="st-key-tiles-"] [data-testid="stColumn"] {
+    min-width: calc(50% - 0.5rem) !important; flex: 1 1 calc(50% - 0.5rem) !important
+  }
+  [data-testid="stButtonGroup"] > div:last-child {flex-wrap: wrap; row-gap: 0.25rem}
+}
+</style>"""
+
+
+def phone_layout() -> None:
+    st.html(_PHONE_STYLE)
+
+
+def tile_columns(count: int, name: str) -> list[Any]:
+    """`count` columns for metric tiles (two to a row on a phone); `name` tells this row
+    from the page's others."""
+    return st.container(key=f"tiles-{name}").columns(count)
+
+
 def kpi_grid(
     tiles: list[metrics.Tile], lines: dict[str, list[float]] | None = None, columns: int = 4
 ) -> None:
     for offset in range(0, len(tiles), columns):
-        for column, tile in zip(
-            st.columns(columns), tiles[offset : offset + columns], strict=False
-        ):
+        row = tile_columns(columns, f"kpi-{offset}")
+        for column, tile in zip(row, tiles[offset : offset + columns], strict=False):
             with column:
                 kpi_tile(tile, (lines or {}).get(tile.metric.key))
 
