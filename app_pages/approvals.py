@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from revos.domain import metrics
+from revos.domain import address_notes, metrics
 from revos.ui import context, errors, review, semantic, tables, time_zone, widgets
 
 KINDS = {"all": "All", "dm": "DMs", "email": "Emails", "post": "Posts"}
@@ -26,7 +26,9 @@ left, right = st.columns([2, 3])
 campaign_options = ["all", *campaigns]
 wanted_campaign = st.query_params.get("campaign", "all")
 if wanted_campaign not in campaign_options:
-    widgets.address_note("The address named a campaign you do not have; showing all campaigns.")
+    widgets.address_note(
+        address_notes.unusable("a campaign", "which you do not have", "showing all campaigns")
+    )
 campaign = left.selectbox(
     "Campaign",
     campaign_options,
@@ -62,7 +64,11 @@ with errors.banner_on_failure(), st.spinner("Loading the queue…"):
         queue = load_queue(1)
     [summary] = summaries or [{}]
 if emptied:
-    widgets.address_note(f"Page {page:,} of the queue has no drafts (now); showing page 1.")
+    widgets.address_note(
+        address_notes.unusable(
+            f"page {page:,} of the queue", "which has no drafts now", "showing page 1"
+        )
+    )
     page = 1
 total = queue[0]["waiting_total"] if queue else 0
 pages = max(1, math.ceil(total / PAGE_SIZE))

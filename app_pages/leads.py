@@ -6,8 +6,8 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from revos.domain import address_notes, periods, timeline
 from revos.domain import lead_filters as lf
-from revos.domain import periods, timeline
 from revos.ui import context, errors, tables, time_zone, widgets
 from revos.ui.filter_bar import filter_bar
 from revos.ui.text import counted, literal
@@ -93,8 +93,11 @@ with errors.banner_on_failure(), st.spinner("Finding leads…"):
         result = fetch(lf.PAGE_SIZE, filters.offset)
 if past_the_end and result["total"]:
     widgets.address_note(
-        f"There is no page {past_the_end:,}: these filters give {counted(pages, 'page')}; "
-        "showing the last."
+        address_notes.unusable(
+            f"page {past_the_end:,}",
+            f"but these filters give {counted(pages, 'page')}",
+            "showing the last",
+        )
     )
 widgets.set_query(filters.query_params(), OWNED_PARAMS)
 

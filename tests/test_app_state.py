@@ -135,11 +135,38 @@ def test_a_note_quoting_the_address_shows_it_literally(email, page, params) -> N
 
 
 @pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        (
+            "app_pages/leads.py",
+            {"page": "x", "status": "nope", "from": "someday", "sort": "zz", "campaigns": "no"},
+        ),
+        ("app_pages/leads.py", {"page": "40000"}),
+        ("app_pages/overview.py", {"period": "forever", "client": "nobody"}),
+        ("app_pages/overview.py", {"period": "custom", "from": "soon"}),
+        ("app_pages/approvals.py", {"kind": "fax", "page": "0"}),
+        ("app_pages/approvals.py", {"campaign": "00000000-0000-0000-0000-000000000000"}),
+        ("app_pages/approvals.py", {"page": "4000"}),
+        ("app_pages/funnels.py", {"grain": "hour", "campaigns": "00000000-0000-0000-0000-0000"}),
+    ],
+)
+def test_every_note_on_an_unusable_address_reads_alike(page, params) -> None:
+    """What a link asked for that a page cannot show is said one way on every page: what it
+    asked for, why not, what is shown instead (they were worded two ways)."""
+    at = open_page(signed_in("reviewer@revos.demo"), page, **params)
+    assert not at.exception
+    notes = warnings_read(at)
+    assert notes
+    for note in notes:
+        assert note.startswith("The address asked for ") and "; " in note, note
+
+
+@pytest.mark.parametrize(
     ("params", "note"),
     [
         ({"q": "\x00abc"}, "Removed a NUL character from the search."),
-        ({"page": "50000000"}, "There is no page 50,000,000"),
-        ({"page": "999999999999999999999"}, "There is no page 999,999,999,999,999,999,999"),
+        ({"page": "50000000"}, "asked for page 50,000,000, but these filters give"),
+        ({"page": "999999999999999999999"}, "asked for page 999,999,999,999,999,999,999, but"),
     ],
 )
 def test_a_leads_address_the_database_could_not_take_gets_a_note(params, note) -> None:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from revos.domain.address_notes import not_a_page, quoted, unusable
+
 STATUSES = ("scraped", "enriched", "contacted", "replied")
 ENRICHMENT_STATUSES = ("pending", "enriched", "partial", "failed")
 DM_STATUSES = ("pending", "sent", "delivered", "replied")
@@ -103,7 +105,9 @@ def _choices(raw: str, allowed: tuple[str, ...], name: str, problems: list[str])
     values = tuple(v for v in raw.split(",") if v)
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        problems.append(f"Ignored unknown {name} {', '.join(unknown)}.")
+        asked = f"{name} {', '.join(quoted(v) for v in unknown)}"
+        left_out = "it is left out" if len(unknown) == 1 else "they are left out"
+        problems.append(unusable(asked, "which leads do not have", left_out))
     return tuple(v for v in values if v in allowed)
 
 
@@ -113,7 +117,8 @@ def _uuids(raw: str, problems: list[str]) -> tuple[str, ...]:
         try:
             good.append(str(uuid.UUID(value)))
         except ValueError:
-            problems.append(f"Ignored campaign id {value[:40]!r}: not a valid id.")
+            asked = f"campaign id {quoted(value, 40)}"
+            problems.append(unusable(asked, "which is not a valid id", "it is left out"))
     return tuple(good)
 
 
@@ -123,7 +128,8 @@ def _date(raw: str, name: str, problems: list[str]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        problems.append(f"Ignored {name} date {raw[:20]!r}: use YYYY-MM-DD.")
+        asked = f"{name} date {quoted(raw)}"
+        problems.append(unusable(asked, "which is not a date (YYYY-MM-DD)", "it is left out"))
         return None
 
 
@@ -136,7 +142,7 @@ def _page(raw: str, problems: list[str]) -> int:
     except ValueError:
         page = 0
     if page < 1:
-        problems.append(f"Ignored page {raw[:20]!r}: showing the first page.")
+        problems.append(not_a_page(raw))
         return 1
     return page
 
@@ -160,7 +166,8 @@ def from_query_params(params: Mapping[str, str], today: dt.date | None = None) -
         problems.append(f"A date range covers at most three years: it starts {start} now.")
     sort = params.get("sort", "commented_at")
     if sort not in SORTS:
-        problems.append(f"Ignored unknown sort {sort[:40]!r}.")
+        asked = f"sort {quoted(sort, 40)}"
+        problems.append(unusable(asked, "which the table has not", "sorting by comment date"))
         sort = "commented_at"
     page = _page(params.get("page", ""), problems)
     search = params.get("q", "").strip()

@@ -12,6 +12,8 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
+from revos.domain.address_notes import quoted, unusable
+
 PRESETS = {
     "7d": "Last 7 days",
     "30d": "Last 30 days",
@@ -123,9 +125,10 @@ def from_params(params: dict[str, str], today: dt.date, fallback: Period | None 
     if name is None:
         return fallback or preset(DEFAULT, today)
     if name not in PRESETS:
-        shown = name[:20]
         default = preset(DEFAULT, today)
-        return _with(default, f"Unknown period '{shown}'; showing {PRESETS[DEFAULT].lower()}.")
+        why = f"which is not one of {', '.join(PRESETS.values())}"
+        note = unusable(f"period {quoted(name)}", why, f"showing {PRESETS[DEFAULT].lower()}")
+        return _with(default, note)
     if name != "custom":
         return preset(name, today)
     first, first_problem = _day(params.get("from"), "from")
@@ -141,7 +144,8 @@ def _day(raw: str | None, name: str) -> tuple[dt.date | None, str | None]:
     try:
         return dt.date.fromisoformat(raw), None
     except ValueError:
-        return None, f"The '{name}' date in the address is not a date (YYYY-MM-DD); ignored."
+        asked = f"the '{name}' date {quoted(raw)}"
+        return None, unusable(asked, "which is not a date (YYYY-MM-DD)", "it is left out")
 
 
 def _with(period: Period, *problems: str) -> Period:

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from revos.domain import metrics, periods
+from revos.domain import address_notes, metrics, periods
 from revos.gateway import Gateway
 from revos.ui import time_zone
 from revos.ui.text import counted, literal
@@ -39,7 +39,9 @@ def client_scope(gateway: Gateway) -> str | None:
     # the URL first (a shared link), else what this user picked on another page
     wanted = st.query_params.get("client") or st.session_state.get(CLIENT_KEY, ALL)
     if wanted not in labels:
-        address_note("The client in the address is not one you can see; showing all of yours.")
+        address_note(
+            address_notes.unusable("a client", "who is not one you can see", "showing all of yours")
+        )
         wanted = ALL
     # the picker shows `wanted` on every run; a pick moves the URL and the session first
     st.session_state["client_scope"] = wanted
@@ -62,7 +64,9 @@ def _own_data_only(gateway: Gateway) -> None:
     if named is None:
         return
     if named.strip().lower() not in ("", gateway.session.user_id.lower()):
-        address_note("The address named another client; this is your own data.")
+        address_note(
+            address_notes.unusable("another client", "whose data you cannot see", "showing yours")
+        )
     _remember("client", None)
 
 
@@ -248,7 +252,7 @@ def campaign_picker(campaigns: list[dict], key: str = "campaigns") -> tuple[str,
     if len(wanted) < len(requested):  # a hand-edited or stale link: said once, then corrected
         unknown = counted(len(requested) - len(wanted), "campaign")
         instead = "the others" if wanted else "all campaigns"
-        address_note(f"The address named {unknown} you do not have; showing {instead}.")
+        address_note(address_notes.unusable(unknown, "which you do not have", f"showing {instead}"))
     chosen = st.multiselect(
         "Campaigns",
         list(names),
@@ -304,8 +308,11 @@ def choice(
     wanted = st.query_params.get(param, shown)
     if wanted not in options:
         address_note(
-            f"{label}: the address asked for {wanted[:20]!r}, which is not one of "
-            f"{', '.join(options.values())}; showing {options[default]}."
+            address_notes.unusable(
+                f"{label.lower()} {address_notes.quoted(wanted)}",
+                f"which is not one of {', '.join(options.values())}",
+                f"showing {options[default]}",
+            )
         )
         wanted = default
     if key not in st.session_state or wanted != shown:
@@ -342,7 +349,7 @@ def page_param(name: str = "page") -> int:
     with a note (nobody pages past a million pages)."""
     raw = st.query_params.get(name, "1")
     if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
-        address_note(f"Ignored page {raw[:20]!r}: showing the first page.")
+        address_note(address_notes.not_a_page(raw))
         return 1
     return int(raw)
 
