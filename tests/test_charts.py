@@ -271,3 +271,27 @@ def test_a_long_bar_name_is_cut_on_the_axis_and_whole_in_the_hover() -> None:
     assert list(alike.data[0].y) == [f"{cut} #2", "Short", f"{cut} #1"]  # still two bars
     assert set(fig.data[0].hovertext) == set(frame["t"])  # the hover names each in full
     assert charts.short_label("x" * 40) == "x" * (charts.LABEL_CHARS - 1) + "…"
+
+
+def test_a_conversion_s_bar_is_coloured_by_how_it_stands_to_the_average() -> None:
+    """Top performers' bars green, laggards' red, the rest blue: a laggard's bar looked like
+    any other, though the page lists it as one under the chart."""
+    frame = pd.DataFrame(
+        {
+            "label": ["sure win", "unsure", "sure loss"],
+            "conversion_rate": [0.5, 0.3, 0.05],
+            "rate_low": [0.4, 0.1, 0.01],
+            "rate_high": [0.6, 0.5, 0.15],
+        }
+    )
+    fig = charts.conversion_ranking(frame, "Best conversion", 0.25)
+    colors = dict(zip(fig.data[0].y, fig.data[0].marker.color, strict=True))
+    assert colors == {
+        "sure win": charts.STANDING_COLORS["above"],
+        "unsure": charts.STANDING_COLORS["unsure"],
+        "sure loss": charts.STANDING_COLORS["below"],
+    }
+    assert len(set(charts.STANDING_COLORS.values())) == 3
+    standing = metrics.standouts(frame, 0.25)
+    assert list(standing.top["label"]) == ["sure win"]
+    assert list(standing.laggards["label"]) == ["sure loss"]

@@ -22,6 +22,9 @@ PALETTE = {
     "reply": "#f59e0b",
     "neutral": "#64748b",
 }
+# a conversion's bar by how it stands to the average (metrics.standing): the top performers
+# green, the laggards red, the ones no one can tell apart from the average yet in blue
+STANDING_COLORS = {"above": "#16a34a", "below": "#dc2626", "unsure": PALETTE["primary"]}
 SERIES_COLORS = ["#2563eb", "#0d9488", "#f59e0b", "#8b5cf6", "#ec4899", "#64748b"]
 
 
@@ -270,12 +273,14 @@ def ranking_figure(
     axis_title: str | None = None,
     rank_by: str | None = None,
     interval: tuple[str, str] | None = None,
+    colors: pd.Series | None = None,
 ) -> go.Figure:
     """Horizontal bars, best at the top; the value axis titled (default: the title).
 
     `rank_by` orders the bars by another column than the one they show (a conversion ranked
     by how sure it is), and `interval` (low, high columns) draws that uncertainty as whiskers,
-    so the order can be read off the chart."""
+    so the order can be read off the chart. `colors` (by the frame's index) colours each bar
+    apart; without it every bar is the primary colour."""
     ordered = frame.sort_values([rank_by or value, value], ascending=True)
     whiskers = None
     if interval is not None:
@@ -299,7 +304,7 @@ def ranking_figure(
             x=ordered[value],
             y=names,
             orientation="h",
-            marker={"color": PALETTE["primary"]},
+            marker={"color": PALETTE["primary"] if colors is None else colors.loc[ordered.index]},
             error_x=whiskers,
             texttemplate=text if interval is None else None,
             textposition="outside" if interval is None else "none",
@@ -364,6 +369,9 @@ def conversion_ranking(frame: pd.DataFrame, title: str, average: float) -> go.Fi
         axis_title="Conversion (95% interval)",
         rank_by="rate_low",
         interval=("rate_low", "rate_high"),
+        # surely above the dotted line, surely below it, or not yet known: drawn, not only
+        # listed under the charts (a laggard's bar looked like any other)
+        colors=metrics.standing(frame, average).map(STANDING_COLORS),
     )
     return with_average(fig, average, "All downloads", percent=True)
 

@@ -445,6 +445,16 @@ class Standouts:
     bar: float  # the rate both lists are held to
 
 
+def standing(ranked: pd.DataFrame, bar: float) -> pd.Series:
+    """Per row of a frame from `rank_by_confidence`: "above" where its rate is surely above
+    `bar` (its lower bound is), "below" where surely below (its upper bound is), else
+    "unsure". What the top performers and laggards are chosen by, and their bars drawn in."""
+    where = pd.Series("unsure", index=ranked.index)
+    where[ranked["rate_low"] > bar] = "above"
+    where[ranked["rate_high"] < bar] = "below"
+    return where
+
+
 def standouts(ranked: pd.DataFrame, bar: float, n: int = 3) -> Standouts:
     """Of a frame from `rank_by_confidence`, the `n` surely above `bar` (their lower bound
     is; highest first) and the `n` surely below it (their upper bound is; lowest first). The
@@ -452,8 +462,8 @@ def standouts(ranked: pd.DataFrame, bar: float, n: int = 3) -> Standouts:
     One bar for both lists, so they never share a magnet: a lower bound merely above zero
     let a magnet surely below average top the list, and "the rest after the top" listed
     good magnets as laggards whenever there were few."""
-    above = ranked[ranked["rate_low"] > bar]
-    below = ranked[ranked["rate_high"] < bar]
+    where = standing(ranked, bar)
+    above, below = ranked[where == "above"], ranked[where == "below"]
     return Standouts(
         top=above.sort_values(["rate_low", "conversion_rate"], ascending=False).head(n),
         laggards=below.sort_values(["rate_high", "conversion_rate"]).head(n),
