@@ -34,3 +34,35 @@ def test_a_rate_column_reads_in_percent_with_two_decimals_each() -> None:
     columns = json.loads(table.proto.columns)
     assert columns["rate"]["type_config"]["format"] == "%.2f%%"
     assert at.session_state["after"] == [0.2, Decimal("0.7529"), None]  # the caller's frame
+
+
+def _counts() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from revos.ui import tables
+
+    frame = pd.DataFrame({"a": [12480], "b": [3], "c": [-2], "d": [7], "e": ["x"], "f": [1]})
+    tables.grid(
+        frame,
+        {
+            "a": "Leads",
+            "c": st.column_config.NumberColumn("Change", format="%+d"),
+            "d": st.column_config.NumberColumn("DMs", help="sent"),
+            "f": None,
+        },
+    )
+
+
+def test_counts_read_with_separators_unless_a_column_says_otherwise() -> None:
+    """Streamlit wrote "12480" where the tiles write "12,480"; a column's own format, and a
+    column hidden on purpose, stay as they were."""
+    at = AppTest.from_function(_counts).run()
+    assert not at.exception
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["a"]["type_config"]["format"] == "localized"
+    assert columns["a"]["label"] == "Leads"
+    assert columns["b"]["type_config"]["format"] == "localized"  # no config: grouped too
+    assert columns["c"]["type_config"]["format"] == "%+d"
+    assert columns["d"]["type_config"]["format"] == "localized" and columns["d"]["help"] == "sent"
+    assert columns["f"] == {"hidden": True}

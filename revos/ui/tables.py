@@ -57,19 +57,36 @@ def grid(rows: pd.DataFrame, column_config: dict, *, slot: Any = st, **options: 
     """Every table of the app, in `slot`: no index, MISSING where a value is missing, and
     each `percent_column` in percent. The caller's frame is left as it is (its rates stay
     fractions for charts and exports); `options` go to st.dataframe (selection, key)."""
-    shown = rows.copy()
-    for column, config in column_config.items():
-        if column in shown and _is_percent(config):
+    shown, config = rows.copy(), dict(column_config)
+    for column, setting in column_config.items():
+        if column in shown and _is_percent(setting):
             shown[column] = pd.to_numeric(shown[column], errors="coerce") * 100
+    for column in shown.columns:  # counts with separators, as the tiles write them
+        hidden = column in config and config[column] is None  # Streamlit's "hide it"
+        if pd.api.types.is_integer_dtype(shown[column]) and not hidden:
+            config[column] = _grouped(config.get(column), column)
     return slot.dataframe(
-        shown, hide_index=True, placeholder=MISSING, column_config=column_config, **options
+        shown, hide_index=True, placeholder=MISSING, column_config=config, **options
     )
 
 
 def _is_percent(config: object) -> bool:
-    return (
-        isinstance(config, dict) and config.get("type_config", {}).get("format") == PERCENT_FORMAT
-    )
+    return isinstance(config, dict) and _number_format(config) == PERCENT_FORMAT
+
+
+def _number_format(config: dict) -> str | None:
+    return config.get("type_config", {}).get("format")
+
+
+def _grouped(config: object, column: str) -> object:
+    """A count's column shown "12,480", not "12480" (Streamlit's default for integers); a
+    column given its own number format keeps it."""
+    if config is None or isinstance(config, str):  # none given, or only its label
+        return st.column_config.NumberColumn(config or column, format="localized")
+    number = isinstance(config, dict) and config.get("type_config", {}).get("type") == "number"
+    if number and _number_format(config) is None:
+        return {**config, "type_config": {**config["type_config"], "format": "localized"}}
+    return config
 
 
 def csv_download(
