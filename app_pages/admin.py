@@ -27,6 +27,7 @@ HEADERS = {  # what an admin scans first comes first: no sideways scrolling for 
 
 st.title("Tenants")
 gateway = context.gateway()
+widgets.no_period("showing each tenant's last 7 and 30 days and this month, in its own days")
 
 with errors.banner_on_failure(), st.spinner("Loading tenant stats…"):
     stats, clients = gateway.at_once(

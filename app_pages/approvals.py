@@ -37,6 +37,7 @@ campaign = left.selectbox(
     key="queue_campaign",
 )
 kind = widgets.choice(right, "Kind", KINDS, param="kind", default="all", key="queue_kind")
+widgets.no_period("showing every draft waiting")
 page = widgets.page_param()
 view = (client_id, campaign, kind)
 if st.session_state.get("queue_view", view) != view:

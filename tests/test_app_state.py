@@ -147,6 +147,7 @@ def test_a_note_quoting_the_address_shows_it_literally(email, page, params) -> N
         ("app_pages/approvals.py", {"kind": "fax", "page": "0"}),
         ("app_pages/approvals.py", {"campaign": "00000000-0000-0000-0000-000000000000"}),
         ("app_pages/approvals.py", {"page": "4000"}),
+        ("app_pages/approvals.py", {"period": "custom", "from": "2026-01-01"}),
         ("app_pages/funnels.py", {"grain": "hour", "campaigns": "00000000-0000-0000-0000-0000"}),
     ],
 )
@@ -159,6 +160,25 @@ def test_every_note_on_an_unusable_address_reads_alike(page, params) -> None:
     assert notes
     for note in notes:
         assert note.startswith("The address asked for ") and "; " in note, note
+
+
+@pytest.mark.parametrize(
+    ("email", "page", "params"),
+    [
+        ("admin@revos.demo", "app_pages/admin.py", {"period": "7d"}),
+        ("admin@revos.demo", "app_pages/admin.py", {"from": "2026-01-01", "to": "2026-01-31"}),
+        ("reviewer@revos.demo", "app_pages/approvals.py", {"period": "90d", "kind": "dm"}),
+    ],
+)
+def test_a_page_without_a_period_says_so_and_drops_it(email, page, params) -> None:
+    """/tenants?period=7d kept a period the page (always its 7 and 30 days) never used, so
+    the address promised what the page did not show."""
+    at = open_page(signed_in(email), page, **params)
+    assert not at.exception
+    notes = [n for n in warnings_read(at) if "which this page does not have" in n]
+    assert len(notes) == 1, warnings_read(at)
+    assert not {"period", "from", "to"} & set(at.query_params)
+    assert at.query_params.get("kind") == params.get("kind")  # what the page has stays
 
 
 @pytest.mark.parametrize(

@@ -330,6 +330,18 @@ def choice(
     return chosen
 
 
+def no_period(instead: str) -> None:
+    """On a page without a period control: a period in the address (a link made on another
+    page, or typed) is said not to apply, with what the page shows `instead`, and leaves the
+    address, which otherwise kept promising a period the page never used."""
+    asked = [st.query_params.get(name) for name in ("period", "from", "to")]
+    if not any(asked):
+        return
+    what = f"period {address_notes.quoted(asked[0])}" if asked[0] else "a period"
+    address_note(address_notes.unusable(what, "which this page does not have", instead))
+    set_query({}, owned=("period", "from", "to"))
+
+
 def address_note(text: str) -> None:
     """What a link asked for that could not be shown, and what is shown instead. The page
     then writes what it shows into the address, so the note is said once. Shown literally:
