@@ -129,7 +129,7 @@ roles = (
 self_approvals = by_reviewer[roles == "client"] if len(roles) else by_reviewer
 by_reviewer = by_reviewer[roles != "client"] if len(roles) else by_reviewer
 review_columns = {
-    "group_label": "Name",
+    "group_label": st.column_config.TextColumn("Name", pinned=True),
     "reviewed": "Reviewed",
     "approved_unedited": "Approved as drafted",
     "edited": "Edited, then approved",
@@ -140,7 +140,7 @@ review_columns = {
         f"{metrics.FIRST_DRAFT_APPROVAL_TARGET:.0%}.",
     ),
     "median_minutes_to_review": st.column_config.NumberColumn(
-        "Median minutes to review", format="%.0f"
+        "Median minutes to review", format="%,.0f"
     ),
 }
 shown = list(review_columns)
@@ -156,11 +156,11 @@ else:
             + ", ".join(literal(name) for name in below["group_label"])
             + ": their cartridges may need tuning."
         )
-    tenant_col, reviewer_col = st.columns(2)
-    tenant_col.markdown("**Per tenant**")
-    tables.grid(by_tenant[shown], review_columns, slot=tenant_col)
-    reviewer_col.markdown("**Per reviewer** (reviewers and admins)")
-    tables.grid(by_reviewer[shown], review_columns, slot=reviewer_col)
+    # one above the other: side by side each was half a page, its names scrolled away
+    st.markdown("**Per tenant**")
+    tables.grid(by_tenant[shown], review_columns)
+    st.markdown("**Per reviewer** (reviewers and admins)")
+    tables.grid(by_reviewer[shown], review_columns)
     if not self_approvals.empty:
         st.markdown("**Clients reviewing their own drafts**")
         tables.grid(self_approvals[shown], review_columns)

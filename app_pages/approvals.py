@@ -6,6 +6,7 @@ import streamlit as st
 
 from revos.domain import address_notes, metrics
 from revos.ui import context, errors, review, semantic, tables, time_zone, widgets
+from revos.ui.text import counted
 
 KINDS = {"all": "All", "dm": "DMs", "email": "Emails", "post": "Posts"}
 PAGE_SIZE = 200
@@ -64,15 +65,17 @@ with errors.banner_on_failure(), st.spinner("Loading the queue…"):
     if emptied:
         queue = load_queue(1)
     [summary] = summaries or [{}]
-if emptied:
+total = queue[0]["waiting_total"] if queue else 0
+pages = max(1, math.ceil(total / PAGE_SIZE))
+if emptied:  # "has no drafts now" read as an empty queue, above "Waiting 81"
     widgets.address_note(
         address_notes.unusable(
-            f"page {page:,} of the queue", "which has no drafts now", "showing page 1"
+            f"page {page:,} of the queue",
+            f"which has {counted(pages, 'page')} now",
+            "showing page 1",
         )
     )
     page = 1
-total = queue[0]["waiting_total"] if queue else 0
-pages = max(1, math.ceil(total / PAGE_SIZE))
 widgets.set_query(
     {
         "campaign": campaign if campaign != "all" else None,

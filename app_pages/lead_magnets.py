@@ -42,7 +42,11 @@ if magnets.empty:
 
 magnets = widgets.name_clients(gateway, magnets, client_id, "title", owner="owner_id")
 magnets["title"] = metrics.told_apart(magnets["title"], magnets["lead_magnet_id"])
-magnets["conversion_rate"] = magnets["conversion_rate"].astype(float)
+# from its counts: the database rounds the rate to four places, and 14 of 41 (34.146%) read
+# 34.2% on a magnet's bar beside 34.1% on its niche's, which sums the counts
+magnets["conversion_rate"] = (magnets["replies"] / magnets["downloads"]).where(
+    magnets["downloads"] > 0
+)  # none yet where nothing was downloaded
 magnets["source"] = magnets["scope"].map({"global": "Global library", "custom": "Custom"})
 downloaded = metrics.rank_by_confidence(magnets[magnets["downloads"] > 0], "replies", "downloads")
 downloaded["label"] = [
@@ -113,7 +117,13 @@ else:
     )
 
 library = semantic.load(gateway)
-semantic.find_magnet(gateway, library, client_id, sorted(magnets["niche"].dropna().unique()))
+semantic.find_magnet(
+    gateway,
+    library,
+    client_id,
+    sorted(magnets["niche"].dropna().unique()),
+    dict(zip(magnets["lead_magnet_id"].astype(str), magnets["title"], strict=True)),
+)
 semantic.recommendations(gateway, library, client_id)
 
 st.subheader("All lead magnets")

@@ -50,19 +50,23 @@ changes = {
     "label": st.column_config.TextColumn("Name"),
     "before": st.column_config.NumberColumn("Before"),
     "now": st.column_config.NumberColumn("Now"),
-    "change": st.column_config.NumberColumn("Change", format="%+d"),
+    "change": st.column_config.NumberColumn("Change", format="%+,d"),
 }
-left, right = st.columns(2)
-left.markdown("**Campaigns: new leads**")
-if moved_campaigns.empty:
-    left.caption("No campaign's new leads changed.")
-else:
-    tables.grid(moved_campaigns, changes, slot=left)
-right.markdown("**Lead magnets: downloads**")
-if moved_magnets.empty:
-    right.caption("No lead magnet's downloads changed.")
-else:
-    tables.grid(moved_magnets, changes, slot=right)
+# one above the other: side by side, at 1280 px a long name pushed Change out of sight
+tables.listing_or_note(
+    st,
+    "**Campaigns: new leads**",
+    moved_campaigns,
+    "No campaign's new leads changed.",
+    changes,
+)
+tables.listing_or_note(
+    st,
+    "**Lead magnets: downloads**",
+    moved_magnets,
+    "No lead magnet's downloads changed.",
+    changes,
+)
 
 st.subheader("Top campaigns")
 tables.campaign_table(metrics.campaign_comparison(top))

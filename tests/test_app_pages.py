@@ -83,35 +83,41 @@ def test_bad_filters_in_the_url_are_explained_not_crashed() -> None:
     open_page(at, "app_pages/leads.py", dm="bogus", sort="password", **{"from": "not-a-date"})
     assert not at.exception
     warnings = " ".join(warnings_read(at))
-    assert "unknown DM status bogus" in warnings
-    assert "YYYY-MM-DD" in warnings and "unknown sort" in warnings
+    assert "DM status 'bogus', which leads do not have" in warnings
+    assert "YYYY-MM-DD" in warnings and "sort 'password', which is not one of" in warnings
 
 
 @pytest.mark.parametrize(
     ("email", "path", "params", "note", "corrected"),
     [
-        ("client2@revos.demo", "app_pages/leads.py", {"page": "999999"}, "no page 999,999", "page"),
+        (
+            "client2@revos.demo",
+            "app_pages/leads.py",
+            {"page": "999999"},
+            "page 999,999, but these filters give",
+            "page",
+        ),
         (
             "client2@revos.demo",
             "app_pages/funnels.py",
             {"campaigns": "nope"},
-            "1 campaign you do not",
+            "1 campaign, which you do not have",
             "campaigns",
         ),
-        ("reviewer@revos.demo", "app_pages/approvals.py", {"kind": "evil"}, "Kind: the", "kind"),
+        ("reviewer@revos.demo", "app_pages/approvals.py", {"kind": "evil"}, "kind 'evil'", "kind"),
         ("client2@revos.demo", "app_pages/funnels.py", {"grain": "hour"}, "'hour'", "grain"),
         (
             "reviewer@revos.demo",
             "app_pages/approvals.py",
             {"campaign": "nope"},
-            "a campaign you do not",
+            "a campaign, which you do not have",
             "campaign",
         ),
         (
             "reviewer@revos.demo",
             "app_pages/approvals.py",
             {"page": "500"},
-            "Page 500 of the queue",
+            "page 500 of the queue, which has",
             "page",
         ),
     ],
@@ -219,3 +225,16 @@ def test_admin_page_is_not_reachable_and_its_data_is_refused(email, gateway_for)
         open_page(at, "app_pages/admin.py")  # not in this role's navigation at all
     with pytest.raises(AccessDenied, match="super admins only"):
         gateway_for(email).rows("admin_tenant_stats")  # and the SQL refuses anyway
+
+
+def test_a_magnet_s_conversion_is_its_replies_over_its_downloads() -> None:
+    """The database rounds a rate to four places: 14 of 41 (34.146%) read 34.2% on the
+    magnet's bar beside 34.1% on its niche's, which the page sums from the counts."""
+    at = open_page(signed_in("admin@revos.demo"), "app_pages/lead_magnets.py", period="90d")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "source" in d.value.columns)
+    downloaded = table[table["downloads"] > 0]
+    assert len(downloaded) > 0
+    exact = 100 * downloaded["replies"] / downloaded["downloads"]  # shown in percent
+    assert (downloaded["conversion_rate"] - exact).abs().max() < 1e-9
+    assert table.loc[table["downloads"] == 0, "conversion_rate"].isna().all()

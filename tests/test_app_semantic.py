@@ -107,3 +107,15 @@ def test_search_says_why_it_is_off() -> None:
     assert "run `revos embed`" in nothing.unavailable_reason
     openai_without_key = Semantic(OPENAI_MODEL, 3, 3, 5, 5, None)
     assert "needs OPENAI_API_KEY" in openai_without_key.unavailable_reason
+
+
+def test_an_admin_s_matches_are_named_as_the_page_s_table_names_them() -> None:
+    """Over every tenant two custom magnets of one title read as one listed twice in the
+    matches, while the table below told them apart (#1, #2)."""
+    at = open_page(signed_in("admin@revos.demo"), "app_pages/lead_magnets.py", period="90d")
+    search(at, "outbound playbook pricing agencies")
+    assert not at.exception and not at.error
+    results = next(d.value for d in at.dataframe if "score" in d.value.columns)
+    listed = next(d.value for d in at.dataframe if "source" in d.value.columns)
+    assert len(results) > 1 and results["title"].is_unique
+    assert set(results["title"]) <= set(listed["title"])

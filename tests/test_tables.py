@@ -60,9 +60,30 @@ def test_counts_read_with_separators_unless_a_column_says_otherwise() -> None:
     at = AppTest.from_function(_counts).run()
     assert not at.exception
     columns = json.loads(at.dataframe[0].proto.columns)
-    assert columns["a"]["type_config"]["format"] == "localized"
+    assert columns["a"]["type_config"]["format"] == "%,d"
     assert columns["a"]["label"] == "Leads"
-    assert columns["b"]["type_config"]["format"] == "localized"  # no config: grouped too
+    assert columns["b"]["type_config"]["format"] == "%,d"  # no config: grouped too
     assert columns["c"]["type_config"]["format"] == "%+d"
-    assert columns["d"]["type_config"]["format"] == "localized" and columns["d"]["help"] == "sent"
+    assert columns["d"]["type_config"]["format"] == "%,d" and columns["d"]["help"] == "sent"
     assert columns["f"] == {"hidden": True}
+
+
+def _wide(pin_name: bool) -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from revos.ui import tables
+
+    frame = pd.DataFrame({"client": ["Acme"], "name": ["Ann"], "n": [1]})
+    name = st.column_config.TextColumn("Name", pinned=True) if pin_name else "Name"
+    tables.grid(frame, {"client": "Client", "name": name})
+
+
+@pytest.mark.parametrize("pin_name", [False, True])
+def test_the_first_column_stays_in_view_unless_another_is_pinned(pin_name) -> None:
+    """Scrolled sideways, a table's rows showed numbers without their names."""
+    at = AppTest.from_function(_wide, args=(pin_name,)).run()
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert bool(columns["client"].get("pinned")) is not pin_name
+    assert columns["client"]["label"] == "Client"
+    assert bool(columns["name"].get("pinned")) is pin_name

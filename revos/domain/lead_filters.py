@@ -153,29 +153,41 @@ def from_query_params(params: Mapping[str, str], today: dt.date | None = None) -
     start = _date(params.get("from", ""), "start", problems)
     end = _date(params.get("to", ""), "end", problems)
     if start and end and end < start:
-        problems.append("The end date was before the start date, so the dates were swapped.")
+        asked = f"comments from {start} to {end}"
+        shown = f"showing {end} to {start}"
+        problems.append(unusable(asked, "which ends before it starts", shown))
         start, end = end, start
+    future = "but no lead has commented in the future"
     if end and end > today:
-        problems.append("No lead has commented in the future: the end date is today.")
+        problems.append(unusable(f"comments until {end}", future, f"showing until today, {today}"))
         end = today
     if start and start > today:
-        problems.append("No lead has commented in the future: the start date is today.")
+        problems.append(unusable(f"comments from {start}", future, f"showing today's, {today}"))
         start = today
     if start and end and (end - start).days >= MAX_RANGE_DAYS:
+        # the days kept are counted back from the range's end (the lead table's own dates)
+        asked = f"comments from {start} to {end}"
         start = end - dt.timedelta(days=MAX_RANGE_DAYS - 1)
-        problems.append(f"A date range covers at most three years: it starts {start} now.")
+        why = "more than three years of them"
+        problems.append(unusable(asked, why, f"showing those from {start}"))
     sort = params.get("sort", "commented_at")
     if sort not in SORTS:
         asked = f"sort {quoted(sort, 40)}"
-        problems.append(unusable(asked, "which the table has not", "sorting by comment date"))
+        problems.append(
+            unusable(asked, "which is not one of the table's orders", "sorting by comment date")
+        )
         sort = "commented_at"
     page = _page(params.get("page", ""), problems)
     search = params.get("q", "").strip()
     if "\x00" in search:  # PostgreSQL text cannot hold one; the search would never run
-        problems.append("Removed a NUL character from the search.")
+        problems.append(
+            unusable("a search with a NUL character", "which no text can hold", "it is removed")
+        )
         search = search.replace("\x00", "").strip()
     if len(search) > MAX_SEARCH_LENGTH:
-        problems.append(f"The search was cut to {MAX_SEARCH_LENGTH} characters.")
+        asked = f"a search of {len(search):,} characters"
+        cut = f"it is cut to {MAX_SEARCH_LENGTH}"
+        problems.append(unusable(asked, f"longer than {MAX_SEARCH_LENGTH}", cut))
         search = search[:MAX_SEARCH_LENGTH]
     return LeadFilters(
         campaigns=_uuids(params.get("campaigns", ""), problems),

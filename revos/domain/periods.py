@@ -96,19 +96,23 @@ def custom(first: dt.date, last: dt.date, today: dt.date) -> Period:
     problems = []
     earliest = today - dt.timedelta(days=MAX_DAYS - 1)
     if first > last:  # dates typed the wrong way round: the days between them were meant
-        problems.append(
-            f"The period's dates were the wrong way round; it runs from {last:%b %-d, %Y} "
-            f"to {first:%b %-d, %Y} now."
-        )
+        asked = f"a period from {_day_text(first)} to {_day_text(last)}"
+        shown = f"showing {_day_text(last)} to {_day_text(first)}"
+        problems.append(unusable(asked, "which ends before it starts", shown))
         first, last = last, first
     if first > today:  # wholly in the future: one note, not a second about its order
-        problems.append(f"The period is in the future; it is today, {today:%b %-d, %Y}, now.")
+        asked = f"a period starting {_day_text(first)}"
+        shown = f"showing today, {_day_text(today)}"
+        problems.append(unusable(asked, "which is in the future", shown))
         first = last = today
     elif last > today:
-        problems.append(f"The period cannot end after today; it ends on {today:%b %-d, %Y}.")
+        asked = f"a period ending {_day_text(last)}"
+        problems.append(unusable(asked, "after today", f"it ends today, {_day_text(today)}"))
         last = today
-    if first < earliest:
-        problems.append(f"A period covers at most three years; it starts {earliest:%b %-d, %Y}.")
+    if first < earliest:  # the days kept are counted back from today, as the presets are
+        asked = f"a period starting {_day_text(first)}"
+        why = "more than three years back"
+        problems.append(unusable(asked, why, f"it starts {_day_text(earliest)}"))
         first = earliest
     return Period("custom", first, last, tuple(problems))
 
@@ -146,6 +150,10 @@ def _day(raw: str | None, name: str) -> tuple[dt.date | None, str | None]:
     except ValueError:
         asked = f"the '{name}' date {quoted(raw)}"
         return None, unusable(asked, "which is not a date (YYYY-MM-DD)", "it is left out")
+
+
+def _day_text(day: dt.date) -> str:
+    return f"{day:%b %-d, %Y}"
 
 
 def _with(period: Period, *problems: str) -> Period:

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from revos.domain import metrics
 from revos.domain.embedders import EmbeddingFailed
 from revos.gateway import Gateway, semantic
 from revos.ui import context, errors, tables
@@ -24,10 +25,13 @@ RESULT_COLUMNS = {
     "similarity": st.column_config.NumberColumn(
         "Similarity", format="%.2f", help="Cosine similarity of the magnet to your words (0 to 1)."
     ),
+    # all time, whatever the page's period: what a magnet has proven, not what it did lately
     "conversion": tables.percent_column(
-        "Conversion", "Replies / downloads of this magnet among your leads."
+        "Conversion (all time)", "Replies / downloads of this magnet among your leads, all time."
     ),
-    "downloads": st.column_config.NumberColumn("n", help="Downloads the conversion is of."),
+    "downloads": st.column_config.NumberColumn(
+        "Downloads (all time)", help="Downloads the conversion is of."
+    ),
     "score": st.column_config.NumberColumn(
         "Score",
         format="%.2f",
@@ -53,17 +57,27 @@ def _unavailable(state: semantic.Semantic) -> bool:
     return reason is not None
 
 
-def _results(found: pd.DataFrame) -> pd.DataFrame:
+def _results(found: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The matches as the page's own table names them (a tenant's, numbered where titles
+    repeat): two magnets of one title read as one listed twice."""
+    ids = found["id"].astype(str)
+    own = metrics.told_apart(found["title"], ids)
     return found.assign(
+        title=[names.get(i, title) for i, title in zip(ids, own, strict=True)],
         library=found["is_custom"].map({True: "Custom", False: "Global library"}),
         conversion=found["conversion"].astype(float),
     )[list(RESULT_COLUMNS)]
 
 
 def find_magnet(
-    gateway: Gateway, state: semantic.Semantic, client_id: str | None, niches: list[str]
+    gateway: Gateway,
+    state: semantic.Semantic,
+    client_id: str | None,
+    niches: list[str],
+    names: dict[str, str],
 ) -> None:
-    """A free-text search of the magnet library, ranked by score."""
+    """A free-text search of the magnet library, ranked by score; `names` are the page's
+    names of magnets by id."""
     st.subheader("Find a magnet")
     if _unavailable(state):
         return
@@ -93,7 +107,7 @@ def find_magnet(
     if found.empty:
         st.info("No lead magnet matches those words.")
     else:
-        tables.grid(_results(found), RESULT_COLUMNS)
+        tables.grid(_results(found, names), RESULT_COLUMNS)
     model_note(state)
 
 

@@ -42,6 +42,9 @@ MISSING = "—"  # what a table shows for a missing value (Streamlit wrote "None
 # 100 in this format. Streamlit's own "percent" dropped trailing zeros, so one column read
 # "72.6%" above "71.39%"; two decimals also keep a tenant at 4.98% apart from its 5% target.
 PERCENT_FORMAT = "%.2f%%"
+# Counts as the tiles write them, "12,480" in every browser: Streamlit's "localized" followed
+# the browser's language ("12.480" in German, beside "64.89%" and tiles reading "2,230").
+COUNT_FORMAT = "%,d"
 
 
 def readable(value: object) -> object:
@@ -54,20 +57,51 @@ def percent_column(label: str, help_text: str | None = None) -> st.column_config
 
 
 def grid(rows: pd.DataFrame, column_config: dict, *, slot: Any = st, **options: Any) -> Any:
-    """Every table of the app, in `slot`: no index, MISSING where a value is missing, and
-    each `percent_column` in percent. The caller's frame is left as it is (its rates stay
-    fractions for charts and exports); `options` go to st.dataframe (selection, key)."""
-    shown, config = rows.copy(), dict(column_config)
-    for column, setting in column_config.items():
-        if column in shown and _is_percent(setting):
-            shown[column] = pd.to_numeric(shown[column], errors="coerce") * 100
-    for column in shown.columns:  # counts with separators, as the tiles write them
-        hidden = column in config and config[column] is None  # Streamlit's "hide it"
-        if pd.api.types.is_integer_dtype(shown[column]) and not hidden:
-            config[column] = _grouped(config.get(column), column)
+    """Every table of the app, in `slot`: no index, MISSING where a value is missing, each
+    `percent_column` in percent, counts with separators, and the first column pinned (unless
+    the caller pinned one). The caller's frame is left as it is (its rates stay fractions
+    for charts and exports); `options` go to st.dataframe (selection, key)."""
+    shown = _in_percent(rows, column_config)
+    config = _first_pinned(shown, _counts_grouped(shown, column_config))
     return slot.dataframe(
         shown, hide_index=True, placeholder=MISSING, column_config=config, **options
     )
+
+
+def _in_percent(rows: pd.DataFrame, column_config: dict) -> pd.DataFrame:
+    shown = rows.copy()
+    for column, setting in column_config.items():
+        if column in shown and _is_percent(setting):
+            shown[column] = pd.to_numeric(shown[column], errors="coerce") * 100
+    return shown
+
+
+def _counts_grouped(shown: pd.DataFrame, column_config: dict) -> dict:
+    config = dict(column_config)
+    for column in shown.columns:
+        hidden = column in config and config[column] is None  # Streamlit's "hide it"
+        if pd.api.types.is_integer_dtype(shown[column]) and not hidden:
+            config[column] = _grouped(config.get(column), column)
+    return config
+
+
+def _first_pinned(shown: pd.DataFrame, config: dict) -> dict:
+    """What names the row stays in view when the table scrolls sideways (scrolled, rows
+    showed numbers without their names)."""
+    if len(shown.columns) and not any(_pinned(setting) for setting in config.values()):
+        first = shown.columns[0]
+        config = {**config, first: _pin(config.get(first), first)}
+    return config
+
+
+def _pinned(config: object) -> bool:
+    return isinstance(config, dict) and bool(config.get("pinned"))
+
+
+def _pin(config: object, column: str) -> object:
+    if config is None or isinstance(config, str):
+        return {"label": config or column, "pinned": True}
+    return {**config, "pinned": True} if isinstance(config, dict) else config
 
 
 def _is_percent(config: object) -> bool:
@@ -82,10 +116,10 @@ def _grouped(config: object, column: str) -> object:
     """A count's column shown "12,480", not "12480" (Streamlit's default for integers); a
     column given its own number format keeps it."""
     if config is None or isinstance(config, str):  # none given, or only its label
-        return st.column_config.NumberColumn(config or column, format="localized")
+        return st.column_config.NumberColumn(config or column, format=COUNT_FORMAT)
     number = isinstance(config, dict) and config.get("type_config", {}).get("type") == "number"
     if number and _number_format(config) is None:
-        return {**config, "type_config": {**config["type_config"], "format": "localized"}}
+        return {**config, "type_config": {**config["type_config"], "format": COUNT_FORMAT}}
     return config
 
 

@@ -40,7 +40,9 @@ def client_scope(gateway: Gateway) -> str | None:
     wanted = st.query_params.get("client") or st.session_state.get(CLIENT_KEY, ALL)
     if wanted not in labels:
         address_note(
-            address_notes.unusable("a client", "who is not one you can see", "showing all of yours")
+            address_notes.unusable(
+                "a client", "who is not one you can see", f"showing {labels[ALL].lower()}"
+            )
         )
         wanted = ALL
     # the picker shows `wanted` on every run; a pick moves the URL and the session first
@@ -64,8 +66,8 @@ def _own_data_only(gateway: Gateway) -> None:
     if named is None:
         return
     if named.strip().lower() not in ("", gateway.session.user_id.lower()):
-        address_note(
-            address_notes.unusable("another client", "whose data you cannot see", "showing yours")
+        address_note(  # a client sees their own data only (RLS), whoever the link named
+            address_notes.unusable("a client", "but you see your own data only", "showing yours")
         )
     _remember("client", None)
 
@@ -179,16 +181,22 @@ def _page_id() -> str:
 
 # What a phone's width needs that Streamlit does not do (every signed-in page, from Home.py):
 # - it stacks columns one to a row, and a page's five tiles filled the first screen (the
-#   Approvals card began a screen down): `tile_columns` go two to a row;
+#   Approvals card began a screen down): `tile_columns` go two to a row, their labels
+#   wrapping at half the width ("Lead-magnet do…" was cut);
 # - a segmented control wider than the screen scrolled sideways with no sign of the options
-#   past the edge ("Last 90 days | This m"): its options wrap onto a second line.
+#   past the edge ("Last 90 days | This m"): its options wrap onto a second line;
+# - a tapped table's toolbar (44 px, above the table) covered the heading over it ("Top
+#   performers (surely above the 24.1…"): tables keep that room free above them.
 _PHONE_STYLE = """<style>
 @media (max-width: 640px) {
   [class*="st-key-tiles-"] [data-testid="stHorizontalBlock"] {flex-wrap: wrap}
   [class*="st-key-tiles-"] [data-testid="stColumn"] {
     min-width: calc(50% - 0.5rem) !important; flex: 1 1 calc(50% - 0.5rem) !important
   }
+  [class*="st-key-tiles-"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],
+  [class*="st-key-tiles-"] [data-testid="stMetricLabel"] p {white-space: normal}
   [data-testid="stButtonGroup"] > div:last-child {flex-wrap: wrap; row-gap: 0.25rem}
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) {margin-top: 1.75rem}
 }
 </style>"""
 
