@@ -112,8 +112,9 @@ else:
         f"Conversion rankings include magnets with at least {MIN_DOWNLOADS_TO_RANK} downloads "
         "(niches, any) and order them by the lower end of their 95% interval (Wilson), how "
         "high their rate surely is, so a few lucky downloads cannot top the list. The dotted "
-        "line is the conversion of all downloads together: a green bar's interval lies wholly "
-        "above it (a top performer), a red one's wholly below (a laggard), a blue one's across it."
+        "line is the conversion of all downloads together: a green bar (▲) has its interval "
+        "wholly above it (a top performer), a red one (▼) wholly below (a laggard), a blue one "
+        "across it."
     )
 
 library = semantic.load(gateway)

@@ -67,6 +67,8 @@ if not campaigns:
     st.info("No campaigns yet, so no leads. Leads appear here as campaigns scrape comments.")
     st.stop()
 
+# `from` and `to` here are the comment dates of the filters below, not a period's
+widgets.no_period("filtering by the comment dates below", params=("period",))
 from_url, filters = filter_bar(campaigns, periods.today_in(zone))
 if replace(filters, page=1) != replace(from_url, page=1, problems=()):
     filters = filters.with_page(1)  # new filters start on the first page

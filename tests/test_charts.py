@@ -286,12 +286,14 @@ def test_a_conversion_s_bar_is_coloured_by_how_it_stands_to_the_average() -> Non
     )
     fig = charts.conversion_ranking(frame, "Best conversion", 0.25)
     colors = dict(zip(fig.data[0].y, fig.data[0].marker.color, strict=True))
+    labels = zip(fig.data[1].y, fig.data[1].text, strict=True)
+    marks = {name: text.strip()[-1] for name, text in labels}
+    assert marks == {"sure win": "▲", "unsure": "%", "sure loss": "▼"}  # not by colour alone
     assert colors == {
         "sure win": charts.STANDING_COLORS["above"],
         "unsure": charts.STANDING_COLORS["unsure"],
         "sure loss": charts.STANDING_COLORS["below"],
     }
-    assert len(set(charts.STANDING_COLORS.values())) == 3
     standing = metrics.standouts(frame, 0.25)
     assert list(standing.top["label"]) == ["sure win"]
     assert list(standing.laggards["label"]) == ["sure loss"]

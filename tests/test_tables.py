@@ -83,7 +83,32 @@ def _wide(pin_name: bool) -> None:
 def test_the_first_column_stays_in_view_unless_another_is_pinned(pin_name) -> None:
     """Scrolled sideways, a table's rows showed numbers without their names."""
     at = AppTest.from_function(_wide, args=(pin_name,)).run()
+    assert not at.exception
     columns = json.loads(at.dataframe[0].proto.columns)
     assert bool(columns["client"].get("pinned")) is not pin_name
     assert columns["client"]["label"] == "Client"
     assert bool(columns["name"].get("pinned")) is pin_name
+
+
+def _first_column(setting: object) -> None:
+    import pandas as pd
+
+    from revos.ui import tables
+
+    frame = pd.DataFrame([["x", 0.5, 0.25]], columns=["id", "rate", "n"])
+    config = {"id": setting, "rate": tables.percent_column("Rate"), "gone": {"pinned": True}}
+    tables.grid(frame, config)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (None, {"hidden": True}),  # hidden on purpose: not brought back to pin it
+        ("Id", {"label": "Id", "pinned": True}),  # a pin on a column not shown does not count
+    ],
+)
+def test_a_hidden_first_column_stays_hidden_and_only_shown_pins_count(setting, expected) -> None:
+    at = AppTest.from_function(_first_column, args=(setting,)).run()
+    assert not at.exception
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert {k: v for k, v in columns["id"].items() if v is not None} == expected

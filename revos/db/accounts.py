@@ -135,7 +135,8 @@ def is_live(service_url: str, token: str) -> bool:
 
 def end_reason(service_url: str, token: str) -> str | None:
     """Why a session token's session ended ('signed out', 'signed out by an administrator',
-    'password changed', 'expired'), or None while live or for a token never issued (0078).
+    'signed out everywhere' (a super admin's own, 0079), 'password changed', 'expired'), or
+    None while live or for a token never issued (0078).
     Asked once, when a tab finds its session over, so that its sign-in form can say why."""
     if not token:
         return None

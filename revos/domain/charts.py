@@ -25,6 +25,8 @@ PALETTE = {
 # a conversion's bar by how it stands to the average (metrics.standing): the top performers
 # green, the laggards red, the ones no one can tell apart from the average yet in blue
 STANDING_COLORS = {"above": "#16a34a", "below": "#dc2626", "unsure": PALETTE["primary"]}
+# and marked after its value, for a reader who cannot tell red from green
+STANDING_MARKS = {"above": " ▲", "below": " ▼", "unsure": ""}
 SERIES_COLORS = ["#2563eb", "#0d9488", "#f59e0b", "#8b5cf6", "#ec4899", "#64748b"]
 
 
@@ -274,13 +276,15 @@ def ranking_figure(
     rank_by: str | None = None,
     interval: tuple[str, str] | None = None,
     colors: pd.Series | None = None,
+    marks: pd.Series | None = None,
 ) -> go.Figure:
     """Horizontal bars, best at the top; the value axis titled (default: the title).
 
     `rank_by` orders the bars by another column than the one they show (a conversion ranked
     by how sure it is), and `interval` (low, high columns) draws that uncertainty as whiskers,
     so the order can be read off the chart. `colors` (by the frame's index) colours each bar
-    apart; without it every bar is the primary colour."""
+    apart; without it every bar is the primary colour. `marks` (by the index, with an
+    interval) follow each value's label."""
     ordered = frame.sort_values([rank_by or value, value], ascending=True)
     whiskers = None
     if interval is not None:
@@ -320,7 +324,8 @@ def ranking_figure(
             x=ordered[interval[1]],
             y=names,
             mode="text",
-            text=ordered[value].map(("  {:.1%}" if percent else "  {:,}").format),  # off the cap
+            text=ordered[value].map(("  {:.1%}" if percent else "  {:,}").format)  # off the cap
+            + ("" if marks is None else marks.loc[ordered.index]),
             textposition="middle right",
             hoverinfo="skip",
             showlegend=False,
@@ -360,6 +365,7 @@ def conversion_ranking(frame: pd.DataFrame, title: str, average: float) -> go.Fi
     """Conversions ranked by how sure they are (their 95% lower bound), each with its
     interval, beside the conversion of every download together: a frame from
     `metrics.rank_by_confidence` with `conversion_rate` and a `label` per bar."""
+    standing = metrics.standing(frame, average)
     fig = ranking_figure(
         frame,
         "conversion_rate",
@@ -371,7 +377,8 @@ def conversion_ranking(frame: pd.DataFrame, title: str, average: float) -> go.Fi
         interval=("rate_low", "rate_high"),
         # surely above the dotted line, surely below it, or not yet known: drawn, not only
         # listed under the charts (a laggard's bar looked like any other)
-        colors=metrics.standing(frame, average).map(STANDING_COLORS),
+        colors=standing.map(STANDING_COLORS),
+        marks=standing.map(STANDING_MARKS),
     )
     return with_average(fig, average, "All downloads", percent=True)
 

@@ -45,6 +45,9 @@ PERCENT_FORMAT = "%.2f%%"
 # Counts as the tiles write them, "12,480" in every browser: Streamlit's "localized" followed
 # the browser's language ("12.480" in German, beside "64.89%" and tiles reading "2,230").
 COUNT_FORMAT = "%,d"
+# A column's setting in st.dataframe's column_config: a label, a column type's settings, or
+# None, which hides the column.
+Setting = str | dict | None
 
 
 def readable(value: object) -> object:
@@ -56,7 +59,9 @@ def percent_column(label: str, help_text: str | None = None) -> st.column_config
     return st.column_config.NumberColumn(label, format=PERCENT_FORMAT, help=help_text)
 
 
-def grid(rows: pd.DataFrame, column_config: dict, *, slot: Any = st, **options: Any) -> Any:
+def grid(
+    rows: pd.DataFrame, column_config: dict[str, Setting], *, slot: Any = st, **options: Any
+) -> Any:
     """Every table of the app, in `slot`: no index, MISSING where a value is missing, each
     `percent_column` in percent, counts with separators, and the first column pinned (unless
     the caller pinned one). The caller's frame is left as it is (its rates stay fractions
@@ -68,7 +73,8 @@ def grid(rows: pd.DataFrame, column_config: dict, *, slot: Any = st, **options: 
     )
 
 
-def _in_percent(rows: pd.DataFrame, column_config: dict) -> pd.DataFrame:
+def _in_percent(rows: pd.DataFrame, column_config: dict[str, Setting]) -> pd.DataFrame:
+    """A copy with each percent column's fractions times 100."""
     shown = rows.copy()
     for column, setting in column_config.items():
         if column in shown and _is_percent(setting):
@@ -76,51 +82,59 @@ def _in_percent(rows: pd.DataFrame, column_config: dict) -> pd.DataFrame:
     return shown
 
 
-def _counts_grouped(shown: pd.DataFrame, column_config: dict) -> dict:
+def _counts_grouped(shown: pd.DataFrame, column_config: dict[str, Setting]) -> dict:
+    """Every integer column written with separators, unless hidden or given a format."""
     config = dict(column_config)
     for column in shown.columns:
-        hidden = column in config and config[column] is None  # Streamlit's "hide it"
-        if pd.api.types.is_integer_dtype(shown[column]) and not hidden:
+        if pd.api.types.is_integer_dtype(shown[column]) and not _hidden(config, column):
             config[column] = _grouped(config.get(column), column)
     return config
 
 
-def _first_pinned(shown: pd.DataFrame, config: dict) -> dict:
+def _first_pinned(shown: pd.DataFrame, config: dict[str, Setting]) -> dict:
     """What names the row stays in view when the table scrolls sideways (scrolled, rows
-    showed numbers without their names)."""
-    if len(shown.columns) and not any(_pinned(setting) for setting in config.values()):
-        first = shown.columns[0]
-        config = {**config, first: _pin(config.get(first), first)}
-    return config
+    showed numbers without their names), unless the caller pinned a shown column, hid the
+    first, or said it is not to be pinned (`pinned=False`)."""
+    if not len(shown.columns) or any(_pinned(config.get(c)) for c in shown.columns):
+        return config
+    first = shown.columns[0]
+    setting = config.get(first)
+    if _hidden(config, first) or (isinstance(setting, dict) and setting.get("pinned") is False):
+        return config
+    return {**config, first: _pin(setting, first)}
 
 
-def _pinned(config: object) -> bool:
-    return isinstance(config, dict) and bool(config.get("pinned"))
+def _hidden(config: dict[str, Setting], column: str) -> bool:
+    return column in config and config[column] is None  # Streamlit's "hide it"
 
 
-def _pin(config: object, column: str) -> object:
-    if config is None or isinstance(config, str):
-        return {"label": config or column, "pinned": True}
-    return {**config, "pinned": True} if isinstance(config, dict) else config
+def _pinned(setting: Setting) -> bool:
+    return isinstance(setting, dict) and bool(setting.get("pinned"))
 
 
-def _is_percent(config: object) -> bool:
-    return isinstance(config, dict) and _number_format(config) == PERCENT_FORMAT
+def _pin(setting: Setting, column: str) -> dict:
+    if isinstance(setting, dict):
+        return {**setting, "pinned": True}
+    return {"label": setting or column, "pinned": True}
 
 
-def _number_format(config: dict) -> str | None:
-    return config.get("type_config", {}).get("format")
+def _is_percent(setting: Setting) -> bool:
+    return isinstance(setting, dict) and _type_config(setting).get("format") == PERCENT_FORMAT
 
 
-def _grouped(config: object, column: str) -> object:
+def _type_config(setting: dict) -> dict:
+    return setting.get("type_config") or {}
+
+
+def _grouped(setting: Setting, column: str) -> Setting:
     """A count's column shown "12,480", not "12480" (Streamlit's default for integers); a
     column given its own number format keeps it."""
-    if config is None or isinstance(config, str):  # none given, or only its label
-        return st.column_config.NumberColumn(config or column, format=COUNT_FORMAT)
-    number = isinstance(config, dict) and config.get("type_config", {}).get("type") == "number"
-    if number and _number_format(config) is None:
-        return {**config, "type_config": {**config["type_config"], "format": COUNT_FORMAT}}
-    return config
+    if setting is None or isinstance(setting, str):  # none given, or only its label
+        return st.column_config.NumberColumn(setting or column, format=COUNT_FORMAT)
+    kind = _type_config(setting)
+    if kind.get("type") == "number" and kind.get("format") is None:
+        return {**setting, "type_config": {**kind, "format": COUNT_FORMAT}}
+    return setting
 
 
 def csv_download(

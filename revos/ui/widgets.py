@@ -41,7 +41,11 @@ def client_scope(gateway: Gateway) -> str | None:
     if wanted not in labels:
         address_note(
             address_notes.unusable(
-                "a client", "who is not one you can see", f"showing {labels[ALL].lower()}"
+                "a client",
+                "who is not one you can see",
+                "showing all clients"
+                if gateway.session.role == "super_admin"
+                else "showing all of yours",
             )
         )
         wanted = ALL
@@ -202,6 +206,7 @@ _PHONE_STYLE = """<style>
 
 
 def phone_layout() -> None:
+    """The phone's styles (above), once per run of any signed-in page."""
     st.html(_PHONE_STYLE)
 
 
@@ -212,10 +217,15 @@ def tile_columns(count: int, name: str) -> list[Any]:
 
 
 def kpi_grid(
-    tiles: list[metrics.Tile], lines: dict[str, list[float]] | None = None, columns: int = 4
+    tiles: list[metrics.Tile],
+    lines: dict[str, list[float]] | None = None,
+    columns: int = 4,
+    name: str = "kpi",
 ) -> None:
+    """Tiles in rows of `columns`, each count with its line; `name` tells this grid from
+    another on the same page."""
     for offset in range(0, len(tiles), columns):
-        row = tile_columns(columns, f"kpi-{offset}")
+        row = tile_columns(columns, f"{name}-{offset}")
         for column, tile in zip(row, tiles[offset : offset + columns], strict=False):
             with column:
                 kpi_tile(tile, (lines or {}).get(tile.metric.key))
@@ -338,16 +348,18 @@ def choice(
     return chosen
 
 
-def no_period(instead: str) -> None:
+def no_period(instead: str, params: tuple[str, ...] = ("period", "from", "to")) -> None:
     """On a page without a period control: a period in the address (a link made on another
     page, or typed) is said not to apply, with what the page shows `instead`, and leaves the
-    address, which otherwise kept promising a period the page never used."""
-    asked = [st.query_params.get(name) for name in ("period", "from", "to")]
-    if not any(asked):
+    address, which otherwise kept promising a period the page never used. `params` are the
+    period's parameters the page does not read itself."""
+    asked = {name: st.query_params.get(name) for name in params}
+    if not any(asked.values()):
         return
-    what = f"period {address_notes.quoted(asked[0])}" if asked[0] else "a period"
+    period = asked.get("period")
+    what = f"period {address_notes.quoted(period)}" if period else "a period"
     address_note(address_notes.unusable(what, "which this page does not have", instead))
-    set_query({}, owned=("period", "from", "to"))
+    set_query({}, owned=params)
 
 
 def address_note(text: str) -> None:
