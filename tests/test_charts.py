@@ -297,3 +297,13 @@ def test_a_conversion_s_bar_is_coloured_by_how_it_stands_to_the_average() -> Non
     standing = metrics.standouts(frame, 0.25)
     assert list(standing.top["label"]) == ["sure win"]
     assert list(standing.laggards["label"]) == ["sure loss"]
+
+
+def test_a_conversion_ranking_with_nothing_to_rank_is_an_empty_chart() -> None:
+    """A week with no magnet ranked: joining the empty labels to their marks raised (pandas
+    read the empty labels as numbers), and the page showed an error."""
+    empty = pd.DataFrame(
+        {"label": [], "conversion_rate": [], "rate_low": [], "rate_high": []}, dtype=float
+    )
+    fig = charts.conversion_ranking(empty, "Best conversion", 0.25)
+    assert len(fig.data[0].y) == 0 and list(fig.data[1].text) == []

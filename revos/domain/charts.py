@@ -324,8 +324,7 @@ def ranking_figure(
             x=ordered[interval[1]],
             y=names,
             mode="text",
-            text=ordered[value].map(("  {:.1%}" if percent else "  {:,}").format)  # off the cap
-            + ("" if marks is None else marks.loc[ordered.index]),
+            text=_value_labels(ordered, value, percent, marks),
             textposition="middle right",
             hoverinfo="skip",
             showlegend=False,
@@ -341,6 +340,15 @@ def ranking_figure(
     _layout(fig, title, height=max(286, TOP_MARGIN_PX + 10 + 26 * len(ordered)))
     fig.update_layout(margin={"r": 70})  # room for the labels outside the longest bar
     return fig
+
+
+def _value_labels(
+    ordered: pd.DataFrame, value: str, percent: bool, marks: pd.Series | None
+) -> list[str]:
+    """Each bar's value as written after its whisker (spaced off the cap), then its mark."""
+    shown = "  {:.1%}" if percent else "  {:,}"
+    after = [""] * len(ordered) if marks is None else list(marks.loc[ordered.index])
+    return [shown.format(v) + m for v, m in zip(ordered[value], after, strict=True)]
 
 
 def with_average(fig: go.Figure, value: float, label: str, percent: bool = False) -> go.Figure:
