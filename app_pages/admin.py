@@ -71,8 +71,6 @@ tables.grid(
     stats[list(HEADERS)],
     {
         **HEADERS,
-        # the name stays in view while the columns scroll sideways (at 1280 px they do)
-        "tenant": st.column_config.TextColumn(HEADERS["tenant"], pinned=True),
         **{rate: tables.percent_column(HEADERS[rate]) for rate in rates},
         "last_activity": st.column_config.DatetimeColumn(
             HEADERS["last_activity"], format="YYYY-MM-DD HH:mm"
@@ -129,7 +127,7 @@ roles = (
 self_approvals = by_reviewer[roles == "client"] if len(roles) else by_reviewer
 by_reviewer = by_reviewer[roles != "client"] if len(roles) else by_reviewer
 review_columns = {
-    "group_label": st.column_config.TextColumn("Name", pinned=True),
+    "group_label": "Name",
     "reviewed": "Reviewed",
     "approved_unedited": "Approved as drafted",
     "edited": "Edited, then approved",

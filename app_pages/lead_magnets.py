@@ -44,9 +44,7 @@ magnets = widgets.name_clients(gateway, magnets, client_id, "title", owner="owne
 magnets["title"] = metrics.told_apart(magnets["title"], magnets["lead_magnet_id"])
 # from its counts: the database rounds the rate to four places, and 14 of 41 (34.146%) read
 # 34.2% on a magnet's bar beside 34.1% on its niche's, which sums the counts
-magnets["conversion_rate"] = (magnets["replies"] / magnets["downloads"]).where(
-    magnets["downloads"] > 0
-)  # none yet where nothing was downloaded
+magnets["conversion_rate"] = metrics.ratios(magnets["replies"], magnets["downloads"])
 magnets["source"] = magnets["scope"].map({"global": "Global library", "custom": "Custom"})
 downloaded = metrics.rank_by_confidence(magnets[magnets["downloads"] > 0], "replies", "downloads")
 downloaded["label"] = [

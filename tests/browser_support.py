@@ -154,8 +154,9 @@ def browser():
         chromium.close()
 
 
-def sign_in(browser, app_url: str, email: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+def sign_in(browser, app_url: str, email: str, **page_options):
+    """A new page signed in as `email`; `page_options` go to new_page (a phone's, say)."""
+    page = browser.new_page(**{"viewport": {"width": 1400, "height": 1800}, **page_options})
     page.goto(app_url)
     page.get_by_label("Email").fill(email, timeout=30_000)
     page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)

@@ -91,14 +91,16 @@ def test_on_a_phone_the_draft_s_buttons_come_first_and_the_period_fits(browser, 
     """At a phone's width (390 px) the queue's tiles go two to a row and Approve sits right
     under the draft, above the similar messages (it was three and a half screens down);
     the period control wraps instead of hiding "This month" and "Custom" past the edge."""
-    page = browser.new_page(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, user_agent=PHONE
+    page = sign_in(
+        browser,
+        app_url,
+        "reviewer@revos.demo",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        user_agent=PHONE,
     )
     try:
-        page.goto(app_url)
-        page.get_by_label("Email").fill("reviewer@revos.demo", timeout=30_000)
-        page.get_by_role("textbox", name="Password").fill("revos-demo")
-        page.get_by_role("button", name="Sign in").click()
         approve = page.get_by_role("button", name="Approve", exact=True)
         approve.wait_for(timeout=30_000)
         similar = page.get_by_text("Similar approved messages")

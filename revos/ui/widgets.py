@@ -34,7 +34,8 @@ def client_scope(gateway: Gateway) -> str | None:
     if not clients:
         st.info("No clients are assigned to you yet. Ask a super admin to assign some.")
         st.stop()
-    labels = {ALL: "All clients" if gateway.session.role == "super_admin" else "All my clients"}
+    everyone = gateway.session.role == "super_admin"
+    labels = {ALL: "All clients" if everyone else "All my clients"}
     labels |= {c["id"]: f"{c['company'] or c['email']} ({c['email']})" for c in clients}
     # the URL first (a shared link), else what this user picked on another page
     wanted = st.query_params.get("client") or st.session_state.get(CLIENT_KEY, ALL)
@@ -43,9 +44,7 @@ def client_scope(gateway: Gateway) -> str | None:
             address_notes.unusable(
                 "a client",
                 "who is not one you can see",
-                "showing all clients"
-                if gateway.session.role == "super_admin"
-                else "showing all of yours",
+                "showing all clients" if everyone else "showing all of yours",
             )
         )
         wanted = ALL
