@@ -124,3 +124,37 @@ def test_on_a_phone_the_draft_s_buttons_come_first_and_the_period_fits(browser, 
         screenshot(page, "phone-overview")
     finally:
         page.close()
+
+
+def test_on_a_phone_the_leads_come_before_their_filters(browser, app_url) -> None:
+    """At a phone's width the Leads page shows its first leads on the first screen, its
+    filters folded under one heading and summed up above the table (stacked, they took a
+    screen and a half, "Commented until" five fields below "Commented from")."""
+    page = sign_in(
+        browser,
+        app_url,
+        "client1@revos.demo",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        user_agent=PHONE,
+    )
+    try:
+        page.get_by_role("heading", level=1, name="Overview").wait_for(timeout=30_000)
+        page.goto(f"{app_url}/leads?dm=replied&from=2026-01-01")
+        table = page.locator('[data-testid="stDataFrame"]')
+        table.wait_for(timeout=30_000, state="attached")  # drawn only once scrolled to
+        settle(page)
+        assert table.bounding_box()["y"] + 150 < 844  # its heading and a few rows on the first screen
+        page.get_by_text("Filtered: DM: Replied · commented on or after Jan 1, 2026").wait_for()
+        until = page.get_by_text("Commented until", exact=True)
+        assert not until.is_visible()
+        screenshot(page, "phone-leads")
+
+        page.get_by_text("Filters and sort", exact=True).click()
+        until.wait_for(timeout=10_000)
+        since = page.get_by_text("Commented from", exact=True).bounding_box()
+        status = page.locator("p").get_by_text("Status", exact=True).bounding_box()
+        assert since["y"] < until.bounding_box()["y"] < status["y"]
+    finally:
+        page.close()

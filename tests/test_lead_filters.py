@@ -108,3 +108,26 @@ def test_a_search_with_more_matches_than_it_keeps_says_so() -> None:
     assert kept.startswith(f"**{lf.SEARCH_KEEPS:,}+** leads match the search")
     some = lf.matches_sentence(37, True)
     assert some.startswith("**37** of the search's newest") and f"{lf.SEARCH_KEEPS:,}" in some
+
+
+def test_the_folded_summary_names_every_filter_but_the_search() -> None:
+    filters = lf.LeadFilters(
+        campaigns=(CAMPAIGN, "gone"),
+        status=("replied",),
+        dm=("sent", "replied"),
+        end=dt.date(2026, 1, 31),
+        search="head of",
+        sort="name",
+        descending=False,
+    )
+    summary = lf.folded_summary(filters, {CAMPAIGN: "Webinar"}, str.upper)
+    assert summary == (
+        "Campaign: Webinar or gone · Status: REPLIED · DM: SENT or REPLIED · "
+        "commented on or before Jan 31, 2026 · sorted by Name, ascending"
+    )
+
+
+def test_the_folded_summary_is_empty_with_only_a_search_or_nothing() -> None:
+    assert lf.folded_summary(lf.LeadFilters(search="acme"), {}) == ""
+    both = lf.LeadFilters(start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 2))
+    assert lf.folded_summary(both, {}) == "commented Jan 1, 2026 to Jan 2, 2026"

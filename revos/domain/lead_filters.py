@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -239,3 +239,35 @@ def matches_sentence(total: int, more_matches: bool) -> str:
         f"**{total:,}** of the search's newest {SEARCH_KEEPS:,} matches pass the other "
         f"filters (over {SEARCH_KEEPS:,} leads match the search: add words to narrow it)"
     )
+
+
+def folded_summary(
+    filters: LeadFilters,
+    campaign_names: Mapping[str, str],
+    label: Callable[[str], object] = str,
+) -> str:
+    """The filters besides the search, in one line ("" when none is set): on a phone they
+    fold away under one heading, and a list opened from a funnel's link to its repliers
+    must still say that it holds only them. `label` names a status as the pickers do."""
+    chosen = [
+        ("Campaign", [campaign_names.get(c, c) for c in filters.campaigns]),
+        ("Status", [str(label(s)) for s in filters.status]),
+        ("Enrichment", [str(label(s)) for s in filters.enrichment]),
+        ("DM", [str(label(s)) for s in filters.dm]),
+        ("Email", [str(label(s)) for s in filters.email]),
+    ]
+    parts = [f"{name}: {' or '.join(values)}" for name, values in chosen if values]
+    if filters.start or filters.end:
+        parts.append(_comment_days(filters.start, filters.end))
+    if filters.sort != "commented_at" or not filters.descending:
+        order = "descending" if filters.descending else "ascending"
+        parts.append(f"sorted by {SORTS[filters.sort]}, {order}")
+    return " · ".join(parts)
+
+
+def _comment_days(start: dt.date | None, end: dt.date | None) -> str:
+    if start and end:
+        return f"commented {start:%b %-d, %Y} to {end:%b %-d, %Y}"
+    if start:
+        return f"commented on or after {start:%b %-d, %Y}"
+    return f"commented on or before {end:%b %-d, %Y}"

@@ -8,10 +8,13 @@ starts again on page 1).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
 from revos.domain import lead_filters as lf
+from revos.ui import widgets
 from revos.ui.tables import readable
 from revos.ui.widgets import address_note
 
@@ -24,6 +27,41 @@ def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], key: 
     )
 
 
+@dataclass(frozen=True)
+class _Slots:
+    """Where each filter is drawn."""
+
+    search: Any
+    campaigns: Any
+    start: Any
+    end: Any
+    status: Any
+    enrichment: Any
+    dm: Any
+    email: Any
+    sort: Any
+    order: Any
+
+
+def _wide_slots() -> _Slots:
+    """A grid of three rows in one box."""
+    box = st.container(border=True)
+    top = box.columns([3, 2, 2])
+    row = box.columns(5)
+    sort, order = box.columns([2, 3])
+    return _Slots(top[0], top[1], top[2], row[4], *row[:4], sort, order)
+
+
+def _phone_slots() -> _Slots:
+    """The search, then the rest folded under one heading in reading order: the grid's
+    columns, stacked, took a screen and a half before the first lead and put "Commented
+    until" five fields after "Commented from"."""
+    box = st.container(border=True)
+    search = box.container()
+    folded = box.expander("Filters and sort")
+    return _Slots(search, *(folded.container() for _ in range(9)))
+
+
 def filter_bar(campaigns: list[dict], today: dt.date) -> tuple[lf.LeadFilters, lf.LeadFilters]:
     """(what the address asked for, what the widgets say now). `today`: in the zone of the
     client shown, so a link from that client's funnel keeps its last day."""
@@ -31,44 +69,42 @@ def filter_bar(campaigns: list[dict], today: dt.date) -> tuple[lf.LeadFilters, l
     for problem in current.problems:
         address_note(problem)
     names = {c["id"]: c["name"] for c in campaigns}
-    with st.container(border=True):
-        top = st.columns([3, 2, 2])
-        search = top[0].text_input(
-            "Search name, company, title or comment",
-            current.search,
-            max_chars=lf.MAX_SEARCH_LENGTH,
-            key="lf_search",
+    phone = widgets.on_a_phone()
+    slots = _phone_slots() if phone else _wide_slots()
+    search = slots.search.text_input(
+        "Search name, company, title or comment",
+        current.search,
+        max_chars=lf.MAX_SEARCH_LENGTH,
+        key="lf_search",
+    )
+    chosen = slots.campaigns.multiselect(
+        "Campaigns",
+        list(names),
+        default=[c for c in current.campaigns if c in names],
+        format_func=names.__getitem__,
+        placeholder="All campaigns",
+        key="lf_campaigns",
+    )
+    start = slots.start.date_input("Commented from", current.start, key="lf_start")
+    end = slots.end.date_input("Commented until", current.end, key="lf_end")
+    with slots.status:
+        status = _multi("Status", lf.STATUSES, current.status, "lf_status")
+    with slots.enrichment:
+        enrichment = _multi(
+            "Enrichment", lf.ENRICHMENT_STATUSES, current.enrichment, "lf_enrichment"
         )
-        chosen = top[1].multiselect(
-            "Campaigns",
-            list(names),
-            default=[c for c in current.campaigns if c in names],
-            format_func=names.__getitem__,
-            placeholder="All campaigns",
-            key="lf_campaigns",
-        )
-        start = top[2].date_input("Commented from", current.start, key="lf_start")
-        row = st.columns(5)
-        with row[0]:
-            status = _multi("Status", lf.STATUSES, current.status, "lf_status")
-        with row[1]:
-            enrichment = _multi(
-                "Enrichment", lf.ENRICHMENT_STATUSES, current.enrichment, "lf_enrichment"
-            )
-        with row[2]:
-            dm = _multi("DM", lf.DM_STATUSES, current.dm, "lf_dm")
-        with row[3]:
-            email = _multi("Email", lf.EMAIL_STATUSES, current.email, "lf_email")
-        end = row[4].date_input("Commented until", current.end, key="lf_end")
-        sort_col, order_col = st.columns([2, 3])
-        sort = sort_col.selectbox(
-            "Sort by",
-            list(lf.SORTS),
-            index=list(lf.SORTS).index(current.sort),
-            format_func=lf.SORTS.__getitem__,
-            key="lf_sort",
-        )
-        descending = order_col.toggle("Descending", value=current.descending, key="lf_desc")
+    with slots.dm:
+        dm = _multi("DM", lf.DM_STATUSES, current.dm, "lf_dm")
+    with slots.email:
+        email = _multi("Email", lf.EMAIL_STATUSES, current.email, "lf_email")
+    sort = slots.sort.selectbox(
+        "Sort by",
+        list(lf.SORTS),
+        index=list(lf.SORTS).index(current.sort),
+        format_func=lf.SORTS.__getitem__,
+        key="lf_sort",
+    )
+    descending = slots.order.toggle("Descending", value=current.descending, key="lf_desc")
     filters = lf.LeadFilters(
         campaigns=tuple(chosen),
         status=status,
@@ -82,6 +118,8 @@ def filter_bar(campaigns: list[dict], today: dt.date) -> tuple[lf.LeadFilters, l
         descending=descending,
         page=current.page,
     )
+    if phone and (summary := lf.folded_summary(filters, names, readable)):
+        st.caption(f"Filtered: {summary}")
     if filters.start and filters.end and filters.end < filters.start:
         st.error("The 'until' date is before the 'from' date: no lead can match. Fix the dates.")
         st.stop()

@@ -209,6 +209,14 @@ def phone_layout() -> None:
     st.html(_PHONE_STYLE)
 
 
+def on_a_phone() -> bool:
+    """Whether the browser says it is a phone ("Mobi" in its user agent, as browsers
+    advise). Only for a layout CSS cannot give: Streamlit stacks columns in the order they
+    were written, so a form laid out in a grid for a wide screen reads out of order, and at
+    length, on a narrow one."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
 def tile_columns(count: int, name: str) -> list[Any]:
     """`count` columns for metric tiles (two to a row on a phone); `name` tells this row
     from the page's others."""
