@@ -8,7 +8,7 @@ starts again on page 1).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import streamlit as st
@@ -46,10 +46,10 @@ class _Slots:
 def _wide_slots() -> _Slots:
     """A grid of three rows in one box."""
     box = st.container(border=True)
-    top = box.columns([3, 2, 2])
-    row = box.columns(5)
+    search, campaigns, start = box.columns([3, 2, 2])
+    status, enrichment, dm, email, end = box.columns(5)
     sort, order = box.columns([2, 3])
-    return _Slots(top[0], top[1], top[2], row[4], *row[:4], sort, order)
+    return _Slots(search, campaigns, start, end, status, enrichment, dm, email, sort, order)
 
 
 def _phone_slots() -> _Slots:
@@ -59,7 +59,8 @@ def _phone_slots() -> _Slots:
     box = st.container(border=True)
     search = box.container()
     folded = box.expander("Filters and sort")
-    return _Slots(search, *(folded.container() for _ in range(9)))
+    rest = [folded.container() for _ in fields(_Slots)[1:]]  # in the fields' order
+    return _Slots(search, *rest)
 
 
 def filter_bar(campaigns: list[dict], today: dt.date) -> tuple[lf.LeadFilters, lf.LeadFilters]:
