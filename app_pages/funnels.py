@@ -42,26 +42,40 @@ st.caption(
     "stage by now (the Overview counts DMs and emails by the day they were sent instead); "
     f"{time_zone.days_note(gateway, client_id)}."
 )
-dm_col, email_col = st.columns(2)
-dm_stages = metrics.stage_table(totals, metrics.DM_PATH)
-email_stages = metrics.stage_table(totals, metrics.EMAIL_PATH)
-dm_col.plotly_chart(charts.funnel_figure(dm_stages, "DM path", charts.PALETTE["dm"]))
-email_col.plotly_chart(charts.funnel_figure(email_stages, "Email path", charts.PALETTE["email"]))
-
-st.subheader("Leads in each stage")
 last_day = (end - dt.timedelta(days=1)).date()
-link_columns = st.columns(3)
-for index, stage in enumerate(metrics.STAGE_LABELS):
-    query = lead_filters.stage_query(metrics.STAGE_FILTERS[stage], chosen, start.date(), last_day)
-    if client_id:
-        query["client"] = client_id
-    link_columns[index % 3].page_link(
-        "app_pages/leads.py",
-        label=f"{metrics.STAGE_LABELS[stage]}: {totals[stage]:,}",
-        query_params=query,
-        icon=":material/group:",
-        help=metrics.FUNNEL_STAGES[stage],
-    )
+
+
+def stage_links(slot, path: tuple[str, ...]) -> None:
+    """A link from each stage of `path` to exactly its leads, under the path's funnel (in
+    one grid for both paths, a phone stacked them as Commented, DM delivered, Opened…)."""
+    for stage in path:
+        query = lead_filters.stage_query(
+            metrics.STAGE_FILTERS[stage], chosen, start.date(), last_day
+        )
+        if client_id:
+            query["client"] = client_id
+        slot.page_link(
+            "app_pages/leads.py",
+            label=f"{metrics.STAGE_LABELS[stage]}: {totals[stage]:,}",
+            query_params=query,
+            icon=":material/group:",
+            help=metrics.FUNNEL_STAGES[stage],
+        )
+
+
+paths = (metrics.DM_PATH, metrics.EMAIL_PATH)
+rows = max(map(len, paths))  # both funnels as tall: their links start level
+for slot, path, title, color in zip(
+    st.columns(2),
+    paths,
+    ("DM path", "Email path"),
+    (charts.PALETTE["dm"], charts.PALETTE["email"]),
+    strict=True,
+):
+    stages = metrics.stage_table(totals, path)
+    slot.plotly_chart(charts.funnel_figure(stages, title, color, rows=rows))
+    slot.caption("The leads at each stage:")
+    stage_links(slot, path)
 
 grain = widgets.choice(
     st, "Trend per", {"day": "Day", "week": "Week"}, param="grain", default="week", key="grain"

@@ -126,10 +126,12 @@ def test_on_a_phone_the_draft_s_buttons_come_first_and_the_period_fits(browser, 
         page.close()
 
 
-def test_on_a_phone_the_leads_come_before_their_filters(browser, app_url) -> None:
-    """At a phone's width the Leads page shows its first leads on the first screen, its
-    filters folded under one heading and summed up above the table (stacked, they took a
-    screen and a half, "Commented until" five fields below "Commented from")."""
+def test_on_a_phone_a_stage_s_link_opens_its_leads_on_the_first_screen(browser, app_url) -> None:
+    """At a phone's width each funnel's stage links sit under that funnel (one grid for
+    both paths stacked as Commented, DM delivered, Opened…), and a link opens the Leads
+    page with its first leads on the first screen: the filters fold under one heading and
+    are summed up above the table (stacked, they took a screen and a half, "Commented
+    until" five fields below "Commented from")."""
     page = sign_in(
         browser,
         app_url,
@@ -141,12 +143,22 @@ def test_on_a_phone_the_leads_come_before_their_filters(browser, app_url) -> Non
     )
     try:
         page.get_by_role("heading", level=1, name="Overview").wait_for(timeout=30_000)
-        page.goto(f"{app_url}/leads?dm=replied&from=2026-01-01")
+        page.goto(f"{app_url}/funnels")
+        replied = page.get_by_role("link", name=re.compile(r"^DM replied: [\d,]+"))
+        replied.wait_for(timeout=30_000)
+        settle(page)
+        email_funnel = page.locator(".js-plotly-plot").nth(1).bounding_box()
+        email_sent = page.get_by_role("link", name=re.compile(r"^Email sent: ")).bounding_box()
+        assert replied.bounding_box()["y"] < email_funnel["y"] < email_sent["y"]
+
+        replied.click()
+        page.get_by_role("heading", level=1, name="Leads").wait_for(timeout=30_000)
         table = page.locator('[data-testid="stDataFrame"]')
         table.wait_for(timeout=30_000, state="attached")  # drawn only once scrolled to
         settle(page)
         assert table.bounding_box()["y"] + 150 < 844  # a few rows on the first screen
-        page.get_by_text("Filtered: DM: Replied · commented on or after Jan 1, 2026").wait_for()
+        summary = re.compile(r"^Filtered: DM: Replied · commented \w+ \d+, \d+ to ")
+        page.get_by_text(summary).wait_for()
         until = page.get_by_text("Commented until", exact=True)
         assert not until.is_visible()
         screenshot(page, "phone-leads")

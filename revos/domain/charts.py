@@ -75,8 +75,12 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     return fig
 
 
-def funnel_figure(stages: pd.DataFrame, title: str, color: str) -> go.Figure:
-    """A funnel with each stage's count, % of the previous stage and % of the first."""
+def funnel_figure(
+    stages: pd.DataFrame, title: str, color: str, rows: int | None = None
+) -> go.Figure:
+    """A funnel with each stage's count, % of the previous stage and % of the first;
+    as tall as `rows` stages if given, so that funnels side by side end level (and what
+    stands under them starts level)."""
     fig = go.Figure(
         go.Funnel(
             y=stages["label"],
@@ -89,7 +93,7 @@ def funnel_figure(stages: pd.DataFrame, title: str, color: str) -> go.Figure:
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
-    return _layout(fig, title, height=TOP_MARGIN_PX + 10 + 60 * len(stages))
+    return _layout(fig, title, height=TOP_MARGIN_PX + 10 + 60 * (rows or len(stages)))
 
 
 TREND_SERIES = (
