@@ -312,6 +312,32 @@ def test_a_review_written_straight_into_the_audit_is_checked_and_derived(review_
     assert review_db.audit_rows(draft) == [("approved", client, before, before, None)]
 
 
+@pytest.mark.parametrize("actions", [("rejected",) * 3, ("approved",) * 2])
+def test_one_insert_of_many_reviews_of_a_draft_records_none(review_db, actions) -> None:
+    """A REST bulk insert is one statement: each of its audit rows was checked before the
+    first moved the draft on, so one rejection was written as many, each with a reason of
+    the writer's choosing (sql/0080). A draft is reviewed once at a version."""
+    draft = review_db.new_draft("client1@revos.demo")
+    version = review_db.version(draft)
+    rows = ", ".join(["('message', %s, %s, %s, %s)"] * len(actions))
+    values = [
+        part
+        for number, action in enumerate(actions)
+        for part in (draft, version, action, f"Reason {number}" if action == "rejected" else None)
+    ]
+    with (
+        as_user(review_db.service_url, review_db.id("reviewer@revos.demo")) as conn,
+        pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="reviewed already"),
+    ):
+        conn.execute(
+            "insert into public.review_audit (item_kind, item_id, item_version, action, reason) "
+            f"values {rows}",
+            values,
+        )
+    assert review_db.audit_rows(draft) == []
+    assert review_db.one("select status from public.messages where id = %s", draft) == ("draft",)
+
+
 @pytest.mark.parametrize(
     "column",
     ["actor_id", "client_id", "content_before", "created_at", "drafted_at", "actor_name", "id"],
@@ -354,6 +380,7 @@ def test_an_unknown_action_is_refused(review_db: ReviewWorld) -> None:
 # private functions: only the read-only policy helpers are callable by the API roles
 POLICY_HELPERS = {
     "is_super_admin()",
+    "is_client()",  # whether the caller is a client: only clients create tenant rows
     "owner_scope(uuid)",
     "visible_owners()",
     "utc_midnight(date)",

@@ -196,3 +196,132 @@ def test_reviewer_never_sees_an_unassigned_client_even_when_asking(gateway_for, 
     assert page[0]["total"] == 0 and page[0]["rows"] == []
     visible = {row["id"] for row in reviewer.rows("visible_clients")}
     assert unassigned not in visible and len(visible) == 2
+
+
+# what each owned table needs besides its owner, named by the tenant's own rows (sql/0080)
+OWN_ROW_INSERTS = {
+    "cartridges": "insert into public.cartridges (user_id, name) values (%(me)s, 'Mine')",
+    "campaigns": "insert into public.campaigns (user_id, name) values (%(me)s, 'Mine')",
+    "posts": "insert into public.posts (user_id, content) values (%(me)s, 'Mine')",
+    "lead_magnets": "insert into public.lead_magnets (user_id, title, is_custom) "
+    "values (%(me)s, 'Mine', true)",
+    "leads": "insert into public.leads (user_id, campaign_id, linkedin_profile_url) "
+    "values (%(me)s, %(campaign)s, 'https://www.linkedin.com/in/mine')",
+    "messages": "insert into public.messages (user_id, lead_id, channel, content) "
+    "values (%(me)s, %(lead)s, 'dm', 'Mine')",
+}
+
+
+@pytest.mark.parametrize("email", ["reviewer@revos.demo", "admin@revos.demo"])
+@pytest.mark.parametrize("table", OWNED_TABLES)
+def test_reviewers_and_admins_create_no_tenant_of_their_own(
+    email: str, table: str, runtime, service, demo_users
+) -> None:
+    """A reviewer who made campaigns, leads and drafts of their own could approve them: a
+    tenant nobody oversees, sending to anyone. Only clients create tenant rows; the campaign
+    and lead a reviewer's lead or draft would hang on are made by the service role here, so
+    that the insert under test is the only thing refused."""
+    actor = demo_users[email]
+    campaign = service.execute(
+        "insert into public.campaigns (user_id, name) values (%s, 'Theirs') returning id::text",
+        [actor.id],
+    ).fetchone()[0]
+    lead = service.execute(
+        "insert into public.leads (user_id, campaign_id, linkedin_profile_url) "
+        "values (%s, %s, 'https://www.linkedin.com/in/theirs') returning id::text",
+        [actor.id, campaign],
+    ).fetchone()[0]
+    service.commit()
+    try:
+        with (
+            as_user(runtime.service_url, actor.id) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+        ):
+            conn.execute(
+                OWN_ROW_INSERTS[table], {"me": actor.id, "campaign": campaign, "lead": lead}
+            )
+    finally:
+        service.execute("delete from public.campaigns where id = %s", [campaign])
+        service.commit()
+
+
+@pytest.mark.parametrize("table", OWNED_TABLES)
+def test_a_client_still_creates_their_own_rows(table: str, runtime, service, demo_users) -> None:
+    client = demo_users["client1@revos.demo"]
+    campaign = _one_id(service, "campaigns", client.id)
+    lead = _one_id(service, "leads", client.id)
+    with as_user(runtime.service_url, client.id) as conn:
+        conn.execute(OWN_ROW_INSERTS[table], {"me": client.id, "campaign": campaign, "lead": lead})
+
+
+OUT_OF_RANGE_TIMES = ("infinity", "-infinity", "4713-01-01 BC", "294276-12-31", "1899-12-31")
+
+
+@pytest.mark.parametrize("moment", OUT_OF_RANGE_TIMES)
+def test_a_lead_s_times_are_real_dates(moment: str, runtime, service, demo_users) -> None:
+    """A lead commented at 'infinity' went into the rollups and broke the Tenants page's
+    last activity. Inserted or updated, every time a client writes is from 1900 to 2199."""
+    client = demo_users["client1@revos.demo"]
+    campaign = _one_id(service, "campaigns", client.id)
+    enriched = service.execute(  # no other check compares its enrichment's time
+        "select id::text from public.leads where user_id = %s "
+        "and enrichment_status <> 'pending' limit 1",
+        [client.id],
+    ).fetchone()[0]
+    with (
+        as_user(runtime.service_url, client.id) as conn,
+        pytest.raises(psycopg.errors.CheckViolation, match="leads_times_in_range"),
+    ):
+        conn.execute(
+            "insert into public.leads (user_id, campaign_id, linkedin_profile_url, commented_at) "
+            "values (%s, %s, 'https://www.linkedin.com/in/when', %s)",
+            [client.id, campaign, moment],
+        )
+    with (
+        as_user(runtime.service_url, client.id) as conn,
+        pytest.raises(psycopg.errors.CheckViolation, match="leads_times_in_range"),
+    ):
+        conn.execute("update public.leads set enriched_at = %s where id = %s", [moment, enriched])
+    with (
+        as_user(runtime.service_url, client.id) as conn,
+        pytest.raises(psycopg.errors.CheckViolation, match="campaigns_times_in_range"),
+    ):
+        conn.execute(
+            "insert into public.campaigns (user_id, name, created_at) values (%s, 'When', %s)",
+            [client.id, moment],
+        )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ada Admin (admin@revos.demo)\n\n\n",
+        "Ada Admin (admin@revos.demo)" + "\u200b" * 100,
+        "Maya\u202eneehC",  # a right-to-left override
+        "Maya\tChen",
+        "\ufeffMaya Chen",
+    ],
+)
+def test_a_full_name_is_one_line_of_visible_text(name: str, runtime, demo_users) -> None:
+    """A name with line breaks and invisible characters read as someone else's in the
+    review history."""
+    client = demo_users["client1@revos.demo"]
+    with (
+        as_user(runtime.service_url, client.id) as conn,
+        pytest.raises(psycopg.errors.CheckViolation, match="users_full_name_plain"),
+    ):
+        conn.execute("update public.users set full_name = %s where id = %s", [name, client.id])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë O'Brien-Łukasz",
+        "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627",  # a Persian name, a non-joiner inside
+        "Maya 👩\u200d💻 Chen",
+    ],
+)
+def test_names_in_any_script_and_with_emoji_stay_allowed(name: str, runtime, demo_users) -> None:
+    client = demo_users["client1@revos.demo"]
+    with as_user(runtime.service_url, client.id) as conn:
+        conn.execute("update public.users set full_name = %s where id = %s", [name, client.id])

@@ -622,3 +622,43 @@ def test_a_reviewer_cannot_insert_a_memory_past_the_policy(
         conn.execute("rollback to savepoint honest")  # the honest insert is allowed
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
             conn.execute(insert, [owner, content, _vector(content), draft, model])
+
+
+def test_a_memory_of_an_approval_is_stored_only_while_its_reviewer_may_review(
+    library: ReviewWorld,
+) -> None:
+    """A reviewer taken off a client kept their audit rows, and with them a way to write
+    into that client's library, as any kind of memory (sql/0080). Now only while they may
+    review the client, and only as the kind of draft an approval is of."""
+    text = "Hi Noor, the webinar replay is here, as promised."
+    draft = _approve(library, REVIEWER, CLIENT, text)
+    insert = (
+        "insert into public.embeddings (user_id, content, embedding, metadata, model) "
+        "values (%s, %s, %s, jsonb_build_object('type', %s::text, 'source_id', %s::text), %s)"
+    )
+    reviewer, client = library.id(REVIEWER), library.id(CLIENT)
+    with as_user(library.service_url, reviewer) as conn:
+        vector_types.register(conn)
+        conn.execute("savepoint honest")
+        conn.execute(insert, [client, text, _vector(text), "dm", draft, OFFLINE_MODEL])
+        conn.execute("rollback to savepoint honest")  # while assigned, as a DM: allowed
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(insert, [client, text, _vector(text), "preference", draft, OFFLINE_MODEL])
+    with psycopg.connect(library.service_url) as service:
+        service.execute(
+            "delete from public.reviewer_assignments where reviewer_id = %s and client_id = %s",
+            [reviewer, client],
+        )
+    try:
+        with (
+            as_user(library.service_url, reviewer) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+        ):
+            vector_types.register(conn)
+            conn.execute(insert, [client, text, _vector(text), "dm", draft, OFFLINE_MODEL])
+    finally:
+        with psycopg.connect(library.service_url) as service:
+            service.execute(
+                "insert into public.reviewer_assignments (reviewer_id, client_id) values (%s, %s)",
+                [reviewer, client],
+            )

@@ -112,3 +112,18 @@ def test_a_hidden_first_column_stays_hidden_and_only_shown_pins_count(setting, e
     assert not at.exception
     columns = json.loads(at.dataframe[0].proto.columns)
     assert {k: v for k, v in columns["id"].items() if v is not None} == expected
+
+
+def test_a_time_pandas_cannot_hold_shows_as_missing() -> None:
+    """A lead stored at 'infinity' before sql/0080 made the Tenants page fail to read its
+    tenant's last activity; the rest of the column still reads."""
+    import pandas as pd
+
+    from revos.ui import tables
+
+    frame = pd.DataFrame(
+        {"last_activity": ["2026-11-01T10:00:00+00:00", "infinity", "-infinity", None]}
+    )
+    read = tables.to_datetimes(frame, ["last_activity"], "Europe/Berlin")["last_activity"]
+    assert read.iloc[0] == pd.Timestamp("2026-11-01 11:00", tz="Europe/Berlin")
+    assert read.iloc[1:].isna().all()

@@ -172,10 +172,12 @@ def listing_or_note(
 
 
 def to_datetimes(frame: pd.DataFrame, columns: list[str], zone: str = "UTC") -> pd.DataFrame:
-    """ISO strings from the gateway as datetimes in `zone`, for date columns."""
+    """ISO strings from the gateway as datetimes in `zone`, for date columns. A time pandas
+    cannot hold (PostgreSQL's 'infinity', a year past 2262) shows as missing: one such row,
+    stored before sql/0080 held lead times to real dates, made the whole Tenants page fail."""
     for column in columns:
         if column in frame:
-            stamps = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+            stamps = pd.to_datetime(frame[column], utc=True, format="ISO8601", errors="coerce")
             frame[column] = stamps.dt.tz_convert(periods.zone_info(zone))
     return frame
 
