@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 import types
@@ -280,3 +281,97 @@ def test_a_token_never_issued_lists_every_reason(people) -> None:
     token = accounts.sign_in(people["url"], "ann@example.com", DEMO_PASSWORD, 7).token
     accounts.sign_out(people["url"], token)
     assert auth.why_ended(live, token) == auth.ENDED_BECAUSE["signed out"]
+
+
+@pytest.fixture
+def gateway_of(people):
+    """A Gateway for a signed-in account, through the psycopg backend as the app's."""
+    from psycopg.conninfo import make_conninfo
+
+    from revos.gateway import Gateway, UserSession
+    from revos.gateway.postgres import PostgresBackend
+
+    secret = "a-test-secret-of-at-least-thirty-two-bytes"
+    backend = PostgresBackend(make_conninfo(people["url"], user="authenticator"), secret)
+    backend.open()
+
+    def gateway(account: accounts.Account) -> Gateway:
+        session = UserSession(
+            account.user_id, account.email, account.role, account.full_name, account.session_id
+        )
+        return Gateway(backend, session, secret)
+
+    yield gateway
+    backend.close()
+
+
+@pytest.mark.parametrize("ending", ["sign out", "password change", "signed out everywhere"])
+def test_a_token_stops_working_when_its_sign_in_ends(people, gateway_of, ending) -> None:
+    """A copied JWT read and reviewed for up to an hour after its user was signed out
+    everywhere: only the open tabs knew (sql/0082). The database now asks, on every call,
+    whether the token's sign-in is still live."""
+    from revos.gateway import SessionExpired
+
+    url, ann = people["url"], people["ann@example.com"]
+    signed = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7)
+    resumed = accounts.resume(url, signed.token)
+    assert signed.account.session_id is not None
+    assert resumed.session_id == signed.account.session_id
+    gateway = gateway_of(signed.account)
+    token = gateway.token  # the one a thief would have copied
+    assert gateway.call("me")
+    other = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7)
+    if ending == "sign out":
+        accounts.sign_out(url, signed.token)
+    elif ending == "password change":
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("update auth.users set encrypted_password = 'x' where id = %s", [ann])
+    else:
+        with as_user(url, people["sam@example.com"]) as conn:
+            conn.execute("select * from public.sign_out_everywhere(%s)", [ann])
+            conn.commit()
+    with pytest.raises(SessionExpired, match="session has ended"):
+        gateway.backend.rpc(token, "me", {})
+    other_works = ending == "sign out"  # only that one sign-in ended
+    if other_works:
+        assert gateway_of(other.account).call("me")
+    else:
+        with pytest.raises(SessionExpired):
+            gateway_of(other.account).call("me")
+
+
+def test_a_token_naming_someone_else_s_sign_in_is_refused(people, gateway_of) -> None:
+    from dataclasses import replace
+
+    from revos.gateway import SessionExpired
+
+    url = people["url"]
+    ann = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7).account
+    sam = accounts.sign_in(url, "sam@example.com", DEMO_PASSWORD, 7).account
+    for session_id in (sam.session_id, str(uuid.uuid4()), "not-a-uuid"):
+        with pytest.raises(SessionExpired):
+            gateway_of(replace(ann, session_id=session_id)).call("me")
+
+
+def test_the_rest_api_checks_the_session_before_every_request(people) -> None:
+    """PostgREST (Supabase) runs `pgrst.db_pre_request` first, as the request's role: it is
+    set for the authenticator, and callable by the roles it serves."""
+    url, ann = people["url"], people["ann@example.com"]
+    signed = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7)
+    with psycopg.connect(url) as conn:
+        settings = conn.execute(
+            "select setconfig from pg_db_role_setting where setrole = 'authenticator'::regrole"
+        ).fetchone()[0]
+    assert "pgrst.db_pre_request=private.check_session" in settings
+    claims = {"sub": ann, "role": "authenticated", "session_id": signed.account.session_id}
+    with psycopg.connect(url) as conn:
+        conn.execute("set local role authenticated")
+        conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        conn.execute("select private.check_session()")  # live: passes
+        conn.rollback()
+    accounts.sign_out(url, signed.token)
+    with psycopg.connect(url) as conn:
+        conn.execute("set local role authenticated")
+        conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        with pytest.raises(psycopg.errors.InvalidAuthorizationSpecification):
+            conn.execute("select private.check_session()")

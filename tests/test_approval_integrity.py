@@ -381,6 +381,7 @@ def test_an_unknown_action_is_refused(review_db: ReviewWorld) -> None:
 POLICY_HELPERS = {
     "is_super_admin()",
     "is_client()",  # whether the caller is a client: only clients create tenant rows
+    "check_session()",  # before every request: the token's sign-in still live (raises if not)
     "owner_scope(uuid)",
     "visible_owners()",
     "utc_midnight(date)",

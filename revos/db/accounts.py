@@ -21,7 +21,7 @@ import hashlib
 import math
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import bcrypt
 import psycopg
@@ -40,6 +40,7 @@ class Account:
     role: str
     full_name: str | None
     password_hash: str
+    session_id: str | None = None  # the sign-in (private.login_sessions) it came from
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ from auth.users a
 join public.users u on u.id = a.id
 where a.encrypted_password is not null and a.email is not null
 """
+
+
+_SESSION_ID_SQL = "select id::text from private.login_sessions where token_hash = %s"
 
 
 def token_hash(token: str) -> str:
@@ -93,7 +97,8 @@ def sign_in(service_url: str, email: str, password: str, days: float) -> SignedI
             "select private.start_session(%s, %s, %s)",
             [account.user_id, token_hash(token), max(1, round(days))],
         ).fetchone()[0]
-    return SignedIn(account, token, expires_at)
+        session_id = conn.execute(_SESSION_ID_SQL, [token_hash(token)]).fetchone()[0]
+    return SignedIn(replace(account, session_id=session_id), token, expires_at)
 
 
 def _wait_text(seconds: float) -> str:
@@ -116,9 +121,10 @@ def resume(service_url: str, token: str) -> Account | None:
         return None
     with psycopg.connect(service_url, autocommit=True, connect_timeout=5) as conn:
         row = conn.execute(
-            f"select {_ACCOUNT_COLUMNS} from private.resume_session(%s) s (user_id) "
+            f"select {_ACCOUNT_COLUMNS}, l.id::text from private.resume_session(%s) s (user_id) "
+            "join private.login_sessions l on l.token_hash = %s "
             "join auth.users a on a.id = s.user_id join public.users u on u.id = a.id",
-            [token_hash(token)],
+            [token_hash(token), token_hash(token)],
         ).fetchone()
     return Account(*row) if row else None
 

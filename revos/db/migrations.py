@@ -221,8 +221,11 @@ def ensure_gateway_role(conn: psycopg.Connection, gateway_url: str) -> str:
     """Create or update the login role of GATEWAY_DATABASE_URL, as PostgREST's authenticator.
 
     It may log in (with the URL's password) and switch to `anon`, `authenticated` and
-    `revos_super_admin` (super admins' requests: sql/0048), and nothing else: no superuser,
-    no BYPASSRLS, no privileges of its own (NOINHERIT).
+    `revos_super_admin` (super admins' requests: sql/0048); no superuser, no BYPASSRLS, no
+    privileges of its own (NOINHERIT). The compat migration, like Supabase, also lets the
+    role named `authenticator` switch to `service_role` (PostgREST serves the service key
+    through it): the gateway only ever switches to the role of a verified token, and
+    `tokens.verify` refuses any role outside `tokens.API_ROLES`.
     Returns the role's name.
     """
     params = conninfo_to_dict(gateway_url)

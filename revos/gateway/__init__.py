@@ -76,6 +76,7 @@ class UserSession:
     email: str
     role: str
     full_name: str | None
+    session_id: str | None = None  # the sign-in this session's tokens belong to (sql/0082)
     _token: str | None = field(default=None, repr=False)
     _expires_at: float = field(default=0.0, repr=False)
 
@@ -83,7 +84,11 @@ class UserSession:
         if self._token is None or self._expires_at - time.time() < tokens.RENEW_WITHIN_SECONDS:
             self._expires_at = time.time() + tokens.TOKEN_TTL_SECONDS
             self._token = tokens.mint(
-                self.user_id, self.email, jwt_secret, role=tokens.database_role(self.role)
+                self.user_id,
+                self.email,
+                jwt_secret,
+                role=tokens.database_role(self.role),
+                session_id=self.session_id,
             )
         return self._token
 

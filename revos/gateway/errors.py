@@ -48,6 +48,8 @@ def classify_sqlstate(sqlstate: str | None, message: str) -> GatewayError:
     state = sqlstate or ""
     if state == "42501":
         return AccessDenied(message)
+    if state == "28000":  # the token's sign-in has ended (sql/0082)
+        return SessionExpired(message)
     if state in ("55000", "40001"):
         return Conflict(message)
     if state == "57014":

@@ -152,6 +152,8 @@ class PostgresBackend:
                     + ", set_config(%s, %s, true)" * len(settings),
                     [json.dumps(claims.raw), *(part for pair in settings for part in pair)],
                 )
+                if "session_id" in claims.raw:  # as PostgREST's pre-request hook (sql/0082)
+                    conn.execute("select private.check_session()")
                 row = conn.execute(query, self._values(conn, function, params)).fetchone()
         except PoolTimeout as exc:
             raise DatabaseUnavailable("The database is not reachable right now.") from exc

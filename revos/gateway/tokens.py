@@ -50,8 +50,10 @@ def mint(
     secret: str,
     ttl: int = TOKEN_TTL_SECONDS,
     role: str = USER_ROLE,
+    session_id: str | None = None,
 ) -> str:
-    """A user token in Supabase Auth's shape (HS256, aud authenticated), for `role`."""
+    """A user token in Supabase Auth's shape (HS256, aud authenticated), for `role`; with
+    the sign-in's `session_id`, the database refuses it once that sign-in ends (sql/0082)."""
     if role not in API_ROLES:
         raise ValueError(f"Users' tokens claim an API role, not {role!r}.")
     now = int(time.time())
@@ -63,6 +65,8 @@ def mint(
         "iat": now,
         "exp": now + ttl,
     }
+    if session_id is not None:
+        claims["session_id"] = session_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 

@@ -48,7 +48,9 @@ def current_session() -> UserSession | None:
 
 
 def start_session(account: accounts.Account) -> UserSession:
-    session = UserSession(account.user_id, account.email, account.role, account.full_name)
+    session = UserSession(
+        account.user_id, account.email, account.role, account.full_name, account.session_id
+    )
     st.session_state[SESSION_KEY] = session
     return session
 
