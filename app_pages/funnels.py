@@ -3,6 +3,7 @@
 import datetime as dt
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from revos.domain import charts, lead_filters, metrics
 from revos.ui import context, errors, tables, time_zone, widgets
@@ -43,21 +44,23 @@ st.caption(
     f"{time_zone.days_note(gateway, client_id)}."
 )
 last_day = (end - dt.timedelta(days=1)).date()
+stage_queries = {  # the Leads page's address for exactly each stage's leads
+    stage: lead_filters.stage_query(stage_filter, chosen, start.date(), last_day)
+    | ({"client": client_id} if client_id else {})
+    for stage, stage_filter in metrics.STAGE_FILTERS.items()
+}
 
 
-def stage_links(slot, path: tuple[str, ...]) -> None:
+def stage_links(
+    slot: DeltaGenerator, path: tuple[str, ...], counts: dict, queries: dict[str, dict]
+) -> None:
     """A link from each stage of `path` to exactly its leads, under the path's funnel (in
     one grid for both paths, a phone stacked them as Commented, DM delivered, Opened…)."""
     for stage in path:
-        query = lead_filters.stage_query(
-            metrics.STAGE_FILTERS[stage], chosen, start.date(), last_day
-        )
-        if client_id:
-            query["client"] = client_id
         slot.page_link(
             "app_pages/leads.py",
-            label=f"{metrics.STAGE_LABELS[stage]}: {totals[stage]:,}",
-            query_params=query,
+            label=f"{metrics.STAGE_LABELS[stage]}: {counts[stage]:,}",
+            query_params=queries[stage],
             icon=":material/group:",
             help=metrics.FUNNEL_STAGES[stage],
         )
@@ -75,7 +78,7 @@ for slot, path, title, color in zip(
     stages = metrics.stage_table(totals, path)
     slot.plotly_chart(charts.funnel_figure(stages, title, color, rows=rows))
     slot.caption("The leads at each stage:")
-    stage_links(slot, path)
+    stage_links(slot, path, totals, stage_queries)
 
 grain = widgets.choice(
     st, "Trend per", {"day": "Day", "week": "Week"}, param="grain", default="week", key="grain"

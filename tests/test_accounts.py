@@ -355,14 +355,26 @@ def test_a_token_naming_someone_else_s_sign_in_is_refused(people, gateway_of) ->
 
 def test_the_rest_api_checks_the_session_before_every_request(people) -> None:
     """PostgREST (Supabase) runs `pgrst.db_pre_request` first, as the request's role: it is
-    set for the authenticator, and callable by the roles it serves."""
+    set for the authenticator in this database only (a PostgREST in front of another
+    database of the server may not have the function), callable by a signed-in user's
+    roles, and refuses anonymous requests outright (the app makes none)."""
     url, ann = people["url"], people["ann@example.com"]
     signed = accounts.sign_in(url, "ann@example.com", DEMO_PASSWORD, 7)
     with psycopg.connect(url) as conn:
         settings = conn.execute(
-            "select setconfig from pg_db_role_setting where setrole = 'authenticator'::regrole"
-        ).fetchone()[0]
-    assert "pgrst.db_pre_request=private.check_session" in settings
+            "select d.datname, s.setconfig from pg_db_role_setting s "
+            "left join pg_database d on d.oid = s.setdatabase "
+            "where s.setrole = 'authenticator'::regrole"
+        ).fetchall()
+        here = conn.execute("select current_database()").fetchone()[0]
+    hooks = {name: config for name, config in settings if "pgrst" in str(config)}
+    assert hooks[here] == ["pgrst.db_pre_request=private.check_session"]
+    assert None not in hooks  # not for the server's other databases
+    with (
+        as_user(url, None, role="anon") as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("select private.check_session()")
     claims = {"sub": ann, "role": "authenticated", "session_id": signed.account.session_id}
     with psycopg.connect(url) as conn:
         conn.execute("set local role authenticated")

@@ -397,7 +397,7 @@ POLICY_HELPERS = {
     "magnet_counts(uuid[],date,date)",  # downloads per magnet, read under RLS (invoker)
     "embedding_model()",  # the library's model name
     "checked_query(extensions.vector,integer,text)",  # raises on bad match arguments
-    "is_callers_approval(uuid,text,text)",  # the memory insert policy's check
+    "is_callers_approval(uuid,text,text,text)",  # the memory insert policy's check
 }
 
 

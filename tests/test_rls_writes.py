@@ -300,6 +300,10 @@ def test_a_lead_s_times_are_real_dates(moment: str, runtime, service, demo_users
         "Maya\u202eneehC",  # a right-to-left override
         "Maya\tChen",
         "\ufeffMaya Chen",
+        "Maya\u2028Chen",  # a line separator (sql/0083)
+        "Maya\u0085Chen",  # a C1 next line
+        "Maya\u200eChen",  # a left-to-right mark
+        "Maya\u00adChen",  # a soft hyphen
     ],
 )
 def test_a_full_name_is_one_line_of_visible_text(name: str, runtime, demo_users) -> None:
@@ -308,7 +312,7 @@ def test_a_full_name_is_one_line_of_visible_text(name: str, runtime, demo_users)
     client = demo_users["client1@revos.demo"]
     with (
         as_user(runtime.service_url, client.id) as conn,
-        pytest.raises(psycopg.errors.CheckViolation, match="users_full_name_plain"),
+        pytest.raises(psycopg.errors.CheckViolation, match=r"users_full_name_(plain|visible)"),
     ):
         conn.execute("update public.users set full_name = %s where id = %s", [name, client.id])
 

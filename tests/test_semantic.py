@@ -642,8 +642,11 @@ def test_a_memory_of_an_approval_is_stored_only_while_its_reviewer_may_review(
         conn.execute("savepoint honest")
         conn.execute(insert, [client, text, _vector(text), "dm", draft, OFFLINE_MODEL])
         conn.execute("rollback to savepoint honest")  # while assigned, as a DM: allowed
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-            conn.execute(insert, [client, text, _vector(text), "preference", draft, OFFLINE_MODEL])
+        for kind in ("preference", "post"):  # not a kind of draft; not this draft's (0083)
+            conn.execute("savepoint wrong_kind")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                conn.execute(insert, [client, text, _vector(text), kind, draft, OFFLINE_MODEL])
+            conn.execute("rollback to savepoint wrong_kind")
     with psycopg.connect(library.service_url) as service:
         service.execute(
             "delete from public.reviewer_assignments where reviewer_id = %s and client_id = %s",

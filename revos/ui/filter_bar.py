@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
-from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from revos.domain import lead_filters as lf
 from revos.ui import widgets
 from revos.ui.tables import readable
+from revos.ui.text import literal
 from revos.ui.widgets import address_note
 
 
@@ -31,16 +32,16 @@ def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], key: 
 class _Slots:
     """Where each filter is drawn."""
 
-    search: Any
-    campaigns: Any
-    start: Any
-    end: Any
-    status: Any
-    enrichment: Any
-    dm: Any
-    email: Any
-    sort: Any
-    order: Any
+    search: DeltaGenerator
+    campaigns: DeltaGenerator
+    start: DeltaGenerator
+    end: DeltaGenerator
+    status: DeltaGenerator
+    enrichment: DeltaGenerator
+    dm: DeltaGenerator
+    email: DeltaGenerator
+    sort: DeltaGenerator
+    order: DeltaGenerator
 
 
 def _wide_slots() -> _Slots:
@@ -120,7 +121,7 @@ def filter_bar(campaigns: list[dict], today: dt.date) -> tuple[lf.LeadFilters, l
         page=current.page,
     )
     if phone and (summary := lf.folded_summary(filters, names, readable)):
-        st.caption(f"Filtered: {summary}")
+        st.caption("Filtered: " + literal(summary))  # campaign names are the clients' text
     if filters.start and filters.end and filters.end < filters.start:
         st.error("The 'until' date is before the 'from' date: no lead can match. Fix the dates.")
         st.stop()
