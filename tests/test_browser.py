@@ -28,6 +28,14 @@ PHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
 )
+PHONE_HEIGHT = 844
+
+PHONE_PAGE = {  # new_page's options for a phone: its width, touch and agent
+    "viewport": {"width": 390, "height": PHONE_HEIGHT},
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": PHONE,
+}
 
 # what each role is meant to get, in order (the spec the rendered menu is held to)
 MENU_TITLES = {
@@ -91,15 +99,7 @@ def test_on_a_phone_the_draft_s_buttons_come_first_and_the_period_fits(browser, 
     """At a phone's width (390 px) the queue's tiles go two to a row and Approve sits right
     under the draft, above the similar messages (it was three and a half screens down);
     the period control wraps instead of hiding "This month" and "Custom" past the edge."""
-    page = sign_in(
-        browser,
-        app_url,
-        "reviewer@revos.demo",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        user_agent=PHONE,
-    )
+    page = sign_in(browser, app_url, "reviewer@revos.demo", **PHONE_PAGE)
     try:
         approve = page.get_by_role("button", name="Approve", exact=True)
         approve.wait_for(timeout=30_000)
@@ -132,15 +132,7 @@ def test_on_a_phone_a_stage_s_link_opens_its_leads_on_the_first_screen(browser, 
     page with its first leads on the first screen: the filters fold under one heading and
     are summed up above the table (stacked, they took a screen and a half, "Commented
     until" five fields below "Commented from")."""
-    page = sign_in(
-        browser,
-        app_url,
-        "client1@revos.demo",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        user_agent=PHONE,
-    )
+    page = sign_in(browser, app_url, "client1@revos.demo", **PHONE_PAGE)
     try:
         page.get_by_role("heading", level=1, name="Overview").wait_for(timeout=30_000)
         page.goto(f"{app_url}/funnels")
@@ -156,7 +148,7 @@ def test_on_a_phone_a_stage_s_link_opens_its_leads_on_the_first_screen(browser, 
         table = page.locator('[data-testid="stDataFrame"]')
         table.wait_for(timeout=30_000, state="attached")  # drawn only once scrolled to
         settle(page)
-        assert table.bounding_box()["y"] + 150 < 844  # a few rows on the first screen
+        assert table.bounding_box()["y"] + 150 < PHONE_HEIGHT  # a few rows on the first screen
         summary = re.compile(r"^Filtered: DM: Replied · commented \w+ \d+, \d+ to ")
         page.get_by_text(summary).wait_for()
         until = page.get_by_text("Commented until", exact=True)
