@@ -9,7 +9,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.support import as_user
+from revos.gateway.postgres import act_as
+from tests.support import as_user, token_role
 
 OWNED_TABLES = ("cartridges", "campaigns", "posts", "leads", "messages", "lead_magnets")
 
@@ -215,34 +216,31 @@ OWN_ROW_INSERTS = {
 @pytest.mark.parametrize("email", ["reviewer@revos.demo", "admin@revos.demo"])
 @pytest.mark.parametrize("table", OWNED_TABLES)
 def test_reviewers_and_admins_create_no_tenant_of_their_own(
-    email: str, table: str, runtime, service, demo_users
+    email: str, table: str, runtime, demo_users
 ) -> None:
     """A reviewer who made campaigns, leads and drafts of their own could approve them: a
-    tenant nobody oversees, sending to anyone. Only clients create tenant rows; the campaign
-    and lead a reviewer's lead or draft would hang on are made by the service role here, so
-    that the insert under test is the only thing refused."""
+    tenant nobody oversees, sending to anyone. Only clients create tenant rows. The campaign
+    and lead a reviewer's lead or draft would hang on are made as superuser in the same
+    transaction, never committed, so that the insert under test is the only thing refused."""
     actor = demo_users[email]
-    campaign = service.execute(
-        "insert into public.campaigns (user_id, name) values (%s, 'Theirs') returning id::text",
-        [actor.id],
-    ).fetchone()[0]
-    lead = service.execute(
-        "insert into public.leads (user_id, campaign_id, linkedin_profile_url) "
-        "values (%s, %s, 'https://www.linkedin.com/in/theirs') returning id::text",
-        [actor.id, campaign],
-    ).fetchone()[0]
-    service.commit()
-    try:
-        with (
-            as_user(runtime.service_url, actor.id) as conn,
-            pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
-        ):
-            conn.execute(
-                OWN_ROW_INSERTS[table], {"me": actor.id, "campaign": campaign, "lead": lead}
-            )
-    finally:
-        service.execute("delete from public.campaigns where id = %s", [campaign])
-        service.commit()
+    with psycopg.connect(runtime.service_url) as conn:
+        campaign = conn.execute(
+            "insert into public.campaigns (user_id, name) values (%s, 'Theirs') returning id::text",
+            [actor.id],
+        ).fetchone()[0]
+        lead = conn.execute(
+            "insert into public.leads (user_id, campaign_id, linkedin_profile_url) "
+            "values (%s, %s, 'https://www.linkedin.com/in/theirs') returning id::text",
+            [actor.id, campaign],
+        ).fetchone()[0]
+        act_as(conn, actor.id, token_role(conn, actor.id))
+        try:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                conn.execute(
+                    OWN_ROW_INSERTS[table], {"me": actor.id, "campaign": campaign, "lead": lead}
+                )
+        finally:
+            conn.rollback()
 
 
 @pytest.mark.parametrize("table", OWNED_TABLES)
