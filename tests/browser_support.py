@@ -217,6 +217,30 @@ def settle(page, quiet_ms: int = 600, timeout_ms: int = 30_000) -> None:
     )
 
 
+def open_from_phone_menu(page, title: str) -> None:
+    """On a phone the menu sits in the closed sidebar: open it, then the page, as a person
+    taps. (Not `page.goto` right after signing in: the login cookie is written by the page
+    a moment later, and a load before it showed the sign-in form.)"""
+    page.get_by_role("button", name="Open sidebar").or_(
+        page.locator('[data-testid="stExpandSidebarButton"]')
+    ).first.click()
+    open_from_menu(page, title)
+
+
+def in_reading_order(*locators) -> bool:
+    """Whether these elements come one after another in the page, as a phone stacks them
+    top to bottom. Unlike their boxes, measured one at a time, the order does not move when
+    a chart above them is drawn late (a funnel drawn between two measurements read as a
+    link placed above it)."""
+    handles = [locator.element_handle(timeout=30_000) for locator in locators]
+    return locators[0].page.evaluate(
+        """elements => elements.every((element, i) => i === 0
+            || Boolean(elements[i - 1].compareDocumentPosition(element)
+                       & Node.DOCUMENT_POSITION_FOLLOWING))""",
+        handles,
+    )
+
+
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

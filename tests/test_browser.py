@@ -9,7 +9,14 @@ import re
 
 import pytest
 
-from tests.browser_support import open_from_menu, screenshot, settle, sign_in
+from tests.browser_support import (
+    in_reading_order,
+    open_from_menu,
+    open_from_phone_menu,
+    screenshot,
+    settle,
+    sign_in,
+)
 from tests.support import DEMO_EMAILS
 
 # what shows that a page drew its data (its h1 is its menu title): a chart, table or tile
@@ -112,10 +119,7 @@ def test_on_a_phone_the_draft_s_buttons_come_first_and_the_period_fits(browser, 
         assert abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"]
         screenshot(page, "phone-approvals")
 
-        page.get_by_role("button", name="Open sidebar").or_(
-            page.locator('[data-testid="stExpandSidebarButton"]')
-        ).first.click()
-        open_from_menu(page, "Overview")
+        open_from_phone_menu(page, "Overview")
         settle(page)
         options = page.locator('[data-testid="stButtonGroup"]').first
         for name in ("Last 7 days", "This month", "Custom"):
@@ -135,13 +139,13 @@ def test_on_a_phone_a_stage_s_link_opens_its_leads_on_the_first_screen(browser, 
     page = sign_in(browser, app_url, "client1@revos.demo", **PHONE_PAGE)
     try:
         page.get_by_role("heading", level=1, name="Overview").wait_for(timeout=30_000)
-        page.goto(f"{app_url}/funnels")
+        open_from_phone_menu(page, "Funnels")
         replied = page.get_by_role("link", name=re.compile(r"^DM replied: [\d,]+"))
         replied.wait_for(timeout=30_000)
         settle(page)
-        email_funnel = page.locator(".js-plotly-plot").nth(1).bounding_box()
-        email_sent = page.get_by_role("link", name=re.compile(r"^Email sent: ")).bounding_box()
-        assert replied.bounding_box()["y"] < email_funnel["y"] < email_sent["y"]
+        email_funnel = page.locator('[data-testid="stPlotlyChart"]').nth(1)
+        email_sent = page.get_by_role("link", name=re.compile(r"^Email sent: "))
+        assert in_reading_order(replied, email_funnel, email_sent)
 
         replied.click()
         page.get_by_role("heading", level=1, name="Leads").wait_for(timeout=30_000)
@@ -157,8 +161,8 @@ def test_on_a_phone_a_stage_s_link_opens_its_leads_on_the_first_screen(browser, 
 
         page.get_by_text("Filters and sort", exact=True).click()
         until.wait_for(timeout=10_000)
-        since = page.get_by_text("Commented from", exact=True).bounding_box()
-        status = page.locator("p").get_by_text("Status", exact=True).bounding_box()
-        assert since["y"] < until.bounding_box()["y"] < status["y"]
+        since = page.get_by_text("Commented from", exact=True)
+        status = page.locator("p").get_by_text("Status", exact=True)
+        assert in_reading_order(since, until, status)
     finally:
         page.close()
