@@ -206,11 +206,12 @@ def test_admin_page_shows_every_tenant(world, service) -> None:
     reviews = [d.value for d in at.dataframe if "approved_unedited" in d.value.columns]
     assert len(reviews) in (2, 3)  # per tenant, per reviewer, and clients' own approvals
     reviewers = set(reviews[1]["group_label"])
-    assert "Rita Reviewer" in reviewers
+    assert "Rita Reviewer (reviewer@revos.demo)" in reviewers
     client_names = {
         name
         for (name,) in service.execute(
-            "select coalesce(full_name, email) from public.users where role = 'client'"
+            "select coalesce(full_name || ' (' || email || ')', email) from public.users "
+            "where role = 'client'"
         )
     }
     assert not reviewers & client_names  # only reviewers and admins review

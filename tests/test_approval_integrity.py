@@ -13,7 +13,8 @@ import pytest
 
 from revos.domain import periods
 from revos.gateway import Conflict, InvalidRequest
-from tests.support import ReviewWorld, as_user, review_world
+from revos.gateway.postgres import act_as
+from tests.support import ReviewWorld, as_user, review_world, token_role
 
 ACTORS = ("client1@revos.demo", "reviewer@revos.demo", "admin@revos.demo")
 # how audits and claims name people: the chosen name with the email they cannot change
@@ -771,3 +772,40 @@ def test_nobody_holds_more_than_five_drafts_at_once(review_db: ReviewWorld) -> N
     assert renewed["mine"]  # renewing one you hold is fine
     for draft in drafts[:5]:
         reviewer.call("release_draft", p_id=draft)
+
+
+def test_a_reviewer_named_like_the_admin_is_told_apart_by_email(review_db: ReviewWorld) -> None:
+    """A reviewer who named themself "Ada Admin" read as the super admin in the reviews per
+    reviewer (two rows "Ada Admin"): each is named with the email they cannot change (0085)."""
+    reviewer, admin = review_db.id("reviewer@revos.demo"), review_db.id("admin@revos.demo")
+    with psycopg.connect(review_db.service_url) as conn:
+        conn.execute("update public.users set full_name = 'Ada Admin' where id = %s", [reviewer])
+        for actor in (reviewer, admin):  # a review by each, so both are listed
+            draft = conn.execute(
+                "select m.id::text from public.messages m where m.status = 'draft' "
+                "and m.user_id = any (select client_id from public.reviewer_assignments "
+                "where reviewer_id = %s) limit 1",
+                [reviewer],
+            ).fetchone()[0]
+            act_as(conn, actor, token_role(conn, actor))
+            conn.execute(
+                "insert into public.review_audit (item_kind, item_id, item_version, action, "
+                "reason) select 'message', id, version, 'rejected', 'Off tone' "
+                "from public.messages where id = %s",
+                [draft],
+            )
+            conn.execute("reset role")
+        act_as(conn, admin, token_role(conn, admin))
+        labels = {
+            group: label
+            for group, label in conn.execute(
+                "select group_id::text, group_label from public.review_summary("
+                "p_group_by => 'reviewer') where group_id = any (%s::uuid[])",
+                [[reviewer, admin]],
+            )
+        }
+        conn.rollback()
+    assert labels == {
+        reviewer: "Ada Admin (reviewer@revos.demo)",
+        admin: "Ada Admin (admin@revos.demo)",
+    }

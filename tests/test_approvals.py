@@ -332,7 +332,7 @@ def test_queue_history_and_metrics_follow_the_reviews(review_db: ReviewWorld) ->
     per_reviewer = review_db.gateway("admin@revos.demo").rows(
         "review_summary", p_group_by="reviewer"
     )
-    assert {r["group_label"] for r in per_reviewer} >= {"Rita Reviewer"}
+    assert {r["group_label"] for r in per_reviewer} >= {"Rita Reviewer (reviewer@revos.demo)"}
     reasons = reviewer.rows("rejection_reasons")
     assert sum(r["rejections"] for r in reasons) == overall["rejected"]
 

@@ -665,3 +665,20 @@ def test_a_memory_of_an_approval_is_stored_only_while_its_reviewer_may_review(
                 "insert into public.reviewer_assignments (reviewer_id, client_id) values (%s, %s)",
                 [reviewer, client],
             )
+
+
+def test_one_approval_is_one_memory_whatever_the_case_of_its_id(library: ReviewWorld) -> None:
+    """The policy read a memory's source id without regard to case and the one-per-draft
+    index compares it as text, so "01A2…" and "01a2…" stored one approval twice (0085)."""
+    text = "Hi Ravi, the cold email teardown you asked about is attached."
+    draft = _approve(library, REVIEWER, CLIENT, text)
+    insert = (
+        "insert into public.embeddings (user_id, content, embedding, metadata, model) "
+        "values (%s, %s, %s, jsonb_build_object('type', 'dm', 'source_id', %s::text), %s)"
+    )
+    with as_user(library.service_url, library.id(REVIEWER)) as conn:
+        vector_types.register(conn)
+        values = [library.id(CLIENT), text, _vector(text)]
+        conn.execute(insert, [*values, draft, OFFLINE_MODEL])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(insert, [*values, draft.upper(), OFFLINE_MODEL])
