@@ -34,6 +34,12 @@ CLIENT, OTHER_CLIENT, REVIEWER, ADMIN = (
     "reviewer@revos.demo",
     "admin@revos.demo",
 )
+# a memory of an approval written straight to the table, as the REST API allows: owner,
+# text, vector, kind of draft, the draft's id, model
+MEMORY_INSERT = (
+    "insert into public.embeddings (user_id, content, embedding, metadata, model) "
+    "values (%s, %s, %s, jsonb_build_object('type', %s::text, 'source_id', %s::text), %s)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -611,17 +617,14 @@ def test_a_reviewer_cannot_insert_a_memory_past_the_policy(
     owner = library.id(OTHER_CLIENT if change == "other client" else CLIENT)
     content = "Something else entirely." if change == "other text" else text
     model = "text-embedding-3-small" if change == "other model" else OFFLINE_MODEL
-    insert = (
-        "insert into public.embeddings (user_id, content, embedding, metadata, model) "
-        "values (%s, %s, %s, jsonb_build_object('type', 'dm', 'source_id', %s::text), %s)"
-    )
     with as_user(library.service_url, library.id(REVIEWER)) as conn:
         vector_types.register(conn)
         conn.execute("savepoint honest")
-        conn.execute(insert, [library.id(CLIENT), text, _vector(text), draft, OFFLINE_MODEL])
+        honest = [library.id(CLIENT), text, _vector(text), "dm", draft, OFFLINE_MODEL]
+        conn.execute(MEMORY_INSERT, honest)
         conn.execute("rollback to savepoint honest")  # the honest insert is allowed
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-            conn.execute(insert, [owner, content, _vector(content), draft, model])
+            conn.execute(MEMORY_INSERT, [owner, content, _vector(content), "dm", draft, model])
 
 
 def test_a_memory_of_an_approval_is_stored_only_while_its_reviewer_may_review(
@@ -632,20 +635,18 @@ def test_a_memory_of_an_approval_is_stored_only_while_its_reviewer_may_review(
     review the client, and only as the kind of draft an approval is of."""
     text = "Hi Noor, the webinar replay is here, as promised."
     draft = _approve(library, REVIEWER, CLIENT, text)
-    insert = (
-        "insert into public.embeddings (user_id, content, embedding, metadata, model) "
-        "values (%s, %s, %s, jsonb_build_object('type', %s::text, 'source_id', %s::text), %s)"
-    )
     reviewer, client = library.id(REVIEWER), library.id(CLIENT)
     with as_user(library.service_url, reviewer) as conn:
         vector_types.register(conn)
         conn.execute("savepoint honest")
-        conn.execute(insert, [client, text, _vector(text), "dm", draft, OFFLINE_MODEL])
+        conn.execute(MEMORY_INSERT, [client, text, _vector(text), "dm", draft, OFFLINE_MODEL])
         conn.execute("rollback to savepoint honest")  # while assigned, as a DM: allowed
         for kind in ("preference", "post"):  # not a kind of draft; not this draft's (0083)
             conn.execute("savepoint wrong_kind")
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-                conn.execute(insert, [client, text, _vector(text), kind, draft, OFFLINE_MODEL])
+                conn.execute(
+                    MEMORY_INSERT, [client, text, _vector(text), kind, draft, OFFLINE_MODEL]
+                )
             conn.execute("rollback to savepoint wrong_kind")
     with psycopg.connect(library.service_url) as service:
         service.execute(
@@ -658,7 +659,7 @@ def test_a_memory_of_an_approval_is_stored_only_while_its_reviewer_may_review(
             pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
         ):
             vector_types.register(conn)
-            conn.execute(insert, [client, text, _vector(text), "dm", draft, OFFLINE_MODEL])
+            conn.execute(MEMORY_INSERT, [client, text, _vector(text), "dm", draft, OFFLINE_MODEL])
     finally:
         with psycopg.connect(library.service_url) as service:
             service.execute(
@@ -672,13 +673,9 @@ def test_one_approval_is_one_memory_whatever_the_case_of_its_id(library: ReviewW
     index compares it as text, so "01A2…" and "01a2…" stored one approval twice (0085)."""
     text = "Hi Ravi, the cold email teardown you asked about is attached."
     draft = _approve(library, REVIEWER, CLIENT, text)
-    insert = (
-        "insert into public.embeddings (user_id, content, embedding, metadata, model) "
-        "values (%s, %s, %s, jsonb_build_object('type', 'dm', 'source_id', %s::text), %s)"
-    )
     with as_user(library.service_url, library.id(REVIEWER)) as conn:
         vector_types.register(conn)
-        values = [library.id(CLIENT), text, _vector(text)]
-        conn.execute(insert, [*values, draft, OFFLINE_MODEL])
+        values = [library.id(CLIENT), text, _vector(text), "dm"]
+        conn.execute(MEMORY_INSERT, [*values, draft, OFFLINE_MODEL])
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-            conn.execute(insert, [*values, draft.upper(), OFFLINE_MODEL])
+            conn.execute(MEMORY_INSERT, [*values, draft.upper(), OFFLINE_MODEL])

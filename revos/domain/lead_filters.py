@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from revos.domain.address_notes import not_a_page, quoted, unusable
+from revos.domain.periods import day_text
 
 STATUSES = ("scraped", "enriched", "contacted", "replied")
 ENRICHMENT_STATUSES = ("pending", "enriched", "partial", "failed")
@@ -267,7 +268,7 @@ def folded_summary(
 
 def _comment_days(start: dt.date | None, end: dt.date | None) -> str:
     if start and end:
-        return f"commented {start:%b %-d, %Y} to {end:%b %-d, %Y}"
+        return f"commented {day_text(start)} to {day_text(end)}"
     if start:
-        return f"commented on or after {start:%b %-d, %Y}"
-    return f"commented on or before {end:%b %-d, %Y}"
+        return f"commented on or after {day_text(start)}"
+    return f"commented on or before {day_text(end)}"

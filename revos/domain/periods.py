@@ -46,7 +46,7 @@ class Period:
         return Period("custom", last - dt.timedelta(days=self.days - 1), last)
 
     def label(self) -> str:
-        return f"{self.first:%b %-d, %Y} to {self.last:%b %-d, %Y}"
+        return f"{day_text(self.first)} to {day_text(self.last)}"
 
     def params(self) -> dict[str, str]:
         """The URL parameters that describe this period."""
@@ -96,23 +96,23 @@ def custom(first: dt.date, last: dt.date, today: dt.date) -> Period:
     problems = []
     earliest = today - dt.timedelta(days=MAX_DAYS - 1)
     if first > last:  # dates typed the wrong way round: the days between them were meant
-        asked = f"a period from {_day_text(first)} to {_day_text(last)}"
-        shown = f"showing {_day_text(last)} to {_day_text(first)}"
+        asked = f"a period from {day_text(first)} to {day_text(last)}"
+        shown = f"showing {day_text(last)} to {day_text(first)}"
         problems.append(unusable(asked, "which ends before it starts", shown))
         first, last = last, first
     if first > today:  # wholly in the future: one note, not a second about its order
-        asked = f"a period starting {_day_text(first)}"
-        shown = f"showing today, {_day_text(today)}"
+        asked = f"a period starting {day_text(first)}"
+        shown = f"showing today, {day_text(today)}"
         problems.append(unusable(asked, "which is in the future", shown))
         first = last = today
     elif last > today:
-        asked = f"a period ending {_day_text(last)}"
-        problems.append(unusable(asked, "after today", f"it ends today, {_day_text(today)}"))
+        asked = f"a period ending {day_text(last)}"
+        problems.append(unusable(asked, "after today", f"it ends today, {day_text(today)}"))
         last = today
     if first < earliest:  # the days kept are counted back from today, as the presets are
-        asked = f"a period starting {_day_text(first)}"
+        asked = f"a period starting {day_text(first)}"
         why = "more than three years back"
-        problems.append(unusable(asked, why, f"it starts {_day_text(earliest)}"))
+        problems.append(unusable(asked, why, f"it starts {day_text(earliest)}"))
         first = earliest
     return Period("custom", first, last, tuple(problems))
 
@@ -152,7 +152,8 @@ def _day(raw: str | None, name: str) -> tuple[dt.date | None, str | None]:
         return None, unusable(asked, "which is not a date (YYYY-MM-DD)", "it is left out")
 
 
-def _day_text(day: dt.date) -> str:
+def day_text(day: dt.date) -> str:
+    """A day as every label and note writes it: "Nov 3, 2026"."""
     return f"{day:%b %-d, %Y}"
 
 

@@ -17,7 +17,6 @@ from revos.domain import lead_filters as lf
 from revos.ui import widgets
 from revos.ui.tables import readable
 from revos.ui.text import literal
-from revos.ui.widgets import address_note
 
 
 def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], key: str) -> tuple:
@@ -69,7 +68,7 @@ def filter_bar(campaigns: list[dict], today: dt.date) -> tuple[lf.LeadFilters, l
     client shown, so a link from that client's funnel keeps its last day."""
     current = lf.from_query_params(st.query_params.to_dict(), today)
     for problem in current.problems:
-        address_note(problem)
+        widgets.address_note(problem)
     names = {c["id"]: c["name"] for c in campaigns}
     phone = widgets.on_a_phone()
     slots = _phone_slots() if phone else _wide_slots()
