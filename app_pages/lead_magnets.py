@@ -63,7 +63,7 @@ totals[1].metric(
     "Replies after a download",
     f"{int(magnets['replies'].sum()):,}",
     border=True,
-    help="Downloads whose lead replied to a DM or an email.",
+    help="Downloads whose lead replied to a DM or an email after downloading.",
 )
 overall = metrics.pooled_rate(magnets)  # the bar for top performers and laggards below
 totals[2].metric(

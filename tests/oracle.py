@@ -236,7 +236,11 @@ def magnet_performance(
         right_on="id",
         suffixes=("", "_lead"),
     )
-    replied = downloads.dm_replied_at.notna() | downloads.email_replied_at.notna()
+    # a conversion is a reply after the download (sql/0086); a missing time compares False
+    at = pd.to_datetime(downloads.downloaded_at, utc=True)
+    replied = (pd.to_datetime(downloads.dm_replied_at, utc=True) > at) | (
+        pd.to_datetime(downloads.email_replied_at, utc=True) > at
+    )
     result = {}
     for magnet_id in visible.id:
         mine = downloads.lead_magnet_id == magnet_id

@@ -567,20 +567,25 @@ where m.status in ('sent', 'approved') and m.approved_by is not null
 
 -- section: downloads
 -- Downloads: about a third of delivered DMs lead to a download of a magnet the client offers.
--- The reply flag is the lead's, as the trigger the load skips would set it: the recount that
--- follows then has no download to rewrite (no dead rows left behind for the page reads).
+-- The reply flag (a reply after the download) is set as the trigger the load skips would set
+-- it: the recount that follows then has no download to rewrite (no dead rows left behind for
+-- the page reads).
 insert into public.lead_magnet_downloads (id, user_id, lead_id, lead_magnet_id, downloaded_at,
   lead_replied)
 select pg_temp.rekind(l.id, 4), l.user_id, l.id,
        case when pg_temp.r(h.k, 90) < 0.45 then
               pg_temp.uid('magnet', 1000 + c.n * 10 + 1)
             else pg_temp.uid('magnet', 1 + floor(pg_temp.r(h.k, 91) * 20)::int) end,
-       l.dm_delivered_at + (p.anchor - l.dm_delivered_at) * pg_temp.r(h.k, 92) * 0.5,
-       l.dm_replied_at is not null or l.email_replied_at is not null
+       t.downloaded_at,
+       private.replied_after(l.dm_replied_at, l.email_replied_at, t.downloaded_at)
 from public.leads l
 join seed_clients c on c.id = l.user_id
 cross join pg_temp.seed_params p
 cross join lateral (select hashtextextended(l.id::text, 0) as k) as h
+cross join lateral (
+  select l.dm_delivered_at + (p.anchor - l.dm_delivered_at) * pg_temp.r(h.k, 92) * 0.5
+           as downloaded_at
+) as t
 where l.dm_delivered_at is not null and pg_temp.r(h.k, 93) < 0.35;
 
 -- section: apollo
@@ -600,12 +605,8 @@ update public.lead_magnets m
 set download_count = s.downloads,
     conversion_rate = round(s.replies::numeric / nullif(s.downloads, 0), 4)
 from (
-  select d.lead_magnet_id,
-         count(*) as downloads,
-         count(*) filter (where l.dm_replied_at is not null or l.email_replied_at is not null)
-           as replies
+  select d.lead_magnet_id, count(*) as downloads, count(*) filter (where d.lead_replied) as replies
   from public.lead_magnet_downloads d
-  join public.leads l on l.id = d.lead_id
   group by d.lead_magnet_id
 ) s
 where s.lead_magnet_id = m.id;

@@ -191,7 +191,10 @@ def naive_magnets(conn: psycopg.Connection) -> object:
     downloads = _frame(conn, "select * from public.lead_magnet_downloads")
     leads = _frame(conn, "select * from public.leads")
     merged = downloads.merge(leads, left_on="lead_id", right_on="id", suffixes=("", "_lead"))
-    merged["replied"] = merged.dm_replied_at.notna() | merged.email_replied_at.notna()
+    at = pd.to_datetime(merged.downloaded_at, utc=True)  # a reply after the download
+    merged["replied"] = (pd.to_datetime(merged.dm_replied_at, utc=True) > at) | (
+        pd.to_datetime(merged.email_replied_at, utc=True) > at
+    )
     return merged.groupby("lead_magnet_id").agg(
         downloads=("id", "count"), replies=("replied", "sum")
     )
