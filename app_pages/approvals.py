@@ -161,6 +161,7 @@ with history_tab:
     if history.empty:
         st.info("No reviews in the last 7 days.")
     else:
+        review.history_cap_note(history)
         zone = time_zone.own(gateway)  # when the reviews happened, on the viewer's clock
         history = tables.to_datetimes(history, ["reviewed_at"], zone)
         history["changed"] = history["content_before"] != history["content_after"]

@@ -263,3 +263,28 @@ def test_after_an_approval_the_bulk_table_shows_the_next_card_draft_as_yours() -
     assert not at.exception
     table = next(d.value for d in at.dataframe if "in_review" in d.value.columns)
     assert list(table["in_review"]).count("you") == 1
+
+
+def test_a_history_cut_at_its_limit_says_so(scratch) -> None:
+    """An audit: the super admin's 7 days held 615 reviews and the history showed the latest
+    500, with nothing to say a day was missing. A history under the limit says nothing."""
+    from revos.ui import review
+
+    week = "a.created_at >= now() - interval '7 days'"
+    with psycopg.connect(scratch.url) as conn:
+        everyone = conn.execute(
+            f"select count(*) from public.review_audit a where {week}"
+        ).fetchone()[0]
+        reviewers = conn.execute(
+            "select count(*) from public.review_audit a join public.reviewer_assignments r "
+            "on r.client_id = a.client_id join public.users u on u.id = r.reviewer_id "
+            f"where u.email = 'reviewer@revos.demo' and {week}"
+        ).fetchone()[0]
+    assert reviewers < review.HISTORY_LIMIT < everyone  # else the test could not tell
+
+    def noted(email: str) -> bool:
+        at = open_page(signed_in(email), "app_pages/approvals.py")
+        return any(f"The latest {review.HISTORY_LIMIT} reviews" in c.value for c in at.caption)
+
+    assert noted("admin@revos.demo")
+    assert not noted("reviewer@revos.demo")

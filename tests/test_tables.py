@@ -127,3 +127,21 @@ def test_a_time_pandas_cannot_hold_shows_as_missing() -> None:
     read = tables.to_datetimes(frame, ["last_activity"], "Europe/Berlin")["last_activity"]
     assert read.iloc[0] == pd.Timestamp("2026-11-01 11:00", tz="Europe/Berlin")
     assert read.iloc[1:].isna().all()
+
+
+def test_the_campaign_table_names_its_rates_apart_from_the_tiles_that_differ() -> None:
+    """One label, one definition: the campaign table's reply shares count the last three
+    days' sends, which the reply-rate tiles leave out, so they may not take the tiles' names
+    (the Overview showed "DM reply rate" 9.1% in a tile and 3.6% across the table). Only the
+    figures defined alike (new leads, enrichment rate of those leads) share a label."""
+    from revos.domain import metrics
+    from revos.ui import tables
+
+    defined_alike = {"new_leads", "enrichment_rate"}
+    differing = {kpi.label for kpi in metrics.KPIS if kpi.key not in defined_alike}
+    labels = {
+        setting if isinstance(setting, str) else setting["label"]
+        for setting in tables.CAMPAIGN_COLUMNS.values()
+    }
+    assert labels & differing == set()
+    assert {kpi.label for kpi in metrics.KPIS if kpi.key in defined_alike} <= labels

@@ -48,27 +48,35 @@ KPIS: tuple[Metric, ...] = (
         sample_key="new_leads",
         sample_label="new leads",
     ),
-    Metric("dms_sent", "DMs sent", Kind.COUNT, "LinkedIn DMs sent in the period."),
+    Metric(
+        "dms_sent",
+        "DMs sent",
+        Kind.COUNT,
+        "Leads sent their first LinkedIn DM in the period (a follow-up DM to the same lead "
+        "is not counted again, as in the funnel's DM sent).",
+    ),
     Metric(
         "dm_reply_rate",
         "DM reply rate",
         Kind.RATE,
-        "Share of the period's DMs sent 3+ days ago that got a reply (at any time since). "
+        "Share of the period's DMs sent before the last three days (today and the two days "
+        "before it) that got a reply (at any time since). "
         "Newer DMs have not had time to be answered, so they wait a few days to count.",
         0.10,
         sample_key="dms_mature",
-        sample_label="DMs sent 3+ days ago",
+        sample_label="DMs sent before the last 3 days",
     ),
     Metric("emails_sent", "Emails sent", Kind.COUNT, "Emails sent in the period."),
     Metric(
         "email_reply_rate",
         "Email reply rate",
         Kind.RATE,
-        "Share of the period's emails sent 3+ days ago that got a reply (at any time since). "
+        "Share of the period's emails sent before the last three days (today and the two "
+        "days before it) that got a reply (at any time since). "
         "Newer emails have not had time to be answered, so they wait a few days to count.",
         0.05,
         sample_key="emails_mature",
-        sample_label="emails sent 3+ days ago",
+        sample_label="emails sent before the last 3 days",
     ),
     Metric(
         "magnet_downloads",

@@ -26,6 +26,7 @@ from revos.ui.text import counted, literal, unbroken_moments
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
 DM_LIMIT = 8000
 SUBJECT_LIMIT = 200
+HISTORY_LIMIT = 500  # the reviews public.review_history returns at most (sql/0009)
 
 OPENED = "review_opened"  # {"view": the queue filters, "item": the queue row as opened}
 SKIPPED = "review_skipped"  # ids the reviewer skipped in this session
@@ -518,3 +519,13 @@ def bulk_approve(
             approved.add(item["id"])
             remember(gateway, memory, item, item["content"])
     return approved, problems
+
+
+def history_cap_note(history: pd.DataFrame) -> None:
+    """Say so when the history stopped at its limit: the super admin's 7 days held 615
+    reviews and the table showed 500 of them, with nothing to say a day was missing."""
+    if len(history) >= HISTORY_LIMIT:
+        st.caption(
+            f"The latest {HISTORY_LIMIT:,} reviews of the last 7 days; older ones are not "
+            "listed here. Pick a client to see theirs."
+        )

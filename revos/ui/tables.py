@@ -182,24 +182,32 @@ def to_datetimes(frame: pd.DataFrame, columns: list[str], zone: str = "UTC") -> 
     return frame
 
 
+# `metrics.campaign_comparison`'s columns. Its rates follow the period's new leads and count
+# sends of the last three days, which the reply-rate tiles leave out: named apart from them.
+CAMPAIGN_COLUMNS: dict[str, Setting] = {
+    "campaign": "Campaign",
+    "status": "Status",
+    "leads": st.column_config.NumberColumn("New leads", help=metrics.FUNNEL_STAGES["commented"]),
+    "dms": st.column_config.NumberColumn(
+        "DMs", help="DMs sent to these leads (the n of DM replied)."
+    ),
+    "emails": st.column_config.NumberColumn(
+        "Emails", help="Emails sent to these leads (the n of Email replied)."
+    ),
+    "enrichment_rate": percent_column("Enrichment rate", "Enriched / new leads."),
+    "dm_reply_rate": percent_column(
+        "DM replied",
+        "Share of these leads sent a DM who replied, DMs of the last three days included "
+        "(the DM reply rate tile leaves them out until they could have been answered).",
+    ),
+    "email_reply_rate": percent_column(
+        "Email replied",
+        "Share of these leads sent an email who replied, emails of the last three days "
+        "included (the email reply rate tile leaves them out).",
+    ),
+}
+
+
 def campaign_table(comparison: pd.DataFrame) -> None:
     """`metrics.campaign_comparison` rows, each rate beside its n: Overview and Funnels alike."""
-    grid(
-        comparison.map(readable),
-        {
-            "campaign": "Campaign",
-            "status": "Status",
-            "leads": st.column_config.NumberColumn(
-                "New leads", help=metrics.FUNNEL_STAGES["commented"]
-            ),
-            "dms": st.column_config.NumberColumn(
-                "DMs", help="DMs sent to these leads (the n of the DM reply rate)."
-            ),
-            "emails": st.column_config.NumberColumn(
-                "Emails", help="Emails sent to these leads (the n of the email reply rate)."
-            ),
-            "enrichment_rate": percent_column("Enrichment rate", "Enriched / new leads."),
-            "dm_reply_rate": percent_column("DM reply rate", "DM replied / DM sent."),
-            "email_reply_rate": percent_column("Email reply rate", "Email replied / email sent."),
-        },
-    )
+    grid(comparison.map(readable), CAMPAIGN_COLUMNS)
