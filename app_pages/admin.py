@@ -137,8 +137,11 @@ review_columns = {
         f"Approved without edits / reviewed. Target: at least "
         f"{metrics.FIRST_DRAFT_APPROVAL_TARGET:.0%}.",
     ),
+    # a label short enough to be read whole at 1400 px beside "Name (email)"
     "median_minutes_to_review": st.column_config.NumberColumn(
-        "Median minutes to review", format="%,.0f"
+        "Median min",
+        help="Median minutes from draft to approval or rejection.",
+        format="%,.0f",
     ),
 }
 shown = list(review_columns)

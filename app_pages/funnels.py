@@ -93,6 +93,7 @@ if (whole_days < metrics.bucket_length(grain)).any():
 
 st.subheader("Campaigns compared")
 tables.campaign_table(metrics.campaign_comparison(funnel))
+st.caption("Most new leads first, as on the Overview; click a column's name to sort by it.")
 
 with errors.banner_on_failure():
     posts = gateway.frame("post_engagement", p_from=start, p_to=end, p_client_id=client_id)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from revos.domain import metrics
 from revos.ui import context, errors, rankings, tables, time_zone, widgets
+from revos.ui.text import counted
 
 st.title("Overview")
 gateway = context.gateway()
@@ -32,10 +33,11 @@ lines = metrics.sparklines(trend, period.first, period.last, not_over, grain)
 widgets.kpi_grid(metrics.kpi_tiles(current, previous), lines)
 days = time_zone.days_note(gateway, client_id)
 st.caption(
-    f"{period.label()}, compared with {period.previous().label()} (the {period.days} days "
-    f"before). Counts by the day each thing happened ({days}): new leads by comment date, "
-    "DMs and emails by send date; reply rates are the replies so far to the sends at least "
-    "3 days old (newer ones have not had time to be answered). The lines in the tiles draw "
+    f"{period.label()}, compared with {period.previous().label()} (the "
+    f"{counted(period.days, 'day')} before). Counts by the day each thing happened ({days}): "
+    "new leads by comment date, DMs and emails by send date; reply rates are the replies so "
+    "far to the sends from before the last three days (newer ones have not had time to be "
+    "answered). The lines in the tiles draw "
     f"whole {grain}s only: one not over yet for every client shown, or cut by the period's "
     "edge, would look like a drop."
 )

@@ -398,5 +398,4 @@ def alert_text(alert: pd.Series, column: str) -> str:
     value = float(alert[column])
     if alert["alert"].startswith("Apollo"):
         return f"{value:,.0f}"
-    same = f"{float(alert['value']):.1%}" == f"{float(alert['threshold']):.1%}"
-    return f"{value:.2%}" if same else f"{value:.1%}"
+    return f"{value:.2%}"  # two decimals, as every table

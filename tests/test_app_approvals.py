@@ -55,6 +55,23 @@ def test_a_refused_rejection_keeps_the_edit(scratch) -> None:
     assert status_of(scratch, draft) == "draft"
 
 
+def test_a_refusal_is_a_toast_too_and_an_overlong_count_is_red(scratch) -> None:
+    """A trial pasted 9,500 characters and pressed Approve at the foot of the card: the
+    refusal was drawn above the tabs, off screen, and the count read as it always does."""
+    from revos.ui import review
+
+    at = open_page(signed_in("reviewer@revos.demo"), "app_pages/approvals.py", kind="dm")
+    draft = current_draft_id(at)
+    long = "x" * (review.DM_LIMIT + 1500)
+    next(t for t in at.text_area if t.label == "Draft").input(long).run()
+    assert any("1,500 over the limit" in c.value and ":red[" in c.value for c in at.caption)
+    button(at, "Approve").click().run()
+    # shown literally: the toast's Markdown escapes the figures' commas and brackets
+    assert any("at most 8" in t.value and "edits are kept" in t.value for t in at.toast)
+    assert next(t for t in at.text_area if t.label == "Draft").value == long
+    assert status_of(scratch, draft) == "draft"
+
+
 def test_rewrite_is_disabled_without_a_key() -> None:
     """Reviewers and clients cannot set the server's environment: only the super admin is
     told which setting turns it on (a browser trial found clients told to set an API key)."""

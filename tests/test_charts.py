@@ -16,6 +16,8 @@ def test_funnel_figure_shows_counts_and_both_percentages() -> None:
     trace = fig.data[0]
     assert list(trace.x) == [100, 70, 50, 45, 9]
     assert "percentPrevious" in trace.texttemplate and "percentInitial" in trace.texttemplate
+    # as the tiles: a bar's "70% of previous" sat beside a tile's 69.5%, "below target (70%)"
+    assert trace.texttemplate.count(":.1%}") == 2
 
 
 def test_trend_figure_has_four_series() -> None:

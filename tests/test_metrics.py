@@ -88,6 +88,29 @@ def test_campaign_comparison_rates() -> None:
     assert pd.isna(row.email_reply_rate)  # no rate without an email sent
 
 
+def test_campaign_comparison_puts_most_new_leads_first_and_keeps_ties_in_order() -> None:
+    """A trial found "Campaigns compared" (Funnels) in another order than "Top campaigns"
+    (Overview), neither saying how: both read most new leads first now."""
+    import pandas as pd
+
+    def campaign(name: str, commented: int) -> dict:
+        return {
+            "campaign_name": name,
+            "campaign_status": "active",
+            "commented": commented,
+            "enriched": 0,
+            "dm_sent": 0,
+            "dm_replied": 0,
+            "email_sent": 0,
+            "email_replied": 0,
+        }
+
+    funnel = pd.DataFrame([campaign("B", 3), campaign("A", 9), campaign("C", 3)])
+    table = metrics.campaign_comparison(funnel)
+    assert list(table["campaign"]) == ["A", "B", "C"]
+    assert list(table.index) == [0, 1, 2]
+
+
 def test_tenant_alerts() -> None:
     import pandas as pd
 
@@ -180,8 +203,8 @@ def test_an_alert_never_reads_as_its_own_threshold() -> None:
         }
     )
     texts = metrics.alert_texts(alerts)
-    assert list(texts["value"]) == ["4.96%", "3.1%", "1,234"]
-    assert list(texts["threshold"]) == ["5.00%", "5.0%", "1,000"]
+    assert list(texts["value"]) == ["4.96%", "3.10%", "1,234"]
+    assert list(texts["threshold"]) == ["5.00%", "5.00%", "1,000"]
 
 
 def _random_stats(rng: random.Random, tenants: int) -> pd.DataFrame:

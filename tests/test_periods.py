@@ -35,6 +35,13 @@ def test_the_previous_period_is_the_same_length_and_does_not_overlap() -> None:
     assert previous.label() == "Sep 27, 2026 to Oct 26, 2026"
 
 
+def test_a_one_day_period_is_named_once() -> None:
+    """A period clamped to today read "Nov 25, 2026 to Nov 25, 2026"."""
+    period = periods.custom(TODAY, TODAY, TODAY)
+    assert period.label() == "Nov 25, 2026"
+    assert period.previous().label() == "Nov 24, 2026"
+
+
 def test_nothing_in_the_url_means_what_was_picked_before_else_the_default() -> None:
     assert periods.from_params({}, TODAY).preset == periods.DEFAULT
     before = periods.preset("7d", TODAY)

@@ -86,7 +86,9 @@ def funnel_figure(
             y=stages["label"],
             x=stages["count"],
             texttemplate=(
-                "%{value:,}<br>%{percentPrevious:.0%} of previous<br>%{percentInitial:.0%} of top"
+                # one decimal, as the tiles: "70% of previous" beside a tile's 69.5% read
+                # as a contradiction of its "below target (70%)"
+                "%{value:,}<br>%{percentPrevious:.1%} of previous<br>%{percentInitial:.1%} of top"
             ),
             marker={"color": color},
             connector={"line": {"color": PALETTE["neutral"], "width": 1}},

@@ -267,7 +267,9 @@ def funnel_totals(funnel: pd.DataFrame) -> dict[str, int]:
 
 
 def campaign_comparison(funnel: pd.DataFrame) -> pd.DataFrame:
-    """One row per campaign: status, leads and the three conversion rates, each with its n."""
+    """One row per campaign: status, leads and the three conversion rates, each with its n;
+    most new leads first, as the Overview's top campaigns (ties keep the funnel's order: a
+    stable sort), so the Funnels page's table and the Overview's read alike."""
     columns = [
         "campaign",
         "status",
@@ -294,7 +296,7 @@ def campaign_comparison(funnel: pd.DataFrame) -> pd.DataFrame:
             "email_reply_rate": ratios(funnel["email_replied"], funnel["email_sent"]),
         },
         columns=columns,
-    )
+    ).sort_values("leads", ascending=False, kind="stable", ignore_index=True)
 
 
 # Admin alerts: when a tenant needs a look. Credits: Apollo's usual monthly plan allowance.
@@ -400,16 +402,15 @@ def tenant_alerts(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 def alert_texts(alerts: pd.DataFrame) -> pd.DataFrame:
-    """The alerts with value and threshold as text: rates as percentages, credit counts as
-    whole numbers; a rate that would read the same as its threshold (4.96% under 5.0%) gets
-    a second decimal, so the alert reads true."""
+    """The alerts with value and threshold as text: credit counts as whole numbers, rates in
+    percent with two decimals as every table writes them, so a rate just under its threshold
+    reads under it (4.96% under 5.00%; a second decimal only where needed read "9.6%" above
+    "4.98%" in one column)."""
     value, threshold = alerts["value"].astype(float), alerts["threshold"].astype(float)
     counts = alerts["alert"].str.startswith("Apollo")
-    close = value.map("{:.1%}".format) == threshold.map("{:.1%}".format)
 
     def text(numbers: pd.Series) -> pd.Series:
-        rate = numbers.map("{:.2%}".format).where(close, numbers.map("{:.1%}".format))
-        return numbers.map("{:,.0f}".format).where(counts, rate)
+        return numbers.map("{:,.0f}".format).where(counts, numbers.map("{:.2%}".format))
 
     return alerts.assign(value=text(value), threshold=text(threshold))
 

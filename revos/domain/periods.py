@@ -46,6 +46,10 @@ class Period:
         return Period("custom", last - dt.timedelta(days=self.days - 1), last)
 
     def label(self) -> str:
+        """ "Oct 27, 2026 to Nov 25, 2026"; one day is named once ("Nov 29, 2026 to Nov 29,
+        2026" read as a typo)."""
+        if self.first == self.last:
+            return day_text(self.first)
         return f"{day_text(self.first)} to {day_text(self.last)}"
 
     def params(self) -> dict[str, str]:

@@ -134,11 +134,15 @@ def _finish(gateway: Gateway, *outcomes: tuple[str, str]) -> None:
 
 
 def show_outcomes(slot) -> None:
-    """What the last action did, in a fixed place so it never shifts the layout below."""
+    """What the last action did, in a fixed place so it never shifts the layout below. A
+    refusal is also a toast: the reviewer acted at the foot of a long draft, and the message
+    above the tabs was drawn off screen (a trial saw nothing happen after Approve)."""
     outcomes = st.session_state.pop(OUTCOMES, [])
     with slot.container():
         for level, sentence in outcomes:  # names and database messages: shown literally
             getattr(st, level)(unbroken_moments(literal(sentence)))
+            if level in ("error", "warning"):
+                st.toast(literal(sentence), icon=":material/error:")
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -247,7 +251,9 @@ def editor(item: dict) -> tuple[str, str | None]:
         subject = st.text_input("Subject", key=keys["subject"], max_chars=SUBJECT_LIMIT)
     content = st.text_area("Draft", key=keys["content"], height=220)
     limit = f" / {DM_LIMIT:,}" if item["channel"] == "dm" else ""
-    st.caption(f"{len(content):,}{limit} characters")
+    count = f"{len(content):,}{limit} characters"
+    over = item["channel"] == "dm" and len(content) > DM_LIMIT
+    st.caption(f":red[{count}: {len(content) - DM_LIMIT:,} over the limit]" if over else count)
     return content, subject
 
 
@@ -455,7 +461,7 @@ def bulk_panel(
             {
                 "kind": KIND_LABELS[q["channel"]],
                 "client": q["client"],
-                "lead": q["lead_name"] or "",
+                "lead": q["lead_name"] or None,  # a post has no lead: the grid writes MISSING
                 "waiting": waited(q),
                 "in_review": in_review_by(q, gateway.session.user_id, on_card),
                 "draft": (q["subject"] or q["content"])[:90],
