@@ -52,6 +52,7 @@ else:
         time_zone.setting(context.gateway())
         auth.sign_out_button(runtime)
         auth.keep_cookie(runtime)
+        navigation.one_history_entry_per_visit()
         auth.watch(runtime)
     with errors.banner_on_failure():  # what a page did not catch itself
         st.navigation(navigation.routable(navigation.pages_for(session.role))).run()

@@ -127,3 +127,42 @@ def test_a_second_click_on_a_chosen_option_keeps_it_chosen(browser, app_url) -> 
         assert "period=7d" in page.url
     finally:
         page.close()
+
+
+def test_one_back_per_page_and_a_back_per_period_chosen(browser, app_url) -> None:
+    """A trial: each visit to a page with a period pushed two history entries (the menu's,
+    then the page's ?period=…), so Back stayed on the page. One Back is one page now, while
+    a period the user picks is still a step Back returns from."""
+
+    def heading() -> str:
+        return page.get_by_role("heading", level=1).first.inner_text()
+
+    def back_to(title: str, period: str | None = None) -> None:
+        page.go_back()
+        page.get_by_role("heading", level=1, name=title, exact=True).wait_for(timeout=30_000)
+        if period:
+            page.wait_for_url(f"**period={period}**", timeout=30_000)
+        settle(page)
+
+    page = sign_in(browser, app_url, "client2@revos.demo")
+    try:
+        page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
+        settle(page)
+        page.get_by_text("Last 7 days", exact=True).click()
+        page.wait_for_url("**period=7d**", timeout=30_000)
+        settle(page)
+        for title in ("Funnels", "Leads", "Lead magnets"):
+            open_from_menu(page, title)
+            if title != "Leads":
+                page.wait_for_url("**period=7d**", timeout=30_000)
+            settle(page)
+        back_to("Leads")
+        back_to("Funnels", "7d")
+        back_to("Overview", "7d")
+        page.get_by_text("Last 90 days", exact=True).click()
+        page.wait_for_url("**period=90d**", timeout=30_000)
+        settle(page)
+        back_to("Overview", "7d")
+        assert heading() == "Overview"
+    finally:
+        page.close()

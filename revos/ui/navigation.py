@@ -8,6 +8,7 @@ is not available for that role. The menu is convenience; RLS is the security.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -131,3 +132,48 @@ def _not_for_role(title: str) -> Callable[[], None]:
         st.warning(f"{title} is not available for your role. Pick a page from the menu.")
 
     return page
+
+
+# Streamlit pushes two history entries for one visit to a page that writes its filters into
+# the address: the menu pushes the page's path, then the page's own write of ?period=… pushes
+# again (sometimes first, on the page being left). Back then stayed on the page (a trial).
+# In the page: a push the app makes with no click or key press since its last one, to the
+# page it is on (or just before moving to another page), replaces the entry instead. A push
+# that follows the user's own action (a new period, a search) stays a push, so Back still
+# steps through what they chose.
+_ONE_ENTRY_PER_VISIT = """
+if (!window.__revosOneEntryPerVisit) {
+  window.__revosOneEntryPerVisit = true;
+  const push = history.pushState.bind(history);
+  const replace = history.replaceState.bind(history);
+  let acted = true;
+  let lastStayed = false;
+  for (const kind of ["pointerdown", "keydown"]) {
+    window.addEventListener(kind, () => { acted = true; }, true);
+  }
+  history.pushState = (state, title, url) => {
+    const stays = new URL(url, location.href).pathname === location.pathname;
+    const own = !acted && (stays || lastStayed);
+    lastStayed = stays;
+    acted = false;
+    return own ? replace(state, title, url) : push(state, title, url);
+  };
+}
+"""
+
+
+def one_history_entry_per_visit() -> None:
+    """Installs the rule above in the browser's page, once (the same element every run).
+
+    The rule runs as a script of the page itself, not of this element's frame: a run that
+    does not draw the element (a page stopped by an outage) removes its frame, and a rule
+    left in a removed frame failed the next navigation (the page went blank)."""
+    install = f"""<script>
+const page = window.parent;
+if (!page.__revosOneEntryPerVisit) {{
+  const script = page.document.createElement("script");
+  script.textContent = {json.dumps(_ONE_ENTRY_PER_VISIT)};
+  page.document.head.appendChild(script);
+}}
+</script>"""
+    st.iframe(install, height=1)
