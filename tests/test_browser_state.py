@@ -166,3 +166,28 @@ def test_one_back_per_page_and_a_back_per_period_chosen(browser, app_url) -> Non
         assert heading() == "Overview"
     finally:
         page.close()
+
+
+def test_a_reload_off_the_period_pages_keeps_the_period(browser, app_url) -> None:
+    """A trial: after a reload of Approvals (no period there), the Funnels page opened on
+    the default 30 days, not the 90 the user had picked. The browser remembers the period
+    now (a cookie), as it remembers the sign-in."""
+    page = sign_in(browser, app_url, "client3@revos.demo")
+    try:
+        page.get_by_role("heading", level=1, name="Overview", exact=True).wait_for(timeout=30_000)
+        settle(page)
+        page.get_by_text("Last 90 days", exact=True).click()
+        page.wait_for_url("**period=90d**", timeout=30_000)
+        settle(page)
+        open_from_menu(page, "Approvals")
+        settle(page)
+        page.reload()
+        page.get_by_role("heading", level=1, name="Approvals", exact=True).wait_for(timeout=30_000)
+        settle(page)
+        open_from_menu(page, "Funnels")
+        page.wait_for_url("**period=90d**", timeout=30_000)
+        settle(page)
+        chosen = page.locator("[data-testid=stButtonGroup] button", has_text="Last 90 days")
+        assert chosen.get_attribute("aria-checked") == "true"
+    finally:
+        page.close()

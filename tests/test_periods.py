@@ -108,3 +108,25 @@ def test_a_moment_reads_on_the_reader_s_clock_with_the_zone_named() -> None:
     assert periods.clock(None, "UTC") is None
     # a zone this Python does not know is read as UTC, and says so
     assert periods.clock(moment, "Mars/Olympus_Mons") == "2026-11-29 04:46 (UTC)"
+
+
+@pytest.mark.parametrize(
+    ("cookie", "expected"),
+    [
+        ("period=7d", ("7d", "2026-11-19")),
+        ("period=custom&from=2026-10-01&to=2026-10-31", ("custom", "2026-10-01")),
+        ("period=bogus", None),  # a cookie that no longer reads as a period: ignored, no note
+        ("period=custom&from=2026-13-01&to=2026-10-31", None),
+        ("theme=dark", None),
+        (None, None),
+    ],
+)
+def test_the_remembered_period_is_read_from_its_cookie_or_ignored(
+    monkeypatch: pytest.MonkeyPatch, cookie: str | None, expected: tuple[str, str] | None
+) -> None:
+    from revos.ui import cookies, widgets
+
+    monkeypatch.setattr(cookies, "read", lambda name: cookie if name == "revos_period" else None)
+    remembered = widgets._remembered_period(TODAY)
+    shown = None if remembered is None else (remembered.preset, remembered.first.isoformat())
+    assert shown == expected

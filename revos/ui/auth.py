@@ -9,7 +9,6 @@ and the server reads it from the request (`st.context.cookies`) when a tab opens
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 
 import psycopg
@@ -19,7 +18,7 @@ from psycopg_pool import PoolTimeout
 from revos.db import accounts
 from revos.gateway import UserSession
 from revos.gateway.runtime import Runtime
-from revos.ui import context
+from revos.ui import context, cookies
 
 TOKEN = "revos_session_token"  # this browser session's login token (the cookie's value)
 EXPIRES = "revos_session_expires"
@@ -148,13 +147,13 @@ def keep_cookie(rt: Runtime) -> None:
     """While signed in: the browser holds the login cookie (the same element every run)."""
     token, expires = st.session_state.get(TOKEN), st.session_state.get(EXPIRES)
     if token and expires:
-        _write_cookie(rt.settings.cookie_name, token, expires)
+        cookies.write(rt.settings.cookie_name, token, expires)
 
 
 def forget_cookie(rt: Runtime) -> None:
     """After sign-out: the browser drops the login cookie."""
     if st.session_state.get(SIGNED_OUT):
-        _write_cookie(rt.settings.cookie_name, "", dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+        cookies.write(rt.settings.cookie_name, "", dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
 
 def sign_out_button(rt: Runtime) -> None:
@@ -185,16 +184,4 @@ def end_here(why: str | None = None) -> None:
 
 def _cookie(rt: Runtime) -> str | None:
     """The login cookie the browser sent when this tab connected (None outside a browser)."""
-    value = st.context.cookies.get(rt.settings.cookie_name)
-    return value if isinstance(value, str) and value else None
-
-
-def _write_cookie(name: str, value: str, expires: dt.datetime) -> None:
-    when = expires.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    script = f"""<script>
-const page = window.parent;
-const secure = page.location.protocol === "https:" ? "; Secure" : "";
-page.document.cookie = {json.dumps(name)} + "=" + {json.dumps(value)}
-  + "; Path=/; Expires={when}; SameSite=Strict" + secure;
-</script>"""
-    st.iframe(script, height=1)  # an empty document (0 is refused; "content" gave 150 px)
+    return cookies.read(rt.settings.cookie_name)

@@ -10,19 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from revos.domain import address_notes, metrics, periods
 from revos.gateway import Gateway
-from revos.ui import time_zone
+from revos.ui import cookies, time_zone
 from revos.ui.text import counted, literal
 
 ALL = "__all__"
 CLIENT_KEY = "revos_client"  # the client picked, carried from page to page
 PERIOD_KEY = "revos_period"  # the period picked, carried from page to page
 PERIOD_PAGE_KEY = "revos_period_page"  # the page whose period control ran last
+PERIOD_COOKIE = "revos_period"  # the period this browser last showed, as URL parameters
 
 
 def client_scope(gateway: Gateway) -> str | None:
@@ -132,7 +134,7 @@ def period(gateway: Gateway, client_id: str | None) -> periods.Period:
     the zone of the client shown (time_zone.of_page).
     """
     today = periods.today_in(time_zone.of_page(gateway, client_id))
-    stored = st.session_state.get(PERIOD_KEY)
+    stored = st.session_state.get(PERIOD_KEY) or _remembered_period(today)
     chosen = periods.from_params(st.query_params.to_dict(), today, stored)
     for problem in chosen.problems:
         address_note(problem)
@@ -173,7 +175,26 @@ def period(gateway: Gateway, client_id: str | None) -> periods.Period:
         days_col.caption(result.label())
     st.session_state[PERIOD_KEY] = result
     set_query(result.params(), owned=("period", "from", "to"))
+    cookies.write(PERIOD_COOKIE, urlencode(result.params()), _in_a_year(), slot=st.sidebar)
     return result
+
+
+def _remembered_period(today: dt.date) -> periods.Period | None:
+    """The period this browser last showed, for a tab whose session starts empty: a reload
+    of a page without a period, or a new tab, went back to the default (a trial). A cookie
+    that no longer reads as a period is ignored, without a note: nobody typed it."""
+    raw = cookies.read(PERIOD_COOKIE)
+    if raw is None:
+        return None
+    params = {k: v for k, v in parse_qsl(raw) if k in ("period", "from", "to")}
+    if not params:
+        return None
+    remembered = periods.from_params(params, today)
+    return None if remembered.problems else remembered
+
+
+def _in_a_year() -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
 
 
 def _page_id() -> str:
