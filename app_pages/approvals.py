@@ -156,8 +156,15 @@ with bulk_tab:
 
 with history_tab:
     with errors.banner_on_failure():
-        history = gateway.frame("review_history", p_days=7, p_client_id=client_id)
+        history = gateway.frame(
+            "review_history",
+            p_days=7,
+            p_client_id=client_id,
+            p_channel=None if kind == "all" else kind,
+        )
         reasons = gateway.frame("rejection_reasons", p_client_id=client_id)
+    if campaign != "all":  # the audit keeps a review's client and kind, not its campaign
+        st.caption("Reviews of every campaign: the history is by client and kind.")
     if history.empty:
         st.info("No reviews in the last 7 days.")
     else:

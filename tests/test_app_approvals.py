@@ -305,3 +305,10 @@ def test_a_history_cut_at_its_limit_says_so(scratch) -> None:
 
     assert noted("admin@revos.demo")
     assert not noted("reviewer@revos.demo")
+
+
+def test_the_history_follows_the_kind_picked_above_it(scratch) -> None:
+    """A trial set Kind to DMs and the History tab still listed posts."""
+    at = open_page(signed_in("reviewer@revos.demo"), "app_pages/approvals.py", kind="dm")
+    history = next(d for d in at.dataframe if "reviewed_at" in d.value)
+    assert set(history.value["channel"]) == {"DM"}

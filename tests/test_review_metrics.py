@@ -137,6 +137,22 @@ def test_review_history_is_the_newest_reviews_in_scope(
     assert [r["client"] for r in rows] == list(newest.client)
 
 
+@pytest.mark.parametrize("channel", ["dm", "email"])  # the demo reviews no posts
+@pytest.mark.parametrize("email", ["reviewer@revos.demo", "admin@revos.demo"])
+def test_review_history_of_one_kind_is_the_newest_reviews_of_that_kind(
+    email, channel, gateway_for, demo_users, world, audit
+) -> None:
+    """A trial: with Kind set to DMs the History tab listed posts too. The kind is the
+    history's own filter, before its cap of 500 (a filter after it would show fewer)."""
+    rows = gateway_for(email).rows("review_history", p_days=366, p_channel=channel)
+    scoped = _in_scope(audit, demo_users[email], world, 366, None)
+    of_kind = scoped[scoped.channel == channel]
+    newest = of_kind.sort_values(["created_at", "id"], ascending=[False, True]).head(500)
+    assert rows and {r["channel"] for r in rows} == {channel}
+    shown = [(r["action"], r["reviewer"], r["client"]) for r in rows]
+    assert shown == list(zip(newest.action, newest.reviewer, newest.client, strict=True))
+
+
 CALLS = {
     "review_summary by tenant": (
         "select * from public.review_summary(p_group_by => 'tenant')",

@@ -26,7 +26,7 @@ from revos.ui.text import counted, literal, unbroken_moments
 KIND_LABELS = {"dm": "DM", "email": "Email", "post": "Post"}
 DM_LIMIT = 8000
 SUBJECT_LIMIT = 200
-HISTORY_LIMIT = 500  # the reviews public.review_history returns at most (sql/0009)
+HISTORY_LIMIT = 500  # the reviews public.review_history returns at most (sql/0087)
 
 OPENED = "review_opened"  # {"view": the queue filters, "item": the queue row as opened}
 SKIPPED = "review_skipped"  # ids the reviewer skipped in this session
@@ -533,5 +533,5 @@ def history_cap_note(history: pd.DataFrame) -> None:
     if len(history) >= HISTORY_LIMIT:
         st.caption(
             f"The latest {HISTORY_LIMIT:,} reviews of the last 7 days; older ones are not "
-            "listed here. Pick a client to see theirs."
+            "listed here. Pick a client or a kind to see theirs."
         )
