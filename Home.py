@@ -6,6 +6,7 @@ from revos.ui import auth, context, errors, navigation, time_zone, widgets
 from revos.ui.text import literal
 
 st.set_page_config(page_title="RevOS Dashboard", page_icon=":material/insights:", layout="wide")
+navigation.one_history_entry_per_visit()
 
 
 def cannot_start(message: str) -> None:
@@ -52,7 +53,6 @@ else:
         time_zone.setting(context.gateway())
         auth.sign_out_button(runtime)
         auth.keep_cookie(runtime)
-        navigation.one_history_entry_per_visit()
         auth.watch(runtime)
     with errors.banner_on_failure():  # what a page did not catch itself
         st.navigation(navigation.routable(navigation.pages_for(session.role))).run()

@@ -164,6 +164,14 @@ def test_one_back_per_page_and_a_back_per_period_chosen(browser, app_url) -> Non
         settle(page)
         back_to("Overview", "7d")
         assert heading() == "Overview"
+        # a bookmark (its address has the period): the load is the one entry
+        page.goto(f"{app_url}/funnels?period=7d")
+        page.get_by_role("heading", level=1, name="Funnels", exact=True).wait_for(timeout=30_000)
+        settle(page)
+        open_from_menu(page, "Leads")
+        settle(page)
+        back_to("Funnels", "7d")
+        back_to("Overview", "7d")
     finally:
         page.close()
 

@@ -91,10 +91,15 @@ CHANGES = {
         ) m
         order by random() limit 1 + floor(random() * 30)::int
     """,
-    "move replies in time": """
-        update public.leads set dm_replied_at = dm_delivered_at + random() * interval '6 days'
-        where id in (select id from public.leads where dm_replied_at is not null
-                     order by random() limit 20)
+    "move replies around downloads": """
+        update public.leads l
+        set dm_replied_at = greatest(l.dm_delivered_at,
+                                     d.downloaded_at + (random() - 0.5) * interval '2 days')
+        from (select distinct on (lead_id) lead_id, downloaded_at
+              from public.lead_magnet_downloads order by lead_id, random()) d
+        where d.lead_id = l.id
+          and l.id in (select id from public.leads where dm_replied_at is not null
+                       order by random() limit 20)
     """,
     "move downloads in time": """
         update public.lead_magnet_downloads

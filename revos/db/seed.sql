@@ -577,7 +577,9 @@ select pg_temp.rekind(l.id, 4), l.user_id, l.id,
               pg_temp.uid('magnet', 1000 + c.n * 10 + 1)
             else pg_temp.uid('magnet', 1 + floor(pg_temp.r(h.k, 91) * 20)::int) end,
        t.downloaded_at,
-       private.replied_after(l.dm_replied_at, l.email_replied_at, t.downloaded_at)
+       -- private.replied_after's rule, written out: inlined, not called once per download
+       coalesce(l.dm_replied_at > t.downloaded_at, false)
+         or coalesce(l.email_replied_at > t.downloaded_at, false)
 from public.leads l
 join seed_clients c on c.id = l.user_id
 cross join pg_temp.seed_params p

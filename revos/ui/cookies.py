@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import streamlit as st
 
@@ -19,7 +20,7 @@ def read(name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def write(name: str, value: str, expires: dt.datetime, slot=st) -> None:
+def write(name: str, value: str, expires: dt.datetime, slot: Any = st) -> None:
     """Set the cookie in the browser, for this site's every path, same-site requests only."""
     when = expires.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
     script = f"""<script>

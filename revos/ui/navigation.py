@@ -8,7 +8,6 @@ is not available for that role. The menu is convenience; RLS is the security.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -137,43 +136,32 @@ def _not_for_role(title: str) -> Callable[[], None]:
 # Streamlit pushes two history entries for one visit to a page that writes its filters into
 # the address: the menu pushes the page's path, then the page's own write of ?period=… pushes
 # again (sometimes first, on the page being left). Back then stayed on the page (a trial).
-# In the page: a push the app makes with no click or key press since its last one, to the
-# page it is on (or just before moving to another page), replaces the entry instead. A push
-# that follows the user's own action (a new period, a search) stays a push, so Back still
-# steps through what they chose.
-_ONE_ENTRY_PER_VISIT = """
+# In the page, one rule: each thing the user does (a click, a key, a step through history)
+# or the page's load makes at most one history entry; the app's further pushes before the
+# user's next action replace it. A period or a search the user picks is still a step that
+# Back returns from; a root address that forwards to the first page leaves no entry behind.
+_ONE_ENTRY_PER_VISIT = """<script>
 if (!window.__revosOneEntryPerVisit) {
   window.__revosOneEntryPerVisit = true;
   const push = history.pushState.bind(history);
   const replace = history.replaceState.bind(history);
-  let acted = true;
-  let lastStayed = false;
-  for (const kind of ["pointerdown", "keydown"]) {
-    window.addEventListener(kind, () => { acted = true; }, true);
-  }
+  // the current entry stands for the user's last action, or the load; a click that came
+  // just before this script (a quick one after a load) is the user's, still to be spent
+  let spent = !(navigator.userActivation && navigator.userActivation.isActive);
+  window.addEventListener("pointerdown", (e) => { if (e.button <= 2) spent = false; }, true);
+  window.addEventListener("keydown", () => { spent = false; }, true);
+  window.addEventListener("popstate", () => { spent = true; });
   history.pushState = (state, title, url) => {
-    const stays = new URL(url, location.href).pathname === location.pathname;
-    const own = !acted && (stays || lastStayed);
-    lastStayed = stays;
-    acted = false;
-    return own ? replace(state, title, url) : push(state, title, url);
+    if (spent) return replace(state, title, url);
+    spent = true;
+    return push(state, title, url);
   };
 }
-"""
+</script>"""
 
 
 def one_history_entry_per_visit() -> None:
-    """Installs the rule above in the browser's page, once (the same element every run).
-
-    The rule runs as a script of the page itself, not of this element's frame: a run that
-    does not draw the element (a page stopped by an outage) removes its frame, and a rule
-    left in a removed frame failed the next navigation (the page went blank)."""
-    install = f"""<script>
-const page = window.parent;
-if (!page.__revosOneEntryPerVisit) {{
-  const script = page.document.createElement("script");
-  script.textContent = {json.dumps(_ONE_ENTRY_PER_VISIT)};
-  page.document.head.appendChild(script);
-}}
-</script>"""
-    st.iframe(install, height=1)
+    """Installs the rule above in the browser's page, once, at the top of every run: drawn
+    later (in a frame of the sidebar) it came after the first page's own write, so the first
+    Back after a sign-in, a reload or a bookmark stayed on the page (a review)."""
+    st.html(_ONE_ENTRY_PER_VISIT, unsafe_allow_javascript=True)

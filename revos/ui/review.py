@@ -141,8 +141,8 @@ def show_outcomes(slot) -> None:
     with slot.container():
         for level, sentence in outcomes:  # names and database messages: shown literally
             getattr(st, level)(unbroken_moments(literal(sentence)))
-            if level in ("error", "warning"):
-                st.toast(literal(sentence), icon=":material/error:")
+    if outcomes and outcomes[0][0] in ("error", "warning"):  # the first line sums it up
+        st.toast(literal(outcomes[0][1]), icon=":material/error:")
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -530,8 +530,8 @@ def bulk_approve(
 def history_cap_note(history: pd.DataFrame) -> None:
     """Say so when the history stopped at its limit: the super admin's 7 days held 615
     reviews and the table showed 500 of them, with nothing to say a day was missing."""
-    if len(history) >= HISTORY_LIMIT:
+    if len(history) >= HISTORY_LIMIT:  # at exactly the limit there may be no more: "up to"
         st.caption(
-            f"The latest {HISTORY_LIMIT:,} reviews of the last 7 days; older ones are not "
-            "listed here. Pick a client or a kind to see theirs."
+            f"The latest {HISTORY_LIMIT:,} reviews of the last 7 days: the history lists no "
+            "more. A client or a kind picked above lists theirs."
         )

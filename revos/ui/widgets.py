@@ -194,7 +194,10 @@ def _remembered_period(today: dt.date) -> periods.Period | None:
 
 
 def _in_a_year() -> dt.datetime:
-    return dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
+    """A year from today's midnight (UTC): the same on every run of the day, so the frame that
+    writes the cookie is not drawn anew (and reloaded) on each one."""
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + dt.timedelta(days=365)
 
 
 def _page_id() -> str:
