@@ -64,9 +64,7 @@ def test_reviewer_approves_edits_and_rejects_then_sees_the_history(
         # said above the tabs, and as a toast wherever the reviewer has scrolled
         refusal = page.get_by_test_id("stAlertContentError").get_by_text("Say why the draft")
         refusal.wait_for(timeout=30_000)
-        page.get_by_test_id("stToastText").get_by_text("Say why the draft").wait_for(
-            timeout=10_000
-        )
+        page.get_by_test_id("stToastText").get_by_text("Say why the draft").wait_for(timeout=10_000)
         page.get_by_role("textbox", name="Reason for rejecting").fill("Off-brand tone")
         page.get_by_role("button", name="Reject", exact=True).click()
         wait_for_notice("Rejected", start - 3)
