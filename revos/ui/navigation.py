@@ -163,5 +163,6 @@ if (!window.__revosOneEntryPerVisit) {
 def one_history_entry_per_visit() -> None:
     """Installs the rule above in the browser's page, once, at the top of every run: drawn
     later (in a frame of the sidebar) it came after the first page's own write, so the first
-    Back after a sign-in, a reload or a bookmark stayed on the page (a review)."""
-    st.html(_ONE_ENTRY_PER_VISIT, unsafe_allow_javascript=True)
+    Back after a sign-in, a reload or a bookmark stayed on the page (a review). In the
+    sidebar: in the page it pushed the title down by a line."""
+    st.sidebar.html(_ONE_ENTRY_PER_VISIT, unsafe_allow_javascript=True)
